@@ -1,0 +1,13 @@
+//! Picks exactly one SQLite backend for the target: `rusqlite` natively, `sqlite-wasm-rs` on
+//! `wasm32`. Both expose the same three things the rest of the crate and the tests need: the
+//! connection type, an empty in-memory database, and a database loaded from a file image.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::{from_bytes, memory, to_bytes, Db};
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub use wasm::{from_bytes, memory, to_bytes, Db};

@@ -1,0 +1,80 @@
+//! Native backend: `rusqlite` with its bundled SQLite.
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, MAIN_DB};
+
+use crate::conn::{Row, SqlConn, Value};
+use crate::StoreError;
+
+/// The native connection type.
+pub type Db = Connection;
+
+impl SqlConn for Connection {
+    fn exec(&self, sql: &str) -> Result<(), StoreError> {
+        self.execute_batch(sql).map_err(|e| StoreError::from(e).with_sql(sql))
+    }
+
+    fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<Row>> {
+            let mut stmt = self.prepare_cached(sql)?;
+            let width = stmt.column_count();
+            let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut values = Vec::with_capacity(width);
+                for i in 0..width {
+                    values.push(match row.get_ref(i)? {
+                        ValueRef::Null => Value::Null,
+                        ValueRef::Integer(v) => Value::Integer(v),
+                        ValueRef::Real(v) => Value::Real(v),
+                        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                    });
+                }
+                out.push(values);
+            }
+            Ok(out)
+        };
+        run().map_err(|e| StoreError::from(e).with_sql(sql))
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::SqliteFailure(err, message) => StoreError::Sqlite {
+                code: err.extended_code,
+                message: message.unwrap_or_else(|| err.to_string()),
+                sql: None,
+            },
+            rusqlite::Error::SqlInputError { error, msg, sql, .. } => StoreError::Sqlite {
+                code: error.extended_code,
+                message: msg,
+                sql: Some(sql),
+            },
+            // Driver-side failures (type conversions, invalid parameters) have no SQLite code;
+            // SQLITE_MISUSE (21) is the honest nearest.
+            other => StoreError::Sqlite { code: 21, message: other.to_string(), sql: None },
+        }
+    }
+}
+
+/// An empty in-memory database.
+pub fn memory() -> Result<Db, StoreError> {
+    Ok(Connection::open_in_memory()?)
+}
+
+/// An in-memory database holding a copy of a database file image (e.g. a `.db` file's bytes).
+/// The image's header is checked first, so garbage, empty or truncated bytes are refused with
+/// [`StoreError::NotADatabase`].
+pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
+    crate::header::check_image("database image", bytes, bytes.len() as u64)?;
+    let mut conn = Connection::open_in_memory()?;
+    conn.deserialize_read_exact(MAIN_DB, bytes, bytes.len(), false)?;
+    Ok(conn)
+}
+
+/// The database's current file image.
+pub fn to_bytes(conn: &mut Db) -> Result<Vec<u8>, StoreError> {
+    Ok(conn.serialize(MAIN_DB)?.to_vec())
+}

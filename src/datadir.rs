@@ -1,0 +1,137 @@
+//! The server's data directory: `objects.db`, `filestore.db` and `sagas.db` side by side.
+//!
+//! All three files are vetted read-only (regular file, sane header, tripwire) before any of them
+//! is written, so a too-new `sagas.db` leaves `objects.db` untouched, or uncreated. A missing
+//! file is built under a temporary name and linked into place only once complete, so no reader
+//! (or a second server starting at the same moment) ever sees a half-made database.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::header::check_image;
+use crate::tripwire::check_schema_compat;
+use crate::{migrate, status, MigrationReport, Store, StoreError, StoreStatus};
+
+/// Where each store lives inside `dir`.
+pub fn path_of(dir: &Path, store: Store) -> PathBuf {
+    dir.join(store.file_name())
+}
+
+/// Open an existing database without the ability to write to it.
+pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
+    Ok(Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?)
+}
+
+/// Vet one file without writing: `Ok(false)` if it does not exist, `Ok(true)` if it may be
+/// migrated, an error if it must not be touched.
+pub fn preflight(dir: &Path, store: Store) -> Result<bool, StoreError> {
+    let path = path_of(dir, store);
+    let io = |source| StoreError::Io { path: path.clone(), source };
+    let meta = match fs::metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io(e)),
+    };
+    if !meta.is_file() {
+        return Err(StoreError::NotAFile { path });
+    }
+    let mut head = Vec::with_capacity(100);
+    fs::File::open(&path).map_err(io)?.take(100).read_to_end(&mut head).map_err(io)?;
+    check_image(store.file_name(), &head, meta.len())?;
+    let conn = open_read_only(&path)?;
+    check_schema_compat(&conn, store.version(), store.file_name())?;
+    Ok(true)
+}
+
+/// Check every store's tripwire, then migrate each one atomically. Returns one report per
+/// store, in [`Store::ALL`] order.
+///
+/// If a later store fails after an earlier one was migrated, the earlier one stays migrated:
+/// each file's migration is atomic on its own, and every one of them is a valid database for
+/// this build.
+pub fn migrate_data_dir(dir: &Path) -> Result<Vec<MigrationReport>, StoreError> {
+    let mut exists = [false; 3];
+    for (i, store) in Store::ALL.into_iter().enumerate() {
+        exists[i] = preflight(dir, store)?;
+    }
+    if !exists.iter().all(|e| *e) {
+        fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+    }
+    Store::ALL
+        .into_iter()
+        .zip(exists)
+        .map(|(store, existed)| if existed { migrate_file(&path_of(dir, store), store) } else { create_file(dir, store) })
+        .collect()
+}
+
+/// Migrate one existing file.
+pub fn migrate_file(path: &Path, store: Store) -> Result<MigrationReport, StoreError> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    migrate(&conn, store)
+}
+
+/// Build a new database beside its final name and link it into place without replacing
+/// anything. If another process got there first, migrate (i.e. re-check) theirs instead.
+fn create_file(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> {
+    let target = path_of(dir, store);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let temp = dir.join(format!(".{}.{}.{nanos}.tmp", store.file_name(), std::process::id()));
+    let built = (|| {
+        let conn = Connection::open(&temp)?;
+        let report = migrate(&conn, store)?;
+        conn.close().map_err(|(_, e)| StoreError::from(e))?;
+        Ok::<_, StoreError>(report)
+    })();
+    let linked = built.and_then(|report| match fs::hard_link(&temp, &target) {
+        Ok(()) => Ok(Some(report)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(source) => Err(StoreError::Io { path: target.clone(), source }),
+    });
+    let _ = fs::remove_file(&temp);
+    let _ = fs::remove_file(dir.join(format!("{}-journal", temp.file_name().unwrap().to_string_lossy())));
+    match linked? {
+        Some(report) => {
+            // Make the new directory entry durable, as SQLite does for the file's contents.
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(report)
+        }
+        None => {
+            preflight(dir, store)?;
+            migrate_file(&target, store)
+        }
+    }
+}
+
+/// Read-only status of all three stores; never creates or modifies anything.
+pub fn status_data_dir(dir: &Path) -> Vec<StoreStatus> {
+    Store::ALL.into_iter().map(|store| status_file(&path_of(dir, store), store)).collect()
+}
+
+/// Read-only status of one file.
+pub fn status_file(path: &Path, store: Store) -> StoreStatus {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return StoreStatus::missing(store),
+        Err(source) => return StoreStatus::unreadable(store, &StoreError::Io { path: path.to_path_buf(), source }),
+    };
+    let vetted = (|| {
+        if !meta.is_file() {
+            return Err(StoreError::NotAFile { path: path.to_path_buf() });
+        }
+        let mut head = Vec::with_capacity(100);
+        let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+        fs::File::open(path).map_err(io)?.take(100).read_to_end(&mut head).map_err(io)?;
+        check_image(store.file_name(), &head, meta.len())?;
+        open_read_only(path)
+    })();
+    match vetted {
+        Ok(conn) => status(&conn, store),
+        Err(e) => StoreStatus::unreadable(store, &e),
+    }
+}

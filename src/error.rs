@@ -1,0 +1,99 @@
+//! The one error type every entry point returns.
+//!
+//! The server's call sites match on `SchemaTooNew` to tell the user to upgrade, so that variant's
+//! shape is part of the public contract; everything else is added here rather than hidden in a
+//! string, so callers (and the JS wrapper) can branch on the kind.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while checking or migrating a store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file was stamped by a newer build. Nothing was written.
+    #[error("{db} is newer than this build: user_version {found}, this build understands up to {expected}; nothing was written")]
+    SchemaTooNew { db: String, found: i64, expected: i64 },
+
+    /// SQLite refused a statement (or the file is not a database).
+    #[error("SQLite error {code}: {message}{}", sql_suffix(.sql))]
+    Sqlite {
+        /// The extended result code (its low byte is the primary code, e.g. 26 = SQLITE_NOTADB).
+        code: i32,
+        message: String,
+        /// The statement that failed, when the failure came from running SQL.
+        sql: Option<String>,
+    },
+
+    /// The bytes are not a usable SQLite database (garbage, empty, or cut short). Nothing was
+    /// written.
+    #[error("{db} is not a usable SQLite database: {reason}; nothing was written")]
+    NotADatabase { db: String, reason: String },
+
+    /// An existing table lacks columns that no additive migration supplies: the file is an
+    /// intermediate shape this build cannot adopt without inventing data. Nothing was written.
+    #[error("{db}: table {table} cannot be adopted, it lacks column(s) {}; nothing was written", .missing_columns.join(", "))]
+    Unadoptable { db: String, table: String, missing_columns: Vec<String> },
+
+    /// After migrating, the schema still differs from the canonical one; the transaction was
+    /// rolled back.
+    #[error("{db}: schema after migration is missing {}; rolled back", .missing.join(", "))]
+    VerifyFailed { db: String, missing: Vec<String> },
+
+    /// A store name that is not one of `objects`, `filestore`, `sagas`.
+    #[error("unknown store {0:?}: expected \"objects\", \"filestore\" or \"sagas\"")]
+    UnknownStore(String),
+
+    /// A path in the data directory is not a regular file (e.g. a directory named `objects.db`).
+    #[error("{}: not a regular file", .path.display())]
+    NotAFile { path: PathBuf },
+
+    /// The filesystem refused (permissions, missing directory, …).
+    #[error("{}: {source}", .path.display())]
+    Io { path: PathBuf, #[source] source: std::io::Error },
+
+    /// The database handle was already closed.
+    #[error("the database is closed")]
+    Closed,
+}
+
+fn sql_suffix(sql: &Option<String>) -> String {
+    match sql {
+        Some(s) => format!(" (while running: {})", crate::inspect::one_line(s, 200)),
+        None => String::new(),
+    }
+}
+
+/// SQLite's primary result codes that callers commonly branch on.
+pub mod codes {
+    pub const BUSY: i32 = 5;
+    pub const LOCKED: i32 = 6;
+    pub const READONLY: i32 = 8;
+    pub const CORRUPT: i32 = 11;
+    pub const CANTOPEN: i32 = 14;
+    pub const NOTADB: i32 = 26;
+}
+
+impl StoreError {
+    /// The SQLite primary result code, if this is an SQLite error.
+    pub fn sqlite_code(&self) -> Option<i32> {
+        match self {
+            StoreError::Sqlite { code, .. } => Some(code & 0xff),
+            _ => None,
+        }
+    }
+
+    /// True when the bytes are not an SQLite database at all (garbage, or a damaged header).
+    pub fn is_not_a_database(&self) -> bool {
+        matches!(self.sqlite_code(), Some(codes::NOTADB) | Some(codes::CORRUPT))
+    }
+
+    /// Attach the statement that failed, unless one is already recorded.
+    pub(crate) fn with_sql(self, statement: &str) -> Self {
+        match self {
+            StoreError::Sqlite { code, message, sql: None } => {
+                StoreError::Sqlite { code, message, sql: Some(statement.to_string()) }
+            }
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! A look at the 100-byte SQLite header before a file is opened, so garbage, empty and cut-off
+//! files are reported as such instead of surfacing later as an obscure error, or worse, being
+//! "migrated" (SQLite happily treats an empty file as a new database and a truncated one as
+//! readable until it reaches a missing page).
+
+use crate::StoreError;
+
+const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// Check a database image (or a file's first bytes plus its total length).
+///
+/// `head` must hold at least the first 100 bytes when the file is that long; `total_len` is the
+/// full size.
+pub fn check_image(db: &str, head: &[u8], total_len: u64) -> Result<(), StoreError> {
+    let bad = |reason: String| Err(StoreError::NotADatabase { db: db.to_string(), reason });
+    if total_len == 0 {
+        return bad("the file is empty".into());
+    }
+    if head.len() < 100 || total_len < 100 {
+        return bad(format!("{total_len} bytes is shorter than an SQLite header"));
+    }
+    if &head[..16] != MAGIC {
+        return bad("no SQLite header (not a database file)".into());
+    }
+    let page_size = match u16::from_be_bytes([head[16], head[17]]) {
+        1 => 65_536u64,
+        n if n >= 512 && n.is_power_of_two() => n as u64,
+        n => return bad(format!("invalid page size {n}")),
+    };
+    let be32 = |at: usize| u32::from_be_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]) as u64;
+    let pages = be32(28);
+    // SQLite trusts the in-header page count only when the change counter matches the
+    // "version-valid-for" field; otherwise it sizes the database from the file.
+    if pages > 0 && be32(24) == be32(92) && total_len < pages * page_size {
+        return bad(format!("truncated: the header records {} bytes, the file has {total_len}", pages * page_size));
+    }
+    if total_len % page_size != 0 {
+        return bad(format!("truncated: {total_len} bytes is not a whole number of {page_size}-byte pages"));
+    }
+    Ok(())
+}

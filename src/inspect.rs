@@ -1,0 +1,301 @@
+//! Reading a schema back at the level SQLite itself reports it (`table_xinfo`, `index_xinfo`,
+//! `foreign_key_list`), and comparing it with the canonical one built from the same DDL.
+//!
+//! Each dump is a handful of queries over the pragma table-valued functions rather than one
+//! pragma per table, because verification runs inside every migration transaction.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use crate::conn::{SqlConn, Value};
+use crate::{Store, StoreError};
+
+/// One column as `PRAGMA table_xinfo` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub decl_type: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    /// Position in the primary key (1-based), 0 when not part of it.
+    pub pk: i64,
+    pub hidden: i64,
+}
+
+/// One foreign-key column mapping as `PRAGMA foreign_key_list` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    pub id: i64,
+    pub seq: i64,
+    pub table: String,
+    pub from: String,
+    pub to: Option<String>,
+    pub on_update: String,
+    pub on_delete: String,
+}
+
+/// One index column as `PRAGMA index_xinfo` reports it (key columns only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexColumn {
+    pub name: Option<String>,
+    pub desc: bool,
+    pub collation: String,
+}
+
+/// One index as `PRAGMA index_list` reports it, plus the `WHERE` of a partial index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Index {
+    pub unique: bool,
+    /// `c` (CREATE INDEX), `u` (UNIQUE constraint) or `pk`.
+    pub origin: String,
+    pub partial_where: Option<String>,
+    pub columns: Vec<IndexColumn>,
+}
+
+/// A table: its columns in order, its foreign keys, and its indexes by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub columns: Vec<Column>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: BTreeMap<String, Index>,
+}
+
+impl Table {
+    pub fn has_column(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c.name == name)
+    }
+}
+
+/// A whole database schema, tables by name (SQLite's internal tables excluded).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Schema {
+    pub tables: BTreeMap<String, Table>,
+}
+
+impl Schema {
+    /// Every index name across all tables.
+    pub fn index_names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.tables
+            .iter()
+            .flat_map(|(t, tab)| tab.indexes.keys().map(move |i| (t.as_str(), i.as_str())))
+    }
+}
+
+const USER_TABLES: &str = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+
+/// Read the full pragma-level schema.
+pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
+    let mut schema = Schema::default();
+    for name in conn.query_strings(USER_TABLES, &[])? {
+        schema.tables.insert(name, Table::default());
+    }
+    if schema.tables.is_empty() {
+        return Ok(schema);
+    }
+
+    let cols = conn.query(
+        &format!(
+            "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden
+             FROM ({USER_TABLES}) m JOIN pragma_table_xinfo(m.name) p ORDER BY m.name, p.cid"
+        ),
+        &[],
+    )?;
+    for r in cols {
+        let t = schema.tables.get_mut(&text(&r[0])).expect("table listed above");
+        t.columns.push(Column {
+            name: text(&r[1]),
+            decl_type: text(&r[2]),
+            not_null: int(&r[3]) != 0,
+            default: opt_text(&r[4]),
+            pk: int(&r[5]),
+            hidden: int(&r[6]),
+        });
+    }
+
+    let fks = conn.query(
+        &format!(
+            "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete
+             FROM ({USER_TABLES}) m JOIN pragma_foreign_key_list(m.name) f ORDER BY m.name, f.id, f.seq"
+        ),
+        &[],
+    )?;
+    for r in fks {
+        let t = schema.tables.get_mut(&text(&r[0])).expect("table listed above");
+        t.foreign_keys.push(ForeignKey {
+            id: int(&r[1]),
+            seq: int(&r[2]),
+            table: text(&r[3]),
+            from: text(&r[4]),
+            to: opt_text(&r[5]),
+            on_update: text(&r[6]),
+            on_delete: text(&r[7]),
+        });
+    }
+
+    let idx = conn.query(
+        &format!(
+            "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, s.sql
+             FROM ({USER_TABLES}) m JOIN pragma_index_list(m.name) il
+             LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = il.name"
+        ),
+        &[],
+    )?;
+    for r in idx {
+        let t = schema.tables.get_mut(&text(&r[0])).expect("table listed above");
+        let partial_where = if int(&r[4]) != 0 { opt_text(&r[5]).and_then(|s| where_clause(&s)) } else { None };
+        t.indexes.insert(
+            text(&r[1]),
+            Index { unique: int(&r[2]) != 0, origin: text(&r[3]), partial_where, columns: Vec::new() },
+        );
+    }
+
+    let idx_cols = conn.query(
+        &format!(
+            "SELECT m.name, il.name, x.name, x.\"desc\", x.coll
+             FROM ({USER_TABLES}) m JOIN pragma_index_list(m.name) il
+             JOIN pragma_index_xinfo(il.name) x
+             WHERE x.\"key\" = 1 ORDER BY m.name, il.name, x.seqno"
+        ),
+        &[],
+    )?;
+    for r in idx_cols {
+        let t = schema.tables.get_mut(&text(&r[0])).expect("table listed above");
+        if let Some(i) = t.indexes.get_mut(&text(&r[1])) {
+            i.columns.push(IndexColumn { name: opt_text(&r[2]), desc: int(&r[3]) != 0, collation: text(&r[4]) });
+        }
+    }
+    Ok(schema)
+}
+
+/// The canonical schema of a store, built once per process on an in-memory database of the
+/// selected backend from the very DDL migrations run.
+pub fn canonical(store: Store) -> Result<&'static Schema, StoreError> {
+    static CACHE: OnceLock<[Schema; 3]> = OnceLock::new();
+    if let Some(all) = CACHE.get() {
+        return Ok(&all[store as usize]);
+    }
+    let build = |s: Store| -> Result<Schema, StoreError> {
+        let db = crate::backend::memory()?;
+        db.exec(s.ddl())?;
+        dump(&db)
+    };
+    let all = [build(Store::Objects)?, build(Store::Filestore)?, build(Store::Sagas)?];
+    Ok(&CACHE.get_or_init(|| all)[store as usize])
+}
+
+/// How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    pub missing_tables: Vec<String>,
+    pub extra_tables: Vec<String>,
+    pub missing_columns: Vec<String>,
+    pub extra_columns: Vec<String>,
+    /// Present on both sides but declared differently (type, NOT NULL, default or key).
+    pub changed_columns: Vec<String>,
+    pub missing_indexes: Vec<String>,
+    pub extra_indexes: Vec<String>,
+}
+
+impl Drift {
+    pub fn is_empty(&self) -> bool {
+        self == &Drift::default()
+    }
+
+    /// Everything canonical that is absent, as one list (what verification fails on).
+    pub fn missing(&self) -> Vec<String> {
+        let mut v = self.missing_tables.clone();
+        v.extend(self.missing_columns.iter().cloned());
+        v.extend(self.missing_indexes.iter().cloned());
+        v
+    }
+}
+
+/// Compare `actual` against `canonical`. SQLite's automatic indexes are compared by their table
+/// and position rather than their generated names, since renames do not rename them.
+pub fn drift(actual: &Schema, canonical: &Schema) -> Drift {
+    let mut d = Drift::default();
+    for (name, want) in &canonical.tables {
+        let Some(have) = actual.tables.get(name) else {
+            d.missing_tables.push(name.clone());
+            continue;
+        };
+        for c in &want.columns {
+            match have.columns.iter().find(|h| h.name == c.name) {
+                None => d.missing_columns.push(format!("{name}.{}", c.name)),
+                Some(h) if h != c => d.changed_columns.push(format!("{name}.{}", c.name)),
+                Some(_) => {}
+            }
+        }
+        for c in &have.columns {
+            if !want.has_column(&c.name) {
+                d.extra_columns.push(format!("{name}.{}", c.name));
+            }
+        }
+        for i in want.indexes.keys().filter(|i| !is_auto(i)) {
+            if !have.indexes.contains_key(i) {
+                d.missing_indexes.push(i.clone());
+            }
+        }
+        for i in have.indexes.keys().filter(|i| !is_auto(i)) {
+            if !want.indexes.contains_key(i) {
+                d.extra_indexes.push(i.clone());
+            }
+        }
+    }
+    for name in actual.tables.keys() {
+        if !canonical.tables.contains_key(name) {
+            d.extra_tables.push(name.clone());
+        }
+    }
+    d
+}
+
+fn is_auto(index: &str) -> bool {
+    index.starts_with("sqlite_autoindex_")
+}
+
+/// Row count of every user table, by name.
+pub fn row_counts<C: SqlConn + ?Sized>(conn: &C, schema: &Schema) -> Result<BTreeMap<String, i64>, StoreError> {
+    let mut out = BTreeMap::new();
+    for name in schema.tables.keys() {
+        let n = conn.query_i64(&format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")), &[])?;
+        out.insert(name.clone(), n.unwrap_or(0));
+    }
+    Ok(out)
+}
+
+/// Collapse whitespace so SQL can be shown in one line (and compared regardless of layout).
+pub fn one_line(sql: &str, max_chars: usize) -> String {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max_chars).collect();
+        format!("{cut}…")
+    }
+}
+
+fn where_clause(sql: &str) -> Option<String> {
+    let flat = one_line(sql, usize::MAX);
+    let at = flat.to_ascii_uppercase().rfind(" WHERE ")?;
+    Some(flat[at + 7..].trim().to_string())
+}
+
+fn text(v: &Value) -> String {
+    opt_text(v).unwrap_or_default()
+}
+
+fn opt_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Text(s) => Some(s.clone()),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Real(r) => Some(r.to_string()),
+        Value::Null | Value::Blob(_) => None,
+    }
+}
+
+fn int(v: &Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}

@@ -1,0 +1,109 @@
+//! Carrying a pre-flatten `objects.db` forward: the old `forge`/bundle table names, the indexes
+//! that rode along with them, and tables kept only for a downgrade path that no longer exists.
+//!
+//! Renames rely on SQLite (≥ 3.26, bundled here) rewriting foreign-key references in child
+//! tables, so the agent and identity cascades keep working under the new names.
+
+use serde::Serialize;
+use tracing::warn;
+
+use crate::conn::SqlConn;
+use crate::StoreError;
+
+/// Old table name → its current name.
+pub const LEGACY_TABLE_RENAMES: &[(&str, &str)] = &[
+    ("db_forge_agents", "db_agent_definitions"),
+    ("db_forge_content", "db_agent_content"),
+    ("db_forge_skills", "db_agent_skills"),
+    ("db_forge_history", "db_agent_history"),
+    ("db_forge_agent_identities", "db_agent_identity_links"),
+    ("db_identities", "db_identity_bundles"),
+    ("db_memories", "db_memory_bundles"),
+];
+
+/// A rename keeps a table's indexes under their old names; these would then shadow the
+/// canonical ones, so they go and the canonical DDL builds them again under the new names.
+pub const LEGACY_INDEX_DROPS: &[&str] = &[
+    "idx_forge_agents_slug",
+    "idx_forge_history_agent_date",
+    "idx_forge_agent_identities_account",
+    "idx_identities_is_blank",
+    "idx_memories_is_blank",
+];
+
+/// Tables that only existed for the abandoned downgrade path; their data was copied into the
+/// drone tables long ago, so dropping them loses nothing.
+pub const DEAD_TABLE_DROPS: &[&str] = &[
+    "db_workflow_definitions",
+    "db_workflow_runs",
+    "db_v10_migrated_legacy_defs",
+    "db_v10_migrated_legacy_runs",
+];
+
+/// A legacy table name paired with its current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rename {
+    pub from: String,
+    pub to: String,
+}
+
+/// What adoption changed (or, for `kept`, deliberately did not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Adoption {
+    pub renamed: Vec<Rename>,
+    /// Both names existed: the legacy table (and its rows) were left as they are.
+    pub kept: Vec<Rename>,
+    pub indexes_dropped: Vec<String>,
+    pub tables_dropped: Vec<String>,
+}
+
+/// Rename, drop and keep as described above. Reads the catalogue once and issues a statement
+/// only for what is actually there, so a current database costs one query.
+pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, StoreError> {
+    let mut tables = names_of(conn, "table")?;
+    let indexes = names_of(conn, "index")?;
+    let mut out = Adoption::default();
+
+    for (legacy, current) in LEGACY_TABLE_RENAMES {
+        if !tables.iter().any(|t| t == legacy) {
+            continue;
+        }
+        let pair = Rename { from: legacy.to_string(), to: current.to_string() };
+        if tables.iter().any(|t| t == current) {
+            // Only a downgrade round trip gets here, and the old build may have written rows
+            // to the legacy table. Dropping it would lose them; leave both and say so.
+            warn!(
+                legacy_table = *legacy,
+                current_table = *current,
+                "both a legacy table and its replacement exist; the legacy one is left untouched \
+                 for manual recovery and is not read"
+            );
+            out.kept.push(pair);
+        } else {
+            conn.exec(&format!("ALTER TABLE \"{legacy}\" RENAME TO \"{current}\""))?;
+            tables.push(current.to_string());
+            out.renamed.push(pair);
+        }
+    }
+
+    for idx in LEGACY_INDEX_DROPS {
+        // An index whose table was kept (both-present case) goes too: the kept table is
+        // unused, and its old-named index would otherwise block nothing but confuse drift.
+        if indexes.iter().any(|i| i == idx) {
+            conn.exec(&format!("DROP INDEX IF EXISTS \"{idx}\""))?;
+            out.indexes_dropped.push(idx.to_string());
+        }
+    }
+
+    for table in DEAD_TABLE_DROPS {
+        if tables.iter().any(|t| t == table) {
+            conn.exec(&format!("DROP TABLE IF EXISTS \"{table}\""))?;
+            out.tables_dropped.push(table.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn names_of<C: SqlConn + ?Sized>(conn: &C, kind: &str) -> Result<Vec<String>, StoreError> {
+    conn.query_strings("SELECT name FROM sqlite_master WHERE type = ?1", &[kind])
+}

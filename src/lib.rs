@@ -1,0 +1,38 @@
+//! The AgentMux server's SQLite schema (`objects.db`, `filestore.db`, `sagas.db`) and its
+//! `user_version` tripwire, written once against [`SqlConn`] and run by two backends:
+//! `rusqlite` natively and `sqlite-wasm-rs` in the browser.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), agentmux_schema::StoreError> {
+//! use agentmux_schema::{migrate, Store};
+//! let conn = rusqlite::Connection::open("objects.db")?;
+//! let report = migrate(&conn, Store::Objects)?; // refuses a newer file without writing
+//! println!("{} → {}", report.from_version, report.to_version);
+//! # Ok(()) }
+//! ```
+
+pub mod backend;
+pub mod conn;
+mod error;
+pub mod header;
+pub mod inspect;
+pub mod legacy;
+mod migrate;
+pub mod status;
+mod store;
+mod tripwire;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod datadir;
+
+#[cfg(target_arch = "wasm32")]
+mod js;
+
+pub use conn::{SqlConn, Value};
+pub use error::{codes, StoreError};
+pub use migrate::{
+    migrate, run_filestore_migrations, run_object_schema, run_saga_log_migrations, MigrationReport, Outcome,
+};
+pub use status::{status, State, StoreStatus};
+pub use store::{AdditiveColumn, Store, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
+pub use tripwire::{check_schema_compat, read_version, stamp_version, LOCK_WAIT_MS};

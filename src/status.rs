@@ -1,0 +1,125 @@
+//! A strictly read-only account of one database: where it stands against this build and how
+//! its schema differs from the canonical one. Works on files this build refuses to migrate.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::conn::SqlConn;
+use crate::inspect::{self, Drift};
+use crate::tripwire::read_version;
+use crate::{Store, StoreError};
+
+/// Where a database stands relative to this build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// No file (data-directory level only).
+    Missing,
+    /// Version 0 with tables: written before builds stamped versions (e.g. pre-flatten).
+    Legacy,
+    /// Older than this build, or empty: `migrate` will bring it forward.
+    Behind,
+    /// Stamped with exactly this build's version.
+    Current,
+    /// Stamped by a newer build: this build refuses to write to it.
+    TooNew,
+    /// Not readable as an SQLite database.
+    Unreadable,
+}
+
+/// One table as seen by status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableSummary {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub row_count: i64,
+    pub indexes: Vec<String>,
+}
+
+/// The read-only status of one database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreStatus {
+    pub store: Store,
+    pub db: &'static str,
+    pub exists: bool,
+    pub user_version: Option<i64>,
+    pub expected_version: i64,
+    pub state: State,
+    pub drift: Option<Drift>,
+    pub tables: Vec<TableSummary>,
+    /// Why the file is unreadable, when it is.
+    pub error: Option<String>,
+}
+
+impl StoreStatus {
+    /// The status of a file that does not exist.
+    pub fn missing(store: Store) -> Self {
+        Self::bare(store, false, State::Missing, None)
+    }
+
+    /// The status of a file that exists but cannot be read.
+    pub fn unreadable(store: Store, err: &StoreError) -> Self {
+        Self::bare(store, true, State::Unreadable, Some(err.to_string()))
+    }
+
+    fn bare(store: Store, exists: bool, state: State, error: Option<String>) -> Self {
+        StoreStatus {
+            store,
+            db: store.file_name(),
+            exists,
+            user_version: None,
+            expected_version: store.version(),
+            state,
+            drift: None,
+            tables: vec![],
+            error,
+        }
+    }
+
+    /// Row counts by table name.
+    pub fn row_counts(&self) -> BTreeMap<&str, i64> {
+        self.tables.iter().map(|t| (t.name.as_str(), t.row_count)).collect()
+    }
+}
+
+/// Inspect `conn` as `store` without writing. Read failures become an `Unreadable` status
+/// rather than an error, since reporting them is the point.
+pub fn status<C: SqlConn + ?Sized>(conn: &C, store: Store) -> StoreStatus {
+    match read_status(conn, store) {
+        Ok(s) => s,
+        Err(e) => StoreStatus::unreadable(store, &e),
+    }
+}
+
+fn read_status<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<StoreStatus, StoreError> {
+    let version = read_version(conn)?;
+    let schema = inspect::dump(conn)?;
+    let counts = inspect::row_counts(conn, &schema)?;
+    let expected = store.version();
+    let state = match version {
+        v if v > expected => State::TooNew,
+        v if v == expected => State::Current,
+        0 if !schema.tables.is_empty() => State::Legacy,
+        _ => State::Behind,
+    };
+    let tables = schema
+        .tables
+        .iter()
+        .map(|(name, t)| TableSummary {
+            name: name.clone(),
+            columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+            row_count: counts.get(name).copied().unwrap_or(0),
+            indexes: t.indexes.keys().cloned().collect(),
+        })
+        .collect();
+    Ok(StoreStatus {
+        user_version: Some(version),
+        state,
+        drift: Some(inspect::drift(&schema, inspect::canonical(store)?)),
+        tables,
+        ..StoreStatus::bare(store, true, state, None)
+    })
+}

@@ -1,0 +1,63 @@
+//! `PRAGMA user_version` is the single record of which build last shaped a file. Reading it
+//! never writes; stamping it is the last statement of a successful migration.
+
+use tracing::warn;
+
+use crate::conn::SqlConn;
+use crate::error::codes;
+use crate::StoreError;
+
+/// How long a migration waits for another process that holds the write lock (e.g. a second
+/// server instance starting at the same moment and migrating the same file).
+pub const LOCK_WAIT_MS: i64 = 10_000;
+
+/// The file's `user_version`. If another connection is mid-commit, waits up to [`LOCK_WAIT_MS`]
+/// instead of failing with `SQLITE_BUSY`.
+pub fn read_version<C: SqlConn + ?Sized>(conn: &C) -> Result<i64, StoreError> {
+    match conn.query_i64("PRAGMA user_version", &[]) {
+        Err(e) if e.sqlite_code() == Some(codes::BUSY) => {
+            with_busy_timeout(conn, || conn.query_i64("PRAGMA user_version", &[]))
+                .map(|v| v.unwrap_or(0))
+        }
+        other => other.map(|v| v.unwrap_or(0)),
+    }
+}
+
+/// Refuse a database stamped by a newer build. Read-only: it issues one `PRAGMA user_version`
+/// query and nothing else, so a refused file is left exactly as it was.
+pub fn check_schema_compat<C: SqlConn + ?Sized>(conn: &C, current: i64, db_label: &str) -> Result<(), StoreError> {
+    let found = read_version(conn)?;
+    refuse_if_newer(found, current, db_label)
+}
+
+pub(crate) fn refuse_if_newer(found: i64, current: i64, db_label: &str) -> Result<(), StoreError> {
+    if found > current {
+        warn!(db = db_label, found, expected = current, "database was written by a newer build; refusing to touch it");
+        return Err(StoreError::SchemaTooNew { db: db_label.to_string(), found, expected: current });
+    }
+    Ok(())
+}
+
+/// Record that the schema now matches `current`. Call only after the schema work succeeded.
+pub fn stamp_version<C: SqlConn + ?Sized>(conn: &C, current: i64) -> Result<(), StoreError> {
+    conn.exec(&format!("PRAGMA user_version = {current}"))
+}
+
+/// Run `f` with the connection's busy timeout raised to at least [`LOCK_WAIT_MS`], then put the
+/// caller's setting back: the connection belongs to the caller.
+pub(crate) fn with_busy_timeout<C: SqlConn + ?Sized, T>(
+    conn: &C,
+    f: impl FnOnce() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let before = conn.query_i64("PRAGMA busy_timeout", &[])?.unwrap_or(0);
+    if before >= LOCK_WAIT_MS {
+        return f();
+    }
+    conn.exec(&format!("PRAGMA busy_timeout = {LOCK_WAIT_MS}"))?;
+    let out = f();
+    let restored = conn.exec(&format!("PRAGMA busy_timeout = {before}"));
+    match (out, restored) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+    }
+}
