@@ -103,7 +103,7 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
         &[],
     )?;
     for r in cols {
-        let t = schema.tables.get_mut(&text(&r[0])).expect("table listed above");
+        let Some(t) = schema.tables.get_mut(&text(&r[0])) else { continue };
         t.columns.push(Column {
             name: text(&r[1]),
             decl_type: text(&r[2]),
@@ -122,7 +122,7 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
         &[],
     )?;
     for r in fks {
-        let t = schema.tables.get_mut(&text(&r[0])).expect("table listed above");
+        let Some(t) = schema.tables.get_mut(&text(&r[0])) else { continue };
         t.foreign_keys.push(ForeignKey {
             id: int(&r[1]),
             seq: int(&r[2]),
@@ -143,7 +143,7 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
         &[],
     )?;
     for r in idx {
-        let t = schema.tables.get_mut(&text(&r[0])).expect("table listed above");
+        let Some(t) = schema.tables.get_mut(&text(&r[0])) else { continue };
         let partial_where = if int(&r[4]) != 0 { opt_text(&r[5]).and_then(|s| where_clause(&s)) } else { None };
         t.indexes.insert(
             text(&r[1]),
@@ -161,7 +161,7 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
         &[],
     )?;
     for r in idx_cols {
-        let t = schema.tables.get_mut(&text(&r[0])).expect("table listed above");
+        let Some(t) = schema.tables.get_mut(&text(&r[0])) else { continue };
         if let Some(i) = t.indexes.get_mut(&text(&r[1])) {
             i.columns.push(IndexColumn { name: opt_text(&r[2]), desc: int(&r[3]) != 0, collation: text(&r[4]) });
         }

@@ -31,7 +31,7 @@ mod js;
 pub use conn::{SqlConn, Value};
 pub use error::{codes, StoreError};
 pub use migrate::{
-    migrate, run_filestore_migrations, run_object_schema, run_saga_log_migrations, MigrationReport, Outcome,
+    migrate, migrate_all, run_filestore_migrations, run_object_schema, run_saga_log_migrations, MigrationReport, Outcome,
 };
 pub use status::{status, State, StoreStatus};
 pub use store::{AdditiveColumn, Store, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};

@@ -198,3 +198,13 @@ pub fn run_filestore_migrations<C: SqlConn + ?Sized>(conn: &C) -> Result<(), Sto
 pub fn run_saga_log_migrations<C: SqlConn + ?Sized>(conn: &C) -> Result<(), StoreError> {
     run_unstamped(conn, Store::Sagas)
 }
+
+/// Migrate several stores as one start-up: every tripwire is read (without writing) before any
+/// store is touched, so one too-new file stops all of them. Each store's migration is then
+/// atomic on its own; reports come back in the order given.
+pub fn migrate_all(stores: &[(&dyn SqlConn, Store)]) -> Result<Vec<MigrationReport>, StoreError> {
+    for (conn, store) in stores {
+        crate::tripwire::check_schema_compat(*conn, store.version(), store.file_name())?;
+    }
+    stores.iter().map(|(conn, store)| migrate(*conn, *store)).collect()
+}
