@@ -14,6 +14,7 @@ use crate::{Store, StoreError};
 
 /// One column as `PRAGMA table_xinfo` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Column {
     pub name: String,
     pub decl_type: String,
@@ -26,6 +27,7 @@ pub struct Column {
 
 /// One foreign-key column mapping as `PRAGMA foreign_key_list` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ForeignKey {
     pub id: i64,
     pub seq: i64,
@@ -38,6 +40,7 @@ pub struct ForeignKey {
 
 /// One index column as `PRAGMA index_xinfo` reports it (key columns only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IndexColumn {
     pub name: Option<String>,
     pub desc: bool,
@@ -46,6 +49,7 @@ pub struct IndexColumn {
 
 /// One index as `PRAGMA index_list` reports it, plus the `WHERE` of a partial index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Index {
     pub unique: bool,
     /// `c` (CREATE INDEX), `u` (UNIQUE constraint) or `pk`.
@@ -56,6 +60,7 @@ pub struct Index {
 
 /// A table: its columns in order, its foreign keys, and its indexes by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Table {
     pub columns: Vec<Column>,
     pub foreign_keys: Vec<ForeignKey>,
@@ -70,6 +75,7 @@ impl Table {
 
 /// A whole database schema, tables by name (SQLite's internal tables excluded).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Schema {
     pub tables: BTreeMap<String, Table>,
 }
@@ -187,6 +193,7 @@ pub fn canonical(store: Store) -> Result<&'static Schema, StoreError> {
 
 /// How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Drift {
     pub missing_tables: Vec<String>,
     pub extra_tables: Vec<String>,

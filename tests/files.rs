@@ -1,0 +1,210 @@
+//! Native, file-level guarantees: what is on disk before and after, checked by SHA-256 of every
+//! file in the directory (so a stray `-journal`, `-wal` or half-made database also shows up).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+
+use agentmux_schema::datadir::{migrate_data_dir, migrate_file, path_of, status_data_dir};
+use agentmux_schema::{migrate, Outcome, State, Store, StoreError};
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+
+/// Every file in `dir` (recursively) with its SHA-256.
+fn snapshot(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.insert(p.strip_prefix(dir).unwrap().display().to_string() + "/", String::new());
+                stack.push(p);
+            } else {
+                let digest = Sha256::digest(fs::read(&p).unwrap());
+                out.insert(p.strip_prefix(dir).unwrap().display().to_string(), format!("{digest:x}"));
+            }
+        }
+    }
+    out
+}
+
+fn write_db(path: &Path, sql: &str) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+fn version_of(path: &Path) -> i64 {
+    Connection::open(path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn too_new_file_is_refused_with_identical_bytes_and_no_sidecars() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = path_of(dir.path(), Store::Objects);
+    write_db(&path, "CREATE TABLE future (x); INSERT INTO future VALUES (42); PRAGMA user_version = 99;");
+    let before = snapshot(dir.path());
+
+    // Through every entry point a caller might use.
+    let conn = Connection::open(&path).unwrap();
+    assert!(matches!(migrate(&conn, Store::Objects), Err(StoreError::SchemaTooNew { found: 99, expected: 4, .. })));
+    drop(conn);
+    assert!(matches!(migrate_file(&path, Store::Objects), Err(StoreError::SchemaTooNew { .. })));
+    assert!(matches!(migrate_data_dir(dir.path()), Err(StoreError::SchemaTooNew { .. })));
+
+    assert_eq!(snapshot(dir.path()), before, "a refused file (or its directory) changed");
+}
+
+#[test]
+fn too_new_sagas_db_means_objects_db_is_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    write_db(&path_of(dir.path(), Store::Filestore), "CREATE TABLE db_wave_file (zoneid TEXT);");
+    write_db(&path_of(dir.path(), Store::Sagas), "PRAGMA user_version = 2;");
+    let before = snapshot(dir.path());
+    match migrate_data_dir(dir.path()) {
+        Err(StoreError::SchemaTooNew { db, found, expected }) => assert_eq!((db.as_str(), found, expected), ("sagas.db", 2, 1)),
+        other => panic!("expected SchemaTooNew for sagas.db, got {other:?}"),
+    }
+    assert_eq!(snapshot(dir.path()), before);
+    assert!(!path_of(dir.path(), Store::Objects).exists());
+}
+
+#[test]
+fn data_dir_is_created_then_a_second_run_changes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("data");
+    let reports = migrate_data_dir(&dir).unwrap();
+    assert!(reports.iter().all(|r| r.outcome == Outcome::Created));
+    assert_eq!(Store::ALL.map(|s| version_of(&path_of(&dir, s))), [4, 1, 1]);
+    let names: Vec<_> = snapshot(&dir).into_keys().collect();
+    assert_eq!(names, ["filestore.db", "objects.db", "sagas.db"], "no temp or journal files left");
+
+    let before = snapshot(&dir);
+    let again = migrate_data_dir(&dir).unwrap();
+    assert!(again.iter().all(|r| r.outcome == Outcome::UpToDate));
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn legacy_file_is_migrated_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    write_db(&path_of(dir.path(), Store::Objects), common::LEGACY_V11);
+    let reports = migrate_data_dir(dir.path()).unwrap();
+    assert_eq!(reports[0].tables_renamed.len(), 7);
+    assert_eq!(version_of(&path_of(dir.path(), Store::Objects)), 4);
+    let conn = Connection::open(path_of(dir.path(), Store::Objects)).unwrap();
+    let n: i64 = conn.query_row("SELECT count(*) FROM db_agent_definitions", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn unadoptable_file_fails_cleanly_with_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    write_db(&path_of(dir.path(), Store::Objects), common::PRE_V11);
+    let before = snapshot(dir.path());
+    match migrate_data_dir(dir.path()) {
+        Err(StoreError::Unadoptable { table, .. }) => assert_eq!(table, "db_agent_instances"),
+        other => panic!("expected Unadoptable, got {other:?}"),
+    }
+    // objects.db is migrated first and refused; filestore.db and sagas.db come after it and are
+    // never reached.
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+#[test]
+fn bad_files_are_typed_errors_and_nothing_is_written() {
+    let valid = {
+        let db = tempfile::tempdir().unwrap();
+        let p = db.path().join("v.db");
+        write_db(&p, common::LEGACY_V11);
+        fs::read(p).unwrap()
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+        ("garbage", Box::new(|p| fs::write(p, b"GIF89a not a database at all, really".repeat(100)).unwrap())),
+        ("empty", Box::new(|p| fs::write(p, b"").unwrap())),
+        ("truncated", Box::new(move |p| fs::write(p, &valid[..valid.len() / 2 + 7]).unwrap())),
+        ("directory", Box::new(|p| fs::create_dir(p).unwrap())),
+    ];
+    for (what, make) in cases {
+        for store in Store::ALL {
+            let dir = tempfile::tempdir().unwrap();
+            make(&path_of(dir.path(), store));
+            let before = snapshot(dir.path());
+            let err = migrate_data_dir(dir.path()).expect_err(what);
+            match (&err, what) {
+                (StoreError::NotAFile { .. }, "directory") => {}
+                (StoreError::NotADatabase { db, .. }, _) if what != "directory" => assert_eq!(db, store.file_name()),
+                _ => panic!("{what} {store}: unexpected {err:?}"),
+            }
+            assert_eq!(snapshot(dir.path()), before, "{what} {store}: something was written");
+            let st = &status_data_dir(dir.path())[Store::ALL.iter().position(|s| *s == store).unwrap()];
+            assert_eq!(st.state, State::Unreadable, "{what} {store}");
+            assert_eq!(snapshot(dir.path()), before, "{what} {store}: status wrote something");
+        }
+    }
+}
+
+#[test]
+fn status_is_read_only_even_on_a_too_new_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    write_db(&path_of(dir.path(), Store::Objects), common::LEGACY_V11);
+    write_db(&path_of(dir.path(), Store::Sagas), "CREATE TABLE saga (saga_id INTEGER PRIMARY KEY); PRAGMA user_version = 5;");
+    let before = snapshot(dir.path());
+    let all = status_data_dir(dir.path());
+    assert_eq!(all.iter().map(|s| s.state).collect::<Vec<_>>(), [State::Legacy, State::Missing, State::TooNew]);
+    assert_eq!(all[2].user_version, Some(5));
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+#[test]
+fn eight_connections_migrating_one_fresh_file_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Arc::new(dir.path().join("objects.db"));
+    let gate = Arc::new(Barrier::new(8));
+    let outcomes: Vec<Outcome> = (0..8)
+        .map(|_| {
+            let (path, gate) = (path.clone(), gate.clone());
+            std::thread::spawn(move || {
+                let conn = Connection::open(&*path).unwrap();
+                gate.wait();
+                migrate(&conn, Store::Objects).map(|r| r.outcome)
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap().expect("every concurrent migration succeeds"))
+        .collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Created).count(), 1, "{outcomes:?}");
+    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::UpToDate).count(), 7, "{outcomes:?}");
+    let conn = Connection::open(&*path).unwrap();
+    let s = agentmux_schema::status(&conn, Store::Objects);
+    assert_eq!(s.state, State::Current);
+    assert!(s.drift.as_ref().unwrap().is_empty());
+    assert_eq!(s.row_counts()["db_identity_bundles"], 1);
+}
+
+#[test]
+fn eight_servers_starting_on_one_empty_data_dir_all_succeed() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = Arc::new(root.path().join("data"));
+    let gate = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (dir, gate) = (dir.clone(), gate.clone());
+            std::thread::spawn(move || {
+                gate.wait();
+                migrate_data_dir(&dir)
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap().expect("every concurrent start succeeds");
+    }
+    assert_eq!(Store::ALL.map(|s| version_of(&path_of(&dir, s))), [4, 1, 1]);
+    let names: Vec<_> = snapshot(&dir).into_keys().collect();
+    assert_eq!(names, ["filestore.db", "objects.db", "sagas.db"]);
+}
