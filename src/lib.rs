@@ -26,7 +26,7 @@ mod tripwire;
 pub mod datadir;
 
 #[cfg(target_arch = "wasm32")]
-mod js;
+pub mod js;
 
 pub use conn::{SqlConn, Value};
 pub use error::{codes, StoreError};

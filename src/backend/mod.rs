@@ -8,6 +8,6 @@ mod native;
 pub use native::{from_bytes, memory, to_bytes, Db};
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{from_bytes, memory, to_bytes, Db};

@@ -141,7 +141,11 @@ impl Db {
         // SAFETY: `raw` is open; sqlite3_errmsg returns a NUL-terminated string owned by the
         // connection, valid until the next API call on it, and copied out by `c_text` at once.
         let (code, message) = unsafe { (ffi::sqlite3_extended_errcode(raw), c_text(ffi::sqlite3_errmsg(raw))) };
-        StoreError::Sqlite { code, message, sql: sql.map(str::to_string) }
+        let err = StoreError::Sqlite { code, message, sql: None };
+        match sql {
+            Some(statement) => err.with_sql(statement),
+            None => err,
+        }
     }
 
     /// Like [`SqlConn::query`], also returning the column names.
