@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
-# Installs every tool the test suite and the browser demo need, skipping what is already present.
-# Safe to run repeatedly; it never downloads browsers or binaries outside the package registries.
+# Installs every tool the tests and the browser demo need, skipping whatever is already present,
+# so it is cheap on a warm machine. Only package registries are used (apt, crates.io, npm):
+# no tool here is allowed to download browsers or prebuilt binaries of its own.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-
-wasm_bindgen_version() {
-  # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
-  awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' "$here/Cargo.lock"
-}
+export PATH="$HOME/.cargo/bin:$PATH"
 
 need_apt=()
 command -v clang >/dev/null || need_apt+=(clang)
@@ -15,20 +12,30 @@ command -v llvm-ar >/dev/null || need_apt+=(llvm)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)
+command -v node >/dev/null || need_apt+=(nodejs npm)
 if ((${#need_apt[@]})); then
   echo "setup: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Never Debian's binaryen: its wasm-opt silently breaks current wasm-bindgen output.
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
-command -v wasm-pack >/dev/null || cargo install wasm-pack --locked
-wbv="$(wasm_bindgen_version)"
-if [ -n "$wbv" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wbv\$"; then
+command -v wasm-pack >/dev/null || cargo install --quiet wasm-pack --locked
+# wasm-bindgen-cli must be exactly the version Cargo.lock pins for the wasm-bindgen crate.
+want="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$here/Cargo.lock")"
+have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+if [ -n "$want" ] && [ "$want" != "$have" ]; then
   # Not --locked: the CLI's own lockfile pins a crate release the registry no longer serves.
-  cargo install wasm-bindgen-cli --version "$wbv" --force
+  cargo install --quiet wasm-bindgen-cli --version "$want" --force
 fi
-command -v geckodriver >/dev/null || cargo install geckodriver
+command -v geckodriver >/dev/null || cargo install --quiet geckodriver
+
+# npm tools (binaryen's wasm-opt for the package build, playwright-core for the demo's e2e tests)
+# from the committed lockfile.
+if [ -f "$here/tools/package.json" ] && [ ! -d "$here/tools/node_modules" ]; then
+  (cd "$here/tools" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 echo "setup: tools ready"
