@@ -36,3 +36,8 @@ pub use migrate::{
 pub use status::{status, State, StoreStatus};
 pub use store::{AdditiveColumn, Store, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
 pub use tripwire::{check_schema_compat, read_version, stamp_version, LOCK_WAIT_MS};
+
+/// Compiles the README's Rust examples as doctests, so the documented API cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
