@@ -112,6 +112,10 @@ function version(v) {
   return v === null || v === undefined ? "—" : `v${v}`;
 }
 
+function hasDrift(drift) {
+  return !!drift && DRIFT_LABELS.some(([k]) => driftItems(drift, k).length);
+}
+
 function renderDrift(drift) {
   if (!drift) return h("p", { class: "muted", "data-testid": "drift" }, "Drift: not available.");
   const parts = DRIFT_LABELS.filter(([k]) => driftItems(drift, k).length);
@@ -150,7 +154,10 @@ function renderStatus(status, { heading = "h3", openTables = false } = {}) {
       h(heading, {}, status.db),
       stateBadge(status.state),
     ),
-    h("p", { class: "state-text" }, STATE_TEXT[status.state] ?? ""),
+    h("p", { class: "state-text" },
+      status.state === "current" && hasDrift(status.drift)
+        ? "version matches this build, but the schema drifts from it (see below)"
+        : STATE_TEXT[status.state] ?? ""),
     h("dl", { class: "facts" },
       h("dt", {}, "Version"), h("dd", { "data-testid": "version" }, `${version(status.userVersion)} (this build: v${status.expectedVersion})`),
     ),
@@ -324,6 +331,7 @@ function renderInspection(info) {
   const { status } = info;
   const canMigrate = status.state !== "unreadable";
   const result = $("result");
+  result.dataset.scratch = String(info.id);
   const migrateBtn = h("button", { type: "button", class: "primary", "data-testid": "migrate", disabled: !canMigrate }, "Migrate");
   const downloadBtn = h("button", { type: "button", "data-testid": "download", disabled: !canMigrate }, "Download");
   const outcome = h("div", { class: "outcome", "data-testid": "outcome" });
