@@ -1,0 +1,165 @@
+// The persistent data directory: OPFS in a Worker, start-up migration, reload, reset, two tabs.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { assertNoProblems, launch, open, shot, startServer, track } from "./helpers.mjs";
+
+let served;
+
+before(async () => {
+  served = await startServer();
+});
+
+after(async () => {
+  await new Promise((r) => served?.server.close(r));
+});
+
+const STORES = { objects: "v4", filestore: "v1", sagas: "v1" };
+
+async function storeStates(page) {
+  const out = {};
+  for (const s of Object.keys(STORES)) out[s] = await page.locator(`[data-testid=store-${s}] .status`).getAttribute("data-state");
+  return out;
+}
+
+const tabRows = (page) => page.locator("[data-testid=store-objects] [data-testid=rows-db_tab]").textContent();
+
+test("fresh load: progress while the wasm loads, then three current databases in OPFS", async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.context.newPage();
+    const problems = track(page);
+    // Hold the .wasm back a moment so the loading state can be seen.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await browser.context.route("**/*.wasm", async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(served.url);
+    const loading = page.locator("[data-testid=loading]");
+    await loading.waitFor({ state: "visible" });
+    assert.match(await loading.textContent(), /Loading SQLite \(WebAssembly\)/);
+    await shot(page, "loading");
+    release();
+    await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+    assert.equal(await loading.isVisible(), false);
+
+    assert.equal(await page.locator("[data-testid=mode]").getAttribute("data-mode"), "opfs");
+    assert.deepEqual(await storeStates(page), { objects: "current", filestore: "current", sagas: "current" });
+    for (const [s, v] of Object.entries(STORES)) {
+      assert.match(await page.locator(`[data-testid=store-${s}] [data-testid=version]`).textContent(), new RegExp(`^${v} \\(this build: ${v}\\)`));
+      assert.match(await page.locator(`[data-testid=store-${s}] [data-testid=drift]`).textContent(), /No drift/);
+    }
+    const startup = await page.locator("[data-testid=startup]").textContent();
+    assert.match(startup, /objects\.db created \(v4\); filestore\.db created \(v1\); sagas\.db created \(v1\)/);
+    await shot(page, "fresh-load");
+    assertNoProblems(problems);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("reload keeps the data; Reset clears it", async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.context.newPage();
+    const problems = track(page);
+    await open(page, served.url);
+    assert.equal(await tabRows(page), "0");
+    await page.click("[data-testid=add-row]");
+    await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "1");
+    await page.click("[data-testid=add-row]");
+    await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "2");
+
+    await page.reload();
+    await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+    assert.equal(await page.locator("[data-testid=mode]").getAttribute("data-mode"), "opfs");
+    assert.equal(await tabRows(page), "2");
+    assert.match(await page.locator("[data-testid=startup]").textContent(), /objects\.db up-to-date \(v4\)/);
+    await shot(page, "after-reload");
+
+    // Reset asks first; Cancel leaves everything alone.
+    await page.click("[data-testid=reset]");
+    await page.click("[data-testid=reset-no]");
+    assert.equal(await tabRows(page), "2");
+    await page.click("[data-testid=reset]");
+    await shot(page, "reset-confirm", page.locator("#datadir .actions"));
+    await page.click("[data-testid=reset-yes]");
+    await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "0");
+    assert.deepEqual(await storeStates(page), { objects: "current", filestore: "current", sagas: "current" });
+
+    await page.reload();
+    await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+    assert.equal(await tabRows(page), "0");
+    assertNoProblems(problems);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("two tabs: the second is told the databases are open elsewhere, then takes over", async () => {
+  const browser = await launch();
+  try {
+    const first = await browser.context.newPage();
+    const firstProblems = track(first);
+    await open(first, served.url);
+    assert.equal(await first.locator("[data-testid=mode]").getAttribute("data-mode"), "opfs");
+    await first.click("[data-testid=add-row]");
+    await first.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "1");
+
+    const second = await browser.context.newPage();
+    const secondProblems = track(second);
+    await open(second, served.url);
+    assert.equal(await second.locator("[data-testid=mode]").getAttribute("data-mode"), "locked");
+    assert.match(await second.locator("[data-testid=mode-note]").textContent(), /open in another tab/);
+    assert.equal(await second.locator("[data-testid=add-row]").isDisabled(), true);
+    assert.equal(await second.locator("[data-testid=reset]").isDisabled(), true);
+    // Scratch inspection still works in the second tab.
+    await second.click("[data-testid=scenario-flat-v1]");
+    await second.locator("[data-testid=result] > .status[data-state=behind]").waitFor();
+    await shot(second, "second-tab-locked");
+
+    // The first tab is unaffected.
+    await first.click("[data-testid=add-row]");
+    await first.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "2");
+
+    // Closing the first tab hands the databases to the queued second one, data intact.
+    await first.close();
+    await second.waitForFunction(() => document.querySelector("[data-testid=mode]")?.dataset.mode === "opfs", null, { timeout: 20_000 });
+    assert.equal(await tabRows(second), "2");
+    await shot(second, "second-tab-took-over");
+    assertNoProblems(firstProblems);
+    assertNoProblems(secondProblems);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("memory fallback is stated on the page", async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.context.newPage();
+    const problems = track(page);
+    await open(page, `${served.url}?storage=memory`);
+    assert.equal(await page.locator("[data-testid=mode]").getAttribute("data-mode"), "memory");
+    assert.match(await page.locator("[data-testid=mode]").textContent(), /In memory — not persistent/);
+    assert.match(await page.locator("[data-testid=mode-note]").textContent(), /disappear when you leave the page/);
+    assert.deepEqual(await storeStates(page), { objects: "current", filestore: "current", sagas: "current" });
+    await shot(page, "memory-fallback", page.locator("#datadir"));
+    assertNoProblems(problems);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the static server serves wasm with its MIME type and refuses traversal", async () => {
+  const wasm = await fetch(new URL("node_modules/agentmux-schema/agentmux_schema_bg.wasm", served.url));
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers.get("content-type"), "application/wasm");
+  const js = await fetch(new URL("src/worker.js", served.url));
+  assert.match(js.headers.get("content-type"), /^text\/javascript/);
+  for (const bad of ["/../package.json", "/%2e%2e/%2e%2e/etc/passwd", "/src/..%2f..%2fCargo.toml", "/tests/helpers.mjs", "/package.json", "/node_modules/playwright-core/package.json"]) {
+    const res = await fetch(served.url.replace(/\/$/, "") + bad);
+    assert.notEqual(res.status, 200, bad);
+  }
+});
