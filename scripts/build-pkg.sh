@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Build the npm package `agentmux-schema` into ./pkg (wasm-pack, --target web, release).
+#
+#   scripts/build-pkg.sh            # build; run wasm-opt -Oz if WASM_OPT is set or npm binaryen is available
+#   NO_WASM_OPT=1 scripts/build-pkg.sh
+#
+# Needs: the wasm32-unknown-unknown target, clang + llvm-ar (SQLite's C), wasm-pack, and
+# wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version on PATH (--mode no-install never
+# downloads). Never use Debian's binaryen (wasm-opt 108 breaks current wasm-bindgen output); the
+# optional pass uses npm's `binaryen` package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$want" != "$have" ]; then
+  echo "wasm-bindgen-cli $want required (found '${have:-none}'): cargo install wasm-bindgen-cli --version $want" >&2
+  exit 1
+fi
+
+wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name agentmux_schema
+
+wasm=pkg/agentmux_schema_bg.wasm
+if [ -z "${NO_WASM_OPT:-}" ]; then
+  opt=${WASM_OPT:-}
+  if [ -z "$opt" ] && [ -x tools/node_modules/.bin/wasm-opt ]; then opt=tools/node_modules/.bin/wasm-opt; fi
+  if [ -n "$opt" ]; then
+    "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$wasm" -o "$wasm.opt"
+    mv "$wasm.opt" "$wasm"
+  else
+    echo "note: no wasm-opt (npm binaryen) found; skipping the -Oz pass" >&2
+  fi
+fi
+
+cp js/README.md pkg/README.md
+cp LICENSE pkg/LICENSE
+# wasm-pack's .gitignore in pkg/ would hide the build from git; the package is committed.
+rm -f pkg/.gitignore
+
+# Smoke test: the built package loads and works under Node.
+node --input-type=module -e '
+import { readFileSync } from "node:fs";
+import { initSync, Database } from "./pkg/agentmux_schema.js";
+initSync({ module: readFileSync("./pkg/agentmux_schema_bg.wasm") });
+const db = Database.memory();
+const r = db.migrate("objects");
+if (r.outcome !== "created" || db.userVersion() !== r.toVersion) throw new Error("smoke test failed");
+const copy = Database.fromBytes(db.toBytes());
+if (copy.userVersion() !== r.toVersion) throw new Error("round trip failed");
+console.log("pkg smoke test ok: objects.db v" + r.toVersion);
+'
+printf 'gzip -9 %s: %s bytes\n' "$wasm" "$(gzip -9c "$wasm" | wc -c)"
