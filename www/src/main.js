@@ -129,6 +129,17 @@ function renderDrift(drift) {
   );
 }
 
+function indexCell(indexes) {
+  // SQLite's automatic indexes (PRIMARY KEY / UNIQUE) are noise here: count them instead.
+  const named = indexes.filter((i) => !i.startsWith("sqlite_autoindex_"));
+  const auto = indexes.length - named.length;
+  if (!indexes.length) return h("span", { class: "muted" }, "—");
+  return [
+    named.map((i) => h("code", { class: "idx" }, i)),
+    auto ? h("span", { class: "muted auto-idx", title: "SQLite's automatic indexes for PRIMARY KEY and UNIQUE constraints" }, `${named.length ? "+ " : ""}${auto} automatic`) : null,
+  ];
+}
+
 function renderTables(tables, { open = false } = {}) {
   const rows = tables.reduce((n, t) => n + Number(t.rowCount), 0);
   const summary = `${tables.length} table${tables.length === 1 ? "" : "s"}, ${rows} row${rows === 1 ? "" : "s"}`;
@@ -141,7 +152,7 @@ function renderTables(tables, { open = false } = {}) {
         h("tbody", {}, tables.map((t) => h("tr", { "data-table": t.name },
           h("th", { scope: "row" }, h("code", {}, t.name)),
           h("td", { class: "num", "data-testid": `rows-${t.name}` }, String(t.rowCount)),
-          h("td", {}, t.indexes.length ? t.indexes.map((i) => h("code", { class: "idx" }, i)) : h("span", { class: "muted" }, "—")),
+          h("td", {}, indexCell(t.indexes)),
         ))),
       ),
     ),
@@ -238,7 +249,7 @@ function renderPersistent(snap) {
   mode.dataset.mode = snap.mode;
   $("mode-note").textContent =
     snap.mode === "locked"
-      ? `${snap.reason} This tab is queued and will open the databases as soon as that tab is closed. Inspecting files below works meanwhile.`
+      ? `${snap.reason} This tab is queued and takes over as soon as that tab is closed; inspecting files below works meanwhile.`
       : snap.mode === "memory"
         ? `${snap.reason} The databases below live in memory and disappear when you leave the page.`
         : note;
@@ -259,7 +270,7 @@ function renderPersistent(snap) {
   const stores = $("stores");
   stores.replaceChildren(
     ...(locked
-      ? [h("p", { class: "locked-note", "data-testid": "locked" }, "The databases are open in another tab. Close that tab, or keep using it — this one waits its turn.")]
+      ? [h("p", { class: "locked-note", "data-testid": "locked" }, "Waiting for the other tab… objects.db, filestore.db and sagas.db will appear here when this tab gets them.")]
       : snap.stores.map((s) => h("article", { class: "store-card", "data-testid": `store-${s.store}` }, renderStatus(s, { openTables: true }),
           h("button", { type: "button", class: "small", "data-testid": `download-${s.store}`, onclick: () => downloadPersistent(s.store) }, `Download ${s.db}`)))),
   );
