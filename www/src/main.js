@@ -256,12 +256,16 @@ function renderPersistent(snap) {
   const locked = snap.mode === "locked";
   $("add-row").disabled = locked;
   $("reset").disabled = locked;
+  const adopt = document.querySelector("[data-testid=adopt]");
+  if (adopt && current?.status.state !== "unreadable") adopt.disabled = locked;
   hideResetConfirm();
 
   const startup = $("startup");
   startup.replaceChildren();
   if (snap.startup?.error) {
-    startup.append(h("p", { class: "startup-line" }, h("strong", {}, "Start-up migration refused: "), refusalText(snap.startup.error)));
+    startup.append(h("p", { class: "startup-line refused-line", role: "alert", "data-error": snap.startup.error.name },
+      h("strong", {}, "Start-up migration refused: "), refusalText(snap.startup.error),
+      " The data directory is left exactly as it was; Reset starts over."));
   } else if (snap.startup?.reports) {
     startup.append(h("p", { class: "startup-line" }, h("strong", {}, "Start-up migration (all three tripwires checked before any write): "),
       snap.startup.reports.map((r, i) => [i ? "; " : "", `${r.db} ${r.outcome}${r.outcome === "migrated" ? ` v${r.fromVersion}→v${r.toVersion}` : ` (v${r.toVersion})`}`])));
@@ -345,6 +349,8 @@ function renderInspection(info) {
   result.dataset.scratch = String(info.id);
   const migrateBtn = h("button", { type: "button", class: "primary", "data-testid": "migrate", disabled: !canMigrate }, "Migrate");
   const downloadBtn = h("button", { type: "button", "data-testid": "download", disabled: !canMigrate }, "Download");
+  const adoptBtn = h("button", { type: "button", "data-testid": "adopt", disabled: !canMigrate || persistentMode === "locked" },
+    `Use this copy as the data directory's ${status.db}`);
   const outcome = h("div", { class: "outcome", "data-testid": "outcome" });
   const after = h("div", { class: "after" });
 
@@ -370,6 +376,13 @@ function renderInspection(info) {
       showError("Download failed.", describe(err)),
     ),
   );
+  adoptBtn.addEventListener("click", () =>
+    busy(adoptBtn, async () => {
+      renderPersistent(await call("adopt", { scratch: info.id }));
+      $("datadir").scrollIntoView({ behavior: "smooth", block: "start" });
+      $("datadir-title").focus();
+    }).catch((err) => showError(`Could not replace ${status.db}.`, describe(err))),
+  );
   outcome.tabIndex = -1;
 
   result.replaceChildren(
@@ -379,7 +392,8 @@ function renderInspection(info) {
     ),
     h("h4", {}, "Read-only status"),
     renderStatus(status, { heading: "h5", openTables: true }),
-    h("div", { class: "actions" }, migrateBtn, downloadBtn),
+    h("div", { class: "actions" }, migrateBtn, downloadBtn, adoptBtn),
+    h("p", { class: "note small-note" }, `The last button replaces the persistent ${status.db} above with this copy (as it is now) and reruns the start-up migration, which checks all three tripwires before writing anything.`),
     outcome,
     after,
   );

@@ -177,6 +177,29 @@ function addSampleRow() {
   return persistentSnapshot();
 }
 
+/** Replace one persistent store with a scratch copy, then run the start-up migration again. */
+function adoptScratch(id) {
+  requirePersistent();
+  const entry = getScratch(id);
+  if (!entry.db) throw Object.assign(new Error("This file is not a readable SQLite database."), { name: "NotADatabaseError" });
+  const bytes = entry.db.toBytes();
+  const name = `${entry.store}.db`;
+  if (persistent.mode === "opfs") {
+    closePersistent();
+    try {
+      persistent.pool.deleteFile(name);
+      persistent.pool.importFile(name, bytes);
+    } finally {
+      persistent.dbs = Object.fromEntries(STORES.map((s) => [s, persistent.pool.open(`${s}.db`)]));
+    }
+  } else {
+    persistent.dbs[entry.store].close();
+    persistent.dbs[entry.store] = Database.fromBytes(bytes);
+  }
+  runStartupMigration();
+  return persistentSnapshot();
+}
+
 function exportPersistent(store) {
   requirePersistent();
   return persistent.dbs[store].toBytes();
@@ -378,6 +401,7 @@ const OPS = {
   inspect: ({ store, label, bytes }) => inspect(store, label, bytes, "file"),
   scenario: ({ name }) => scenario(name),
   migrate: ({ scratch }) => migrateScratch(scratch),
+  adopt: ({ scratch }) => adoptScratch(scratch),
   bytes: ({ scratch }) => scratchBytes(scratch),
 };
 

@@ -1,7 +1,7 @@
 // The persistent data directory: OPFS in a Worker, start-up migration, reload, reset, two tabs.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { assertNoProblems, launch, open, shot, startServer, track } from "./helpers.mjs";
+import { assertNoProblems, buildDb, launch, open, SCENARIO_SQL, shot, startServer, track } from "./helpers.mjs";
 
 let served;
 
@@ -130,6 +130,86 @@ test("two tabs: the second is told the databases are open elsewhere, then takes 
     await shot(second, "second-tab-took-over");
     assertNoProblems(firstProblems);
     assertNoProblems(secondProblems);
+  } finally {
+    await browser.close();
+  }
+});
+
+async function adopt(page) {
+  await page.click("[data-testid=adopt]"); // sets aria-busy synchronously until the worker answers
+  await page.waitForFunction(() => !document.querySelector("[data-testid=adopt]")?.hasAttribute("aria-busy"));
+}
+
+async function loadFile(page, store, name, buffer) {
+  const prev = (await page.locator("[data-testid=result]").getAttribute("data-scratch")) ?? "";
+  await page.selectOption("[data-testid=store-select]", store);
+  await page.setInputFiles("[data-testid=file-input]", { name, mimeType: "application/octet-stream", buffer });
+  await page.waitForFunction((p) => (document.querySelector("[data-testid=result]").dataset.scratch ?? "") !== p, prev);
+}
+
+test("a file put into the data directory goes through the start-up migration (tripwires first)", async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.context.newPage();
+    const problems = track(page);
+    await open(page, served.url);
+
+    // A v11 objects.db put into the data directory is adopted on the spot, and survives a reload.
+    await page.click("[data-testid=scenario-legacy-v11]");
+    await page.locator("[data-testid=result] > .status[data-state=legacy]").waitFor();
+    await adopt(page);
+    assert.match(await page.locator("[data-testid=startup]").textContent(), /objects\.db migrated v0→v4/);
+    assert.equal(await page.locator("[data-testid=store-objects] [data-testid=rows-db_agent_definitions]").textContent(), "2");
+    await page.reload();
+    await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+    assert.equal(await page.locator("[data-testid=store-objects] [data-testid=rows-db_agent_definitions]").textContent(), "2");
+
+    // A too-new objects.db stops the start-up migration: nothing is written to any store.
+    await page.click("[data-testid=scenario-too-new]");
+    await page.locator("[data-testid=result] > .status[data-state=too-new]").waitFor();
+    await adopt(page);
+    const startup = page.locator("[data-testid=startup]");
+    assert.match(await startup.textContent(), /refused: objects\.db is newer than this build: found v99, expected v4 — nothing written/);
+    assert.equal(await page.locator("[data-testid=store-objects] .status").getAttribute("data-state"), "too-new");
+
+    // Now an unmigrated filestore.db: the objects tripwire still stops everything, so it stays as it is.
+    await loadFile(page, "filestore", "bare-filestore.db", buildDb((db) => db.exec("CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('kept');")));
+    const bareState = await page.locator("[data-testid=result] > .status").getAttribute("data-state");
+    assert.notEqual(bareState, "current");
+    await adopt(page);
+    assert.match(await startup.textContent(), /refused/);
+    assert.equal(await page.locator("[data-testid=store-filestore] .status").getAttribute("data-state"), bareState);
+    assert.equal(await page.locator("[data-testid=store-filestore] [data-testid=rows-notes]").textContent(), "1");
+    await shot(page, "datadir-too-new-refused");
+
+    await page.reload();
+    await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
+    assert.match(await startup.textContent(), /refused/);
+    assert.equal(await page.locator("[data-testid=store-filestore] .status").getAttribute("data-state"), bareState);
+
+    await page.click("[data-testid=reset]");
+    await page.click("[data-testid=reset-yes]");
+    await page.waitForFunction(() => /created/.test(document.querySelector("[data-testid=startup]").textContent));
+    assert.deepEqual(await storeStates(page), { objects: "current", filestore: "current", sagas: "current" });
+    assertNoProblems(problems);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a failed wasm load is reported in the page", async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.context.newPage();
+    const problems = track(page);
+    await browser.context.route("**/*.wasm", (route) => route.fulfill({ status: 404, body: "gone" }));
+    await open(page, served.url);
+    const errors = page.locator("[data-testid=errors]");
+    assert.match(await errors.textContent(), /Could not start SQLite/);
+    assert.equal(await page.locator("[data-testid=loading]").isVisible(), false);
+    await shot(page, "wasm-load-failed");
+    // The 404 itself is logged by the browser; nothing else may be.
+    assertNoProblems(problems.filter((p) => !/404|Failed to load resource/.test(p)));
   } finally {
     await browser.close();
   }
