@@ -25,7 +25,7 @@ if [ -z "${NO_WASM_OPT:-}" ]; then
   opt=${WASM_OPT:-}
   if [ -z "$opt" ] && [ -x tools/node_modules/.bin/wasm-opt ]; then opt=tools/node_modules/.bin/wasm-opt; fi
   if [ -n "$opt" ]; then
-    "$opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    "$opt" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$wasm" -o "$wasm.opt"
     mv "$wasm.opt" "$wasm"

@@ -48,15 +48,16 @@ export interface MigrationReport {
   rowsSeeded: number;
 }
 
-/** How a schema differs from the canonical one (keys are snake_case, as serialized by the core). */
+/** How a schema differs from the canonical one. Names are `table`, `table.column` or `index`. */
 export interface Drift {
-  missing_tables: string[];
-  extra_tables: string[];
-  missing_columns: string[];
-  extra_columns: string[];
-  changed_columns: string[];
-  missing_indexes: string[];
-  extra_indexes: string[];
+  missingTables: string[];
+  extraTables: string[];
+  missingColumns: string[];
+  extraColumns: string[];
+  /** Present on both sides but declared differently (type, NOT NULL, default or key). */
+  changedColumns: string[];
+  missingIndexes: string[];
+  extraIndexes: string[];
 }
 
 export interface TableSummary {
@@ -183,7 +184,7 @@ fn serialize<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(&ser).map_err(|e| js_error("StoreError", &e.to_string()))
 }
 
-fn store(name: &str) -> Result<Store, JsValue> {
+fn parse_store(name: &str) -> Result<Store, JsValue> {
     name.parse::<Store>().map_err(to_js_error)
 }
 
@@ -264,7 +265,7 @@ impl Database {
     pub fn query(
         &self,
         sql: &str,
-        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] params: Option<Vec<String>>,
+        params: Option<Vec<String>>,
     ) -> Result<Array, JsValue> {
         let params = params.unwrap_or_default();
         let refs: Vec<&str> = params.iter().map(String::as_str).collect();
@@ -284,16 +285,16 @@ impl Database {
     /// Bring this database to this build's schema for `store`, atomically. A file stamped by a
     /// newer build throws `SchemaTooNewError` and is left untouched.
     #[wasm_bindgen(unchecked_return_type = "MigrationReport")]
-    pub fn migrate(&self, #[wasm_bindgen(unchecked_param_type = "StoreName")] store_name: &str) -> Result<JsValue, JsValue> {
-        let store = store(store_name)?;
+    pub fn migrate(&self, #[wasm_bindgen(unchecked_param_type = "StoreName")] store: &str) -> Result<JsValue, JsValue> {
+        let store = parse_store(store)?;
         let report = crate::migrate(&*self.db()?, store).map_err(to_js_error)?;
         serialize(&report)
     }
 
     /// A read-only account of this database as `store` (works on files this build refuses).
     #[wasm_bindgen(unchecked_return_type = "StoreStatus")]
-    pub fn status(&self, #[wasm_bindgen(unchecked_param_type = "StoreName")] store_name: &str) -> Result<JsValue, JsValue> {
-        let store = store(store_name)?;
+    pub fn status(&self, #[wasm_bindgen(unchecked_param_type = "StoreName")] store: &str) -> Result<JsValue, JsValue> {
+        let store = parse_store(store)?;
         let db = self.db()?;
         serialize(&crate::status(&*db, store))
     }
@@ -400,7 +401,10 @@ pub struct OpfsPool {
 /// directory), `vfsName` to `"opfs-sahpool"`. Must run in a dedicated Worker; elsewhere it
 /// throws `OpfsError`. In-memory databases are unaffected (the pool is not the default VFS).
 #[wasm_bindgen(js_name = installOpfs)]
-pub async fn install_opfs(directory: Option<String>, vfs_name: Option<String>) -> Result<OpfsPool, JsValue> {
+pub async fn install_opfs(
+    directory: Option<String>,
+    #[wasm_bindgen(js_name = vfsName)] vfs_name: Option<String>,
+) -> Result<OpfsPool, JsValue> {
     let directory = directory.unwrap_or_else(|| "agentmux-schema".into());
     let vfs_name = vfs_name.unwrap_or_else(|| "opfs-sahpool".into());
     let pool = opfs::install(&vfs_name, &directory).await.map_err(opfs_error)?;

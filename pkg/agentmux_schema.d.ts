@@ -1,0 +1,265 @@
+/* tslint:disable */
+/* eslint-disable */
+
+/** One of the server's three SQLite files. */
+export type StoreName = "objects" | "filestore" | "sagas";
+
+/** A value read back from SQLite. Integers outside ±(2^53−1) come back as `bigint`. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** One row of `Database.query`, keyed by column name. */
+export type Row = Record<string, SqlValue>;
+
+export interface Rename { from: string; to: string; }
+
+export interface MigrationReport {
+    store: StoreName;
+    db: "objects.db" | "filestore.db" | "sagas.db";
+    fromVersion: number;
+    toVersion: number;
+    outcome: "up-to-date" | "created" | "migrated";
+    tablesRenamed: Rename[];
+    /** Legacy tables left in place because their replacement already existed. */
+    legacyTablesKept: Rename[];
+    indexesDropped: string[];
+    tablesDropped: string[];
+    tablesCreated: string[];
+    /** `table.column` */
+    columnsAdded: string[];
+    rowsSeeded: number;
+}
+
+/** How a schema differs from the canonical one. Names are `table`, `table.column` or `index`. */
+export interface Drift {
+    missingTables: string[];
+    extraTables: string[];
+    missingColumns: string[];
+    extraColumns: string[];
+    /** Present on both sides but declared differently (type, NOT NULL, default or key). */
+    changedColumns: string[];
+    missingIndexes: string[];
+    extraIndexes: string[];
+}
+
+export interface TableSummary {
+    name: string;
+    columns: string[];
+    rowCount: number;
+    indexes: string[];
+}
+
+export type StoreState = "missing" | "legacy" | "behind" | "current" | "too-new" | "unreadable";
+
+export interface StoreStatus {
+    store: StoreName;
+    db: "objects.db" | "filestore.db" | "sagas.db";
+    exists: boolean;
+    userVersion: number | null;
+    expectedVersion: number;
+    state: StoreState;
+    drift: Drift | null;
+    tables: TableSummary[];
+    /** Why the file is unreadable, when it is. */
+    error: string | null;
+}
+
+/** The databases `migrateAll` brings forward together; omitted stores are skipped. */
+export interface StoreSet {
+    objects?: Database;
+    filestore?: Database;
+    sagas?: Database;
+}
+
+/**
+ * Errors thrown by this package are `Error` objects; `name` tells the kind:
+ *  - `SchemaTooNewError`: `db` (file label), `found`, `expected` (user_version numbers). Nothing was written.
+ *  - `SqliteError`: `code` (extended result code; `code & 0xff` is the primary code), `sql` (string or null).
+ *  - `NotADatabaseError`: `db`, `reason` (garbage, empty or truncated bytes).
+ *  - `UnadoptableError`: `db`, `table`, `missingColumns`.
+ *  - `VerifyFailedError`: `db`, `missing`.
+ *  - `UnknownStoreError`: `store`.
+ *  - `ClosedError`: the database was closed.
+ *  - `OpfsError`: the OPFS pool refused (not in a dedicated Worker, file in use, no capacity, …).
+ */
+export type SchemaErrorName =
+| "SchemaTooNewError" | "SqliteError" | "NotADatabaseError" | "UnadoptableError"
+| "VerifyFailedError" | "UnknownStoreError" | "ClosedError" | "OpfsError" | "StoreError";
+
+
+
+/**
+ * An SQLite database (in memory, or a file in an OPFS pool) with the schema operations.
+ */
+export class Database {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Close the connection. Idempotent; any later use throws `ClosedError`.
+     */
+    close(): void;
+    /**
+     * Run a batch of `;`-separated SQL statements, discarding any rows.
+     */
+    exec(sql: string): void;
+    /**
+     * An in-memory database holding a copy of a `.db` file image. Garbage, empty or truncated
+     * bytes throw `NotADatabaseError`.
+     */
+    static fromBytes(bytes: Uint8Array | number[]): Database;
+    /**
+     * An empty in-memory database.
+     */
+    static memory(): Database;
+    /**
+     * Bring this database to this build's schema for `store`, atomically. A file stamped by a
+     * newer build throws `SchemaTooNewError` and is left untouched.
+     */
+    migrate(store: StoreName): MigrationReport;
+    /**
+     * Run one statement (`params` are bound as text to `?1..?n`) and return its rows as plain
+     * objects keyed by column name.
+     */
+    query(sql: string, params?: string[] | null): Row[];
+    /**
+     * A read-only account of this database as `store` (works on files this build refuses).
+     */
+    status(store: StoreName): StoreStatus;
+    /**
+     * The database's current file image (what would be written as the `.db` file).
+     */
+    toBytes(): Uint8Array;
+    /**
+     * `PRAGMA user_version`.
+     */
+    userVersion(): number;
+    /**
+     * True once `close()` (or `free()`) was called.
+     */
+    readonly isClosed: boolean;
+}
+
+/**
+ * A pool of database files in the Origin Private File System (the `opfs-sahpool` VFS).
+ * Only available inside a dedicated Worker in a secure context.
+ */
+export class OpfsPool {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * Delete file `name`; returns whether it existed. The file must be closed.
+     */
+    deleteFile(name: string): boolean;
+    /**
+     * A copy of a (closed) file's image.
+     */
+    exportFile(name: string): Uint8Array;
+    /**
+     * The names of the files in the pool.
+     */
+    fileNames(): string[];
+    /**
+     * Store `bytes` as file `name`. The image is checked first (`NotADatabaseError`); the name
+     * must not exist yet (delete it first to replace it).
+     */
+    importFile(name: string, bytes: Uint8Array | number[]): void;
+    /**
+     * Open (creating if needed) the database file `name`, e.g. `"objects.db"`.
+     */
+    open(name: string): Database;
+    /**
+     * Delete every file in the pool (all must be closed).
+     */
+    wipe(): void;
+}
+
+/**
+ * Install (or reuse) the OPFS pool VFS. `directory` defaults to `"agentmux-schema"` (an OPFS
+ * directory), `vfsName` to `"opfs-sahpool"`. Must run in a dedicated Worker; elsewhere it
+ * throws `OpfsError`. In-memory databases are unaffected (the pool is not the default VFS).
+ */
+export function installOpfs(directory?: string | null, vfsName?: string | null): Promise<OpfsPool>;
+
+/**
+ * Migrate several stores as one start-up: every tripwire is read before any store is written,
+ * so one too-new file stops all of them (`SchemaTooNewError`, nothing written). Reports come
+ * back in the order objects, filestore, sagas (omitted stores are skipped).
+ */
+export function migrateAll(stores: StoreSet): MigrationReport[];
+
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+export interface InitOutput {
+    readonly memory: WebAssembly.Memory;
+    readonly __wbg_database_free: (a: number, b: number) => void;
+    readonly __wbg_opfspool_free: (a: number, b: number) => void;
+    readonly database___amuxHandle: (a: number) => number;
+    readonly database_close: (a: number) => [number, number];
+    readonly database_exec: (a: number, b: number, c: number) => [number, number];
+    readonly database_fromBytes: (a: number, b: number) => [number, number, number];
+    readonly database_isClosed: (a: number) => number;
+    readonly database_memory: () => [number, number, number];
+    readonly database_migrate: (a: number, b: number, c: number) => [number, number, number];
+    readonly database_query: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
+    readonly database_status: (a: number, b: number, c: number) => [number, number, number];
+    readonly database_toBytes: (a: number) => [number, number, number, number];
+    readonly database_userVersion: (a: number) => [number, number, number];
+    readonly installOpfs: (a: number, b: number, c: number, d: number) => any;
+    readonly migrateAll: (a: any) => [number, number, number];
+    readonly opfspool_deleteFile: (a: number, b: number, c: number) => [number, number, number];
+    readonly opfspool_exportFile: (a: number, b: number, c: number) => [number, number, number, number];
+    readonly opfspool_fileNames: (a: number) => [number, number, number, number];
+    readonly opfspool_importFile: (a: number, b: number, c: number, d: number, e: number) => [number, number];
+    readonly opfspool_open: (a: number, b: number, c: number) => [number, number, number];
+    readonly opfspool_wipe: (a: number) => [number, number];
+    readonly rust_sqlite_wasm_host_epoch_timestamp_in_ms: (a: number) => number;
+    readonly rust_sqlite_wasm_host_sleep: (a: bigint, b: number) => void;
+    readonly rust_sqlite_wasm_host_random: (a: number, b: number) => number;
+    readonly rust_sqlite_wasm_abort: () => void;
+    readonly rust_sqlite_wasm_assert_fail: (a: number, b: number, c: number, d: number) => void;
+    readonly rust_sqlite_wasm_calloc: (a: number, b: number) => number;
+    readonly rust_sqlite_wasm_malloc: (a: number) => number;
+    readonly rust_sqlite_wasm_free: (a: number) => void;
+    readonly rust_sqlite_wasm_getentropy: (a: number, b: number) => number;
+    readonly rust_sqlite_wasm_host_fill_entropy: (a: number, b: number) => number;
+    readonly rust_sqlite_wasm_host_localtime: (a: bigint, b: number) => number;
+    readonly rust_sqlite_wasm_localtime: (a: number) => number;
+    readonly rust_sqlite_wasm_realloc: (a: number, b: number) => number;
+    readonly sqlite3_os_end: () => number;
+    readonly sqlite3_os_init: () => number;
+    readonly wasm_bindgen__convert__closures_____invoke__h60702a48838d1764: (a: number, b: number, c: any) => [number, number];
+    readonly wasm_bindgen__convert__closures_____invoke__hb98d63cc49481475: (a: number, b: number, c: any, d: any) => void;
+    readonly __wbindgen_malloc: (a: number, b: number) => number;
+    readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
+    readonly __wbindgen_free: (a: number, b: number, c: number) => void;
+    readonly __wbindgen_exn_store: (a: number) => void;
+    readonly __externref_table_alloc: () => number;
+    readonly __wbindgen_externrefs: WebAssembly.Table;
+    readonly __wbindgen_destroy_closure: (a: number, b: number) => void;
+    readonly __externref_table_dealloc: (a: number) => void;
+    readonly __externref_drop_slice: (a: number, b: number) => void;
+    readonly __wbindgen_start: () => void;
+}
+
+export type SyncInitInput = BufferSource | WebAssembly.Module;
+
+/**
+ * Instantiates the given `module`, which can either be bytes or
+ * a precompiled `WebAssembly.Module`.
+ *
+ * @param {{ module: SyncInitInput }} module - Passing `SyncInitInput` directly is deprecated.
+ *
+ * @returns {InitOutput}
+ */
+export function initSync(module: { module: SyncInitInput } | SyncInitInput): InitOutput;
+
+/**
+ * If `module_or_path` is {RequestInfo} or {URL}, makes a request and
+ * for everything else, calls `WebAssembly.instantiate` directly.
+ *
+ * @param {{ module_or_path: InitInput | Promise<InitInput> }} module_or_path - Passing `InitInput` directly is deprecated.
+ *
+ * @returns {Promise<InitOutput>}
+ */
+export default function __wbg_init (module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<InitOutput>;
