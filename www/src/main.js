@@ -16,6 +16,11 @@ function showError(title, detail) {
   box.append(item);
 }
 
+/** A short message for screen readers (the result panels themselves are not live regions). */
+function announce(text) {
+  $("announce").textContent = text;
+}
+
 function describe(err) {
   if (!err) return "Unknown error";
   return `${err.name ?? "Error"}: ${err.message ?? String(err)}`;
@@ -84,7 +89,7 @@ function startWorker() {
 
 const STATE_TEXT = {
   missing: "no file yet",
-  legacy: "pre-flatten shape — will be adopted",
+  legacy: "unversioned, pre-flatten shape — adopted if its tables can be",
   behind: "older version — will be migrated",
   current: "matches this build",
   "too-new": "written by a newer build — will be refused",
@@ -347,6 +352,7 @@ function renderInspection(info) {
   const canMigrate = status.state !== "unreadable";
   const result = $("result");
   result.dataset.scratch = String(info.id);
+  announce(`${info.label} opened as ${status.db}: ${status.state}.`);
   const migrateBtn = h("button", { type: "button", class: "primary", "data-testid": "migrate", disabled: !canMigrate }, "Migrate");
   const downloadBtn = h("button", { type: "button", "data-testid": "download", disabled: !canMigrate }, "Download");
   const adoptBtn = h("button", { type: "button", "data-testid": "adopt", disabled: !canMigrate || persistentMode === "locked" },
@@ -359,12 +365,14 @@ function renderInspection(info) {
       const res = await call("migrate", { scratch: info.id });
       if (res.report) {
         outcome.replaceChildren(renderReport(res.report));
+        announce(`Migration done: ${res.report.outcome}, v${res.report.fromVersion} to v${res.report.toVersion}.`);
         after.replaceChildren(h("h4", {}, "After migration"), renderStatus(res.status, { heading: "h5" }));
         downloadBtn.textContent = `Download migrated ${status.db}`;
         migrateBtn.textContent = "Migrated";
         migrateBtn.dataset.done = "true";
       } else {
         outcome.replaceChildren(renderRefusal(res.refused, res.unchanged));
+        announce(`Migration refused. ${refusalText(res.refused)}`);
         after.replaceChildren();
         downloadBtn.textContent = `Download ${status.db} (unchanged)`;
       }
