@@ -151,7 +151,7 @@ function renderTables(tables, { open = false } = {}) {
   if (!tables.length) return h("p", { class: "muted", "data-testid": "tables-summary" }, "No tables.");
   return h("details", { class: "tables", open },
     h("summary", { "data-testid": "tables-summary" }, summary),
-    h("div", { class: "table-scroll" },
+    h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": `Tables: ${summary}` },
       h("table", {},
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Table"), h("th", { scope: "col", class: "num" }, "Rows"), h("th", { scope: "col" }, "Indexes"))),
         h("tbody", {}, tables.map((t) => h("tr", { "data-table": t.name },
