@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""Print the ratios the benchmarks are judged by, from criterion's estimates of the last run."""
+"""Print the ratios the benchmarks are judged by, from criterion's estimates of the last run.
+
+Medians, not means: every fresh/legacy iteration ends in an fsync whose cost on a shared disk has
+a long tail, and one slow flush should not decide a ratio.
+"""
 import json, pathlib, sys
 
 root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
 
 def mean(group, name):
     f = root / group / name / "new" / "estimates.json"
-    return json.loads(f.read_text())["mean"]["point_estimate"] / 1e6  # ms
+    return json.loads(f.read_text())["median"]["point_estimate"] / 1e6  # ms
 
 rows = [
     ("fresh: migrate / floor (target <= 1.1)", "fresh", "migrate", "fresh", "floor"),

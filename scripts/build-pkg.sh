@@ -18,6 +18,10 @@ if [ "$want" != "$have" ]; then
   exit 1
 fi
 
+# Size-tuned release settings apply to the wasm module only (set here, not in Cargo.toml, so
+# native release builds and benchmarks keep the normal optimised profile).
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort
 wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name agentmux_schema
 
 wasm=pkg/agentmux_schema_bg.wasm

@@ -4,7 +4,7 @@
 //! Each dump is a handful of queries over the pragma table-valued functions rather than one
 //! pragma per table, because verification runs inside every migration transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -173,6 +173,45 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
         }
     }
     Ok(schema)
+}
+
+/// Column names per table in one query: the cheap view of a schema that the migration's hot path
+/// needs (which tables exist, which columns they have), without the full pragma-level dump.
+pub fn table_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<String, BTreeSet<String>>, StoreError> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in conn.query(&format!("SELECT m.name, p.name FROM ({USER_TABLES}) m JOIN pragma_table_info(m.name) p"), &[])? {
+        out.entry(text(&r[0])).or_default().insert(text(&r[1]));
+    }
+    Ok(out)
+}
+
+/// Every canonical table, column and (named) index that `conn` lacks, as `table`,
+/// `table.column` or index names. Three cheap catalogue queries; used to verify a migration
+/// inside its transaction.
+pub fn missing_from_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Schema) -> Result<Vec<String>, StoreError> {
+    let cols = table_columns(conn)?;
+    let tables: BTreeSet<String> = conn.query_strings(USER_TABLES, &[])?.into_iter().collect();
+    let indexes: BTreeSet<String> =
+        conn.query_strings("SELECT name FROM sqlite_master WHERE type = 'index'", &[])?.into_iter().collect();
+    let mut missing = Vec::new();
+    for (name, want) in &canonical.tables {
+        if !tables.contains(name) {
+            missing.push(name.clone());
+            continue;
+        }
+        let have = cols.get(name);
+        for c in &want.columns {
+            if !have.is_some_and(|h| h.contains(&c.name)) {
+                missing.push(format!("{name}.{}", c.name));
+            }
+        }
+        for i in want.indexes.keys().filter(|i| !is_auto(i)) {
+            if !indexes.contains(i) {
+                missing.push(i.clone());
+            }
+        }
+    }
+    Ok(missing)
 }
 
 /// The canonical schema of a store, built once per process on an in-memory database of the

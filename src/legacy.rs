@@ -60,8 +60,14 @@ pub struct Adoption {
 /// Rename, drop and keep as described above. Reads the catalogue once and issues a statement
 /// only for what is actually there, so a current database costs one query.
 pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, StoreError> {
-    let mut tables = names_of(conn, "table")?;
-    let indexes = names_of(conn, "index")?;
+    let (mut tables, mut indexes) = (Vec::new(), Vec::new());
+    for row in conn.query("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')", &[])? {
+        match (row[0].as_str(), row[1].as_str()) {
+            (Some("table"), Some(name)) => tables.push(name.to_string()),
+            (Some(_), Some(name)) => indexes.push(name.to_string()),
+            _ => {}
+        }
+    }
     let mut out = Adoption::default();
 
     for (legacy, current) in LEGACY_TABLE_RENAMES {
@@ -102,8 +108,4 @@ pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, St
         }
     }
     Ok(out)
-}
-
-fn names_of<C: SqlConn + ?Sized>(conn: &C, kind: &str) -> Result<Vec<String>, StoreError> {
-    conn.query_strings("SELECT name FROM sqlite_master WHERE type = ?1", &[kind])
 }

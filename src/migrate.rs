@@ -8,6 +8,8 @@
 //! The `run_*` functions keep the server's original call shape (no transaction of their own,
 //! no stamp) so existing start-up code compiles unchanged.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::Serialize;
 
 use crate::conn::SqlConn;
@@ -15,6 +17,8 @@ use crate::inspect::{self, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::tripwire::{read_version, refuse_if_newer, stamp_version, with_busy_timeout};
 use crate::{Store, StoreError};
+
+type Columns = BTreeMap<String, BTreeSet<String>>;
 
 /// What a migration found and did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,8 +112,7 @@ fn migrate_locked<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schem
     }
     let mut report = apply(conn, store, canonical, found)?;
 
-    let after = inspect::dump(conn)?;
-    let missing = inspect::drift(&after, canonical).missing();
+    let missing = inspect::missing_from_canonical(conn, canonical)?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
@@ -122,8 +125,8 @@ fn migrate_locked<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schem
 /// cannot be completed, create, add columns, seed.
 fn apply<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schema, from_version: i64) -> Result<MigrationReport, StoreError> {
     let adoption = if store == Store::Objects { adopt_legacy_tables(conn)? } else { Adoption::default() };
-    let before = inspect::dump(conn)?;
-    let outcome = if before.tables.is_empty() { Outcome::Created } else { Outcome::Migrated };
+    let before = inspect::table_columns(conn)?;
+    let outcome = if before.is_empty() { Outcome::Created } else { Outcome::Migrated };
     let mut report = MigrationReport::new(store, from_version, outcome);
     report.tables_renamed = adoption.renamed;
     report.legacy_tables_kept = adoption.kept;
@@ -134,10 +137,10 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schema, from_v
 
     conn.exec(store.ddl())?;
     report.tables_created =
-        canonical.tables.keys().filter(|t| !before.tables.contains_key(*t)).cloned().collect();
+        canonical.tables.keys().filter(|t| !before.contains_key(*t)).cloned().collect();
 
     for add in store.additive_columns() {
-        let lacks = before.tables.get(add.table).is_some_and(|t| !t.has_column(add.column));
+        let lacks = before.get(add.table).is_some_and(|cols| !cols.contains(add.column));
         if lacks {
             conn.exec(&format!("ALTER TABLE \"{}\" ADD COLUMN \"{}\" {}", add.table, add.column, add.definition))?;
             report.columns_added.push(format!("{}.{}", add.table, add.column));
@@ -155,13 +158,13 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schema, from_v
 
 /// A table that exists but lacks a canonical column no additive migration provides cannot be
 /// completed by `CREATE … IF NOT EXISTS`; say which, before anything is created.
-fn refuse_unadoptable(store: Store, before: &Schema, canonical: &Schema) -> Result<(), StoreError> {
+fn refuse_unadoptable(store: Store, before: &Columns, canonical: &Schema) -> Result<(), StoreError> {
     for (name, want) in &canonical.tables {
-        let Some(have) = before.tables.get(name) else { continue };
+        let Some(have) = before.get(name) else { continue };
         let missing: Vec<String> = want
             .columns
             .iter()
-            .filter(|c| !have.has_column(&c.name))
+            .filter(|c| !have.contains(&c.name))
             .filter(|c| !store.additive_columns().iter().any(|a| a.table == name && a.column == c.name))
             .map(|c| c.name.clone())
             .collect();
