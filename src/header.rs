@@ -39,3 +39,19 @@ pub fn check_image(db: &str, head: &[u8], total_len: u64) -> Result<(), StoreErr
     }
     Ok(())
 }
+
+/// True when the header marks the database as WAL-mode (read/write format bytes 18–19 = 2).
+/// The server keeps its files in WAL mode, so images of real files usually carry this marker.
+pub fn is_wal_image(bytes: &[u8]) -> bool {
+    bytes.len() >= 20 && bytes[18] == 2 && bytes[19] == 2
+}
+
+/// Set the header's journal-mode marker: an in-memory copy can only be opened in rollback mode
+/// (1), and the image handed back should carry the mode the file came in with (2 for WAL).
+pub fn set_wal_marker(bytes: &mut [u8], wal: bool) {
+    if bytes.len() >= 20 {
+        let v = if wal { 2 } else { 1 };
+        bytes[18] = v;
+        bytes[19] = v;
+    }
+}

@@ -472,3 +472,26 @@ fn status_reports_state_and_drift_without_writing() {
     assert_eq!((s.state, s.user_version), (State::Current, Some(1)));
     assert!(s.drift.unwrap().is_empty());
 }
+
+#[test]
+fn wal_mode_images_open_and_migrate() {
+    // A server file in WAL mode carries 2/2 in header bytes 18-19; the image of a checkpointed
+    // WAL file is otherwise an ordinary database and must be usable as one.
+    let mut image = image_of(LEGACY_V11);
+    image[18] = 2;
+    image[19] = 2;
+    let mut db = from_bytes(&image).unwrap();
+    assert_eq!(status(&db, Store::Objects).state, State::Legacy);
+    let r = migrate(&db, Store::Objects).unwrap();
+    assert_eq!(r.to_version, 4);
+    let out = bytes_of(&mut db);
+    assert_eq!(&out[18..20], &[2, 2], "the migrated image goes back in WAL mode, as it came");
+
+    // And a refused WAL image comes back byte for byte.
+    let mut too_new = image_of("CREATE TABLE keep (x); PRAGMA user_version = 50;");
+    too_new[18] = 2;
+    too_new[19] = 2;
+    let mut db = from_bytes(&too_new).unwrap();
+    assert!(matches!(migrate(&db, Store::Objects), Err(StoreError::SchemaTooNew { found: 50, .. })));
+    assert_eq!(bytes_of(&mut db), too_new);
+}

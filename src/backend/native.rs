@@ -6,8 +6,30 @@ use rusqlite::{Connection, MAIN_DB};
 use crate::conn::{Row, SqlConn, Value};
 use crate::StoreError;
 
-/// The native connection type.
-pub type Db = Connection;
+/// An in-memory database made by [`memory`] or [`from_bytes`]: a `rusqlite::Connection` (it
+/// derefs to one) that remembers whether its image came from a WAL-mode file, so [`to_bytes`]
+/// hands back an image in the journal mode it arrived in.
+#[derive(Debug)]
+pub struct Db {
+    conn: Connection,
+    wal: bool,
+}
+
+impl std::ops::Deref for Db {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl SqlConn for Db {
+    fn exec(&self, sql: &str) -> Result<(), StoreError> {
+        self.conn.exec(sql)
+    }
+    fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
+        self.conn.query(sql, params)
+    }
+}
 
 impl SqlConn for Connection {
     fn exec(&self, sql: &str) -> Result<(), StoreError> {
@@ -61,7 +83,7 @@ impl From<rusqlite::Error> for StoreError {
 
 /// An empty in-memory database.
 pub fn memory() -> Result<Db, StoreError> {
-    Ok(Connection::open_in_memory()?)
+    Ok(Db { conn: Connection::open_in_memory()?, wal: false })
 }
 
 /// An in-memory database holding a copy of a database file image (e.g. a `.db` file's bytes).
@@ -69,12 +91,24 @@ pub fn memory() -> Result<Db, StoreError> {
 /// [`StoreError::NotADatabase`].
 pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
     crate::header::check_image("database image", bytes, bytes.len() as u64)?;
+    let wal = crate::header::is_wal_image(bytes);
     let mut conn = Connection::open_in_memory()?;
-    conn.deserialize_read_exact(MAIN_DB, bytes, bytes.len(), false)?;
-    Ok(conn)
+    if wal {
+        // An in-memory database cannot be in WAL mode; open the copy as a rollback-mode image.
+        let mut copy = bytes.to_vec();
+        crate::header::set_wal_marker(&mut copy, false);
+        conn.deserialize_read_exact(MAIN_DB, copy.as_slice(), copy.len(), false)?;
+    } else {
+        conn.deserialize_read_exact(MAIN_DB, bytes, bytes.len(), false)?;
+    }
+    Ok(Db { conn, wal })
 }
 
-/// The database's current file image.
-pub fn to_bytes(conn: &mut Db) -> Result<Vec<u8>, StoreError> {
-    Ok(conn.serialize(MAIN_DB)?.to_vec())
+/// The database's current file image, in the journal mode its source image had.
+pub fn to_bytes(db: &mut Db) -> Result<Vec<u8>, StoreError> {
+    let mut out = db.conn.serialize(MAIN_DB)?.to_vec();
+    if db.wal {
+        crate::header::set_wal_marker(&mut out, true);
+    }
+    Ok(out)
 }

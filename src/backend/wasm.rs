@@ -27,6 +27,8 @@ const NOMEM: i32 = 7;
 /// [`Db::close`] every method returns [`StoreError::Closed`].
 pub struct Db {
     raw: Cell<*mut ffi::sqlite3>,
+    /// The image this database was loaded from was WAL-mode; [`image`] marks its output so again.
+    wal: Cell<bool>,
 }
 
 /// A result of a query with its column names (for callers that build objects, like the JS API).
@@ -86,7 +88,7 @@ impl Db {
             return Err(StoreError::Sqlite { code: NOMEM, message: "out of memory opening a database".into(), sql: None });
         }
         // From here `db` owns the handle and closes it on every path (Drop).
-        let db = Db { raw: Cell::new(raw) };
+        let db = Db { raw: Cell::new(raw), wal: Cell::new(false) };
         if rc != ffi::SQLITE_OK {
             return Err(db.error(None));
         }
@@ -306,7 +308,9 @@ pub fn memory() -> Result<Db, StoreError> {
 /// [`StoreError::NotADatabase`].
 pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
     crate::header::check_image("database image", bytes, bytes.len() as u64)?;
+    let wal = crate::header::is_wal_image(bytes);
     let db = memory()?;
+    db.wal.set(wal);
     let raw = db.raw()?;
     let len = bytes.len() as u64;
     let len_i64 = i64::try_from(len).map_err(|_| misuse("image too large", None))?;
@@ -317,6 +321,11 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
     }
     // SAFETY: `copy` is a fresh, non-overlapping allocation of exactly `bytes.len()` bytes.
     unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), copy, bytes.len()) };
+    if wal {
+        // SAFETY: `copy` holds `bytes.len()` (≥ 100, checked above) initialised bytes that only
+        // this function references until it is handed to SQLite below.
+        crate::header::set_wal_marker(unsafe { std::slice::from_raw_parts_mut(copy, bytes.len()) }, false);
+    }
     // SAFETY: `raw` is open; "main" is NUL-terminated; `copy` was allocated by sqlite3_malloc64
     // with `len` bytes. With FREEONCLOSE SQLite owns `copy` from here on, including on failure
     // (it frees it before returning an error), so it is never touched again on this side.
@@ -358,11 +367,14 @@ pub fn image(conn: &Db) -> Result<Vec<u8>, StoreError> {
     }
     let n = usize::try_from(size).unwrap_or(0);
     // SAFETY: `p` points to `size` bytes owned by us; they are copied before being freed once.
-    let out = unsafe {
+    let mut out = unsafe {
         let v = std::slice::from_raw_parts(p, n).to_vec();
         ffi::sqlite3_free(p.cast());
         v
     };
+    if conn.wal.get() {
+        crate::header::set_wal_marker(&mut out, true);
+    }
     Ok(out)
 }
 
