@@ -21,9 +21,40 @@ pub fn path_of(dir: &Path, store: Store) -> PathBuf {
     dir.join(store.file_name())
 }
 
-/// Open an existing database without the ability to write to it.
+/// Open an existing database without the ability to write to it — or to anything beside it.
+///
+/// A WAL-mode file normally needs `-wal`/`-shm` companions even to be read, and a read-only
+/// connection would create them and leave them behind. When the file is WAL-mode and has no
+/// `-wal` (the server shut down cleanly, so every commit is in the file itself) it is opened as
+/// immutable instead, which reads the file alone. With a `-wal` present its contents matter, so
+/// the ordinary read-only open is used and the existing companions are read.
 pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
-    Ok(Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?)
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal_companion = path.as_os_str().to_owned();
+    wal_companion.push("-wal");
+    if is_wal_file(path) && !Path::new(&wal_companion).exists() {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        return Ok(Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?);
+    }
+    Ok(Connection::open_with_flags(path, flags)?)
+}
+
+fn is_wal_file(path: &Path) -> bool {
+    let mut head = Vec::with_capacity(20);
+    fs::File::open(path).and_then(|f| f.take(20).read_to_end(&mut head)).is_ok() && crate::header::is_wal_image(&head)
+}
+
+/// Percent-encode a path for an SQLite `file:` URI.
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for b in abs.to_string_lossy().bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// Vet one file without writing: `Ok(false)` if it does not exist, `Ok(true)` if it may be

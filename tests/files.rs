@@ -208,3 +208,40 @@ fn eight_servers_starting_on_one_empty_data_dir_all_succeed() {
     let names: Vec<_> = snapshot(&dir).into_keys().collect();
     assert_eq!(names, ["filestore.db", "objects.db", "sagas.db"]);
 }
+
+#[test]
+fn wal_mode_files_are_inspected_read_only_and_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = path_of(dir.path(), Store::Objects);
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+        c.execute_batch(common::LEGACY_V11).unwrap();
+    } // closing checkpoints and removes -wal/-shm, as a cleanly stopped server leaves them
+    let before = snapshot(dir.path());
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(status_data_dir(dir.path())[0].state, State::Legacy);
+    assert_eq!(snapshot(dir.path()), before, "status must not create -wal/-shm files");
+
+    migrate_data_dir(dir.path()).unwrap();
+    let c = Connection::open(&path).unwrap();
+    let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal", "migration keeps the file's journal mode");
+    assert_eq!(version_of(&path), 4);
+}
+
+#[test]
+fn too_new_wal_file_in_an_awkward_path_is_refused_without_companions() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("my data #1 ?%");
+    fs::create_dir(&dir).unwrap();
+    {
+        let c = Connection::open(path_of(&dir, Store::Sagas)).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE saga (saga_id INTEGER PRIMARY KEY); PRAGMA user_version = 3;")
+            .unwrap();
+    }
+    let before = snapshot(&dir);
+    assert!(matches!(migrate_data_dir(&dir), Err(StoreError::SchemaTooNew { found: 3, .. })));
+    assert_eq!(status_data_dir(&dir)[2].state, State::TooNew);
+    assert_eq!(snapshot(&dir), before);
+}
