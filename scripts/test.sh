@@ -1,25 +1,39 @@
 #!/usr/bin/env bash
-# The project's test command: installs what it needs, then runs every suite.
-#   1. native: cargo test (unit, behavioural, file-level, CLI, wasm-vs-native parity)
-#   2. wasm:   the same behavioural suite + JS API tests under Node, headless Chrome, Firefox
-#   3. www:    the browser demo's end-to-end tests in headless Chromium
-# Set SKIP_BROWSERS=1 to run only native and Node.
+# The project's test command: installs what is missing, then runs every suite.
+#   1. native   cargo test: behavioural suite, file-level, CLI, doc tests, and the wasm-vs-native
+#               parity test (migrates fixtures with the built pkg/ under Node)
+#   2. wasm     the same behavioural suite + JS API tests under Node, then headless Chrome and
+#               Firefox (tests/js_opfs.rs adds OPFS tests in a dedicated worker)
+#   3. www      the browser demo's end-to-end tests in headless Chromium, over the release pkg/
+# SKIP_BROWSERS=1 runs only native and Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+start=$SECONDS
+stage() { printf '\n== %s (%ss) ==\n' "$1" "$((SECONDS - start))"; }
 
+stage setup
 bash scripts/setup.sh
+stage "build pkg/"
 bash scripts/build-pkg.sh
 
-echo "== native =="
+stage "native: cargo test"
 cargo test --locked
 
-echo "== wasm: node =="
-wasm-pack test --node --mode no-install -- --locked
+# Doc tests are native-only (they open files with rusqlite), hence --tests for the wasm runs.
+stage "wasm: node"
+wasm-pack test --node --mode no-install -- --locked --tests
 
 if [ -z "${SKIP_BROWSERS:-}" ]; then
-  echo "== wasm: headless chrome + firefox =="
-  export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
-  export GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver)}"
-  WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --firefox --mode no-install -- --locked
+  # The runner picks Firefox whenever GECKODRIVER is set, so each browser gets its own run.
+  stage "wasm: headless chrome"
+  env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1 \
+    wasm-pack test --headless --chrome --mode no-install -- --locked --tests
+  stage "wasm: headless firefox"
+  env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_USE_BROWSER=1 \
+    wasm-pack test --headless --firefox --mode no-install -- --locked --tests
+
+  stage "www: e2e (chromium)"
+  (cd www && npm ci --no-audit --no-fund --loglevel=error && npm test)
 fi
+stage done

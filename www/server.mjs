@@ -4,6 +4,7 @@
 //
 // Serves this directory on 127.0.0.1 only, with the right MIME types (.wasm must be
 // application/wasm for streaming compilation) and no way out of the directory.
+import { parseArgs } from "node:util";
 import { createServer } from "node:http";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -87,8 +88,8 @@ export function listen(port = 0, root = ROOT) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf("--port");
-  const wanted = Number(i > 0 ? process.argv[i + 1] : process.env.PORT ?? 8080);
+  const { values } = parseArgs({ options: { port: { type: "string" } } });
+  const wanted = Number(values.port ?? process.env.PORT ?? 8080);
   let served;
   try {
     served = await listen(wanted);
