@@ -110,7 +110,8 @@ pub fn migrate_file(path: &Path, store: Store) -> Result<MigrationReport, StoreE
 fn create_file(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> {
     let target = path_of(dir, store);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let temp = dir.join(format!(".{}.{}.{nanos}.tmp", store.file_name(), std::process::id()));
+    let temp_name = format!(".{}.{}.{nanos}.tmp", store.file_name(), std::process::id());
+    let temp = dir.join(&temp_name);
     let built = (|| {
         let conn = Connection::open(&temp)?;
         let report = migrate(&conn, store)?;
@@ -123,7 +124,7 @@ fn create_file(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> 
         Err(source) => Err(StoreError::Io { path: target.clone(), source }),
     });
     let _ = fs::remove_file(&temp);
-    let _ = fs::remove_file(dir.join(format!("{}-journal", temp.file_name().unwrap().to_string_lossy())));
+    let _ = fs::remove_file(dir.join(format!("{temp_name}-journal")));
     match linked? {
         Some(report) => {
             // Make the new directory entry durable, as SQLite does for the file's contents.
