@@ -11,6 +11,9 @@
 //! # Ok(()) }
 //! ```
 
+// All unsafe code lives in the wasm backend (its FFI to SQLite); everywhere else it is an error.
+#![deny(unsafe_code)]
+
 pub mod backend;
 pub mod conn;
 mod error;

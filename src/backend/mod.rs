@@ -8,6 +8,7 @@ mod native;
 pub use native::{from_bytes, memory, to_bytes, Db};
 
 #[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
 pub mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{from_bytes, memory, to_bytes, Db};
