@@ -22,11 +22,9 @@ fi
 # native release builds and benchmarks keep the normal optimised profile).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort
-# SQLite's C: a clang whose LLVM matches rustc's (22) emits ~1% smaller wasm than Debian's clang 14;
-# use it when installed (apt-get install clang-22 llvm-22), else cc's default `clang`.
-if [ -z "${CC_wasm32_unknown_unknown:-}" ] && command -v clang-22 >/dev/null && command -v llvm-ar-22 >/dev/null; then
-  export CC_wasm32_unknown_unknown=clang-22 AR_wasm32_unknown_unknown=llvm-ar-22
-fi
+# SQLite's C is compiled by Debian's default clang (scripts/setup.sh installs it), so every
+# machine builds the same module. (A clang matching rustc's LLVM saved ~1%; not worth a second
+# toolchain on every machine.)
 wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name agentmux_schema
 
 wasm=pkg/agentmux_schema_bg.wasm

@@ -20,18 +20,18 @@ bash scripts/build-pkg.sh
 stage "native: cargo test"
 cargo test --locked
 
-# Doc tests are native-only (they open files with rusqlite), hence --tests for the wasm runs.
+# The same test files again, compiled for wasm32 (doc tests are native-only: see src/lib.rs).
 stage "wasm: node"
-wasm-pack test --node --mode no-install -- --locked --tests
+wasm-pack test --node --mode no-install -- --locked
 
 if [ -z "${SKIP_BROWSERS:-}" ]; then
   # The runner picks Firefox whenever GECKODRIVER is set, so each browser gets its own run.
   stage "wasm: headless chrome"
   env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1 \
-    wasm-pack test --headless --chrome --mode no-install -- --locked --tests
+    wasm-pack test --headless --chrome --mode no-install -- --locked
   stage "wasm: headless firefox"
   env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_USE_BROWSER=1 \
-    wasm-pack test --headless --firefox --mode no-install -- --locked --tests
+    wasm-pack test --headless --firefox --mode no-install -- --locked
 
   stage "www: e2e (chromium)"
   (cd www && npm ci --no-audit --no-fund --loglevel=error && npm test)

@@ -337,8 +337,9 @@ fn opt_text(v: &Value) -> Option<String> {
     match v {
         Value::Text(s) => Some(s.clone()),
         Value::Integer(i) => Some(i.to_string()),
-        Value::Real(r) => Some(r.to_string()),
-        Value::Null | Value::Blob(_) => None,
+        // The catalogue and pragmas never report REAL values; skipping them also keeps float
+        // formatting out of the wasm module.
+        Value::Null | Value::Real(_) | Value::Blob(_) => None,
     }
 }
 

@@ -2,14 +2,9 @@
 //! `user_version` tripwire, written once against [`SqlConn`] and run by two backends:
 //! `rusqlite` natively and `sqlite-wasm-rs` in the browser.
 //!
-//! ```no_run
-//! # fn main() -> Result<(), agentmux_schema::StoreError> {
-//! use agentmux_schema::{migrate, Store};
-//! let conn = rusqlite::Connection::open("objects.db")?;
-//! let report = migrate(&conn, Store::Objects)?; // refuses a newer file without writing
-//! println!("{} → {}", report.from_version, report.to_version);
-//! # Ok(()) }
-//! ```
+//! Natively the rest of this page is the README, whose Rust examples run as doctests; they open
+//! files with rusqlite, so they are left out of the wasm32 docs.
+#![cfg_attr(not(target_arch = "wasm32"), doc = include_str!("../README.md"))]
 
 // All unsafe code lives in the wasm backend (its FFI to SQLite); everywhere else it is an error.
 #![deny(unsafe_code)]
@@ -39,8 +34,3 @@ pub use migrate::{
 pub use status::{status, State, StoreStatus};
 pub use store::{AdditiveColumn, Store, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
 pub use tripwire::{check_schema_compat, read_version, stamp_version, LOCK_WAIT_MS};
-
-/// Compiles the README's Rust examples as doctests, so the documented API cannot drift.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
