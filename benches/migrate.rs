@@ -10,141 +10,156 @@
 //!
 //! `scripts/bench-ratios.py` turns criterion's estimates into the ratios the README quotes.
 
-use std::path::{Path, PathBuf};
+// Native only: the wasm build has no files to benchmark against (and no rusqlite).
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::path::{Path, PathBuf};
 
-use agentmux_schema::{migrate, Store};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use rusqlite::Connection;
+    use agentmux_schema::{migrate, Store};
+    use criterion::{criterion_group, BatchSize, Criterion};
+    use rusqlite::Connection;
 
-const LEGACY_V11: &str = include_str!("../tests/fixtures/legacy_v11.sql");
+    const LEGACY_V11: &str = include_str!("../tests/fixtures/legacy_v11.sql");
 
-struct Scratch {
-    dir: tempfile::TempDir,
-    n: std::cell::Cell<u64>,
-}
-
-impl Scratch {
-    fn new() -> Self {
-        Scratch { dir: tempfile::tempdir().unwrap(), n: Default::default() }
+    struct Scratch {
+        dir: tempfile::TempDir,
+        n: std::cell::Cell<u64>,
     }
-    /// A path no database has used yet.
-    fn fresh_path(&self) -> PathBuf {
-        self.n.set(self.n.get() + 1);
-        self.dir.path().join(format!("db{}.db", self.n.get()))
-    }
-}
 
-fn open(path: &Path) -> Connection {
-    Connection::open(path).unwrap()
-}
-
-fn seed_way(conn: &Connection) {
-    // The original module: catalogue lookups per legacy name, the DDL batch and the seed batch
-    // in autocommit (so every statement commits on its own), then the stamp.
-    for (legacy, current) in agentmux_schema::legacy::LEGACY_TABLE_RENAMES {
-        for name in [legacy, current] {
-            let _: i64 = conn
-                .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name=?1", [name], |r| r.get(0))
-                .unwrap();
+    impl Scratch {
+        fn new() -> Self {
+            Scratch { dir: tempfile::tempdir().unwrap(), n: Default::default() }
+        }
+        /// A path no database has used yet.
+        fn fresh_path(&self) -> PathBuf {
+            self.n.set(self.n.get() + 1);
+            self.dir.path().join(format!("db{}.db", self.n.get()))
         }
     }
-    for idx in agentmux_schema::legacy::LEGACY_INDEX_DROPS {
-        conn.execute_batch(&format!("DROP INDEX IF EXISTS {idx};")).unwrap();
+
+    fn open(path: &Path) -> Connection {
+        Connection::open(path).unwrap()
     }
-    for t in agentmux_schema::legacy::DEAD_TABLE_DROPS {
-        conn.execute_batch(&format!("DROP TABLE IF EXISTS {t};")).unwrap();
+
+    fn seed_way(conn: &Connection) {
+        // The original module: catalogue lookups per legacy name, the DDL batch and the seed batch
+        // in autocommit (so every statement commits on its own), then the stamp.
+        for (legacy, current) in agentmux_schema::legacy::LEGACY_TABLE_RENAMES {
+            for name in [legacy, current] {
+                let _: i64 = conn
+                    .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name=?1", [name], |r| {
+                        r.get(0)
+                    })
+                    .unwrap();
+            }
+        }
+        for idx in agentmux_schema::legacy::LEGACY_INDEX_DROPS {
+            conn.execute_batch(&format!("DROP INDEX IF EXISTS {idx};")).unwrap();
+        }
+        for t in agentmux_schema::legacy::DEAD_TABLE_DROPS {
+            conn.execute_batch(&format!("DROP TABLE IF EXISTS {t};")).unwrap();
+        }
+        conn.execute_batch(Store::Objects.ddl()).unwrap();
+        conn.execute_batch(Store::Objects.seed().unwrap()).unwrap();
+        conn.execute_batch("PRAGMA user_version = 4").unwrap();
     }
-    conn.execute_batch(Store::Objects.ddl()).unwrap();
-    conn.execute_batch(Store::Objects.seed().unwrap()).unwrap();
-    conn.execute_batch("PRAGMA user_version = 4").unwrap();
-}
 
-fn floor(conn: &Connection) {
-    conn.execute_batch(&format!(
-        "BEGIN; {} {} PRAGMA user_version = 4; COMMIT;",
-        Store::Objects.ddl(),
-        Store::Objects.seed().unwrap()
-    ))
-    .unwrap();
-}
+    fn floor(conn: &Connection) {
+        conn.execute_batch(&format!(
+            "BEGIN; {} {} PRAGMA user_version = 4; COMMIT;",
+            Store::Objects.ddl(),
+            Store::Objects.seed().unwrap()
+        ))
+        .unwrap();
+    }
 
-fn fresh(c: &mut Criterion) {
-    // Each contender gets its own directory, so none pays for a directory the others filled.
-    let (s1, s2, s3) = (Scratch::new(), Scratch::new(), Scratch::new());
-    let mut g = c.benchmark_group("fresh");
-    g.sample_size(40);
-    g.bench_function("floor", |b| b.iter_batched(|| open(&s1.fresh_path()), |c| floor(&c), BatchSize::PerIteration));
-    g.bench_function("seed_way", |b| b.iter_batched(|| open(&s2.fresh_path()), |c| seed_way(&c), BatchSize::PerIteration));
-    g.bench_function("migrate", |b| {
-        b.iter_batched(|| open(&s3.fresh_path()), |c| migrate(&c, Store::Objects).unwrap(), BatchSize::PerIteration)
-    });
-    g.finish();
-}
-
-fn warm(c: &mut Criterion) {
-    let s = Scratch::new();
-    let path = s.fresh_path();
-    migrate(&open(&path), Store::Objects).unwrap();
-    let mut g = c.benchmark_group("warm");
-    g.bench_function("floor", |b| {
-        b.iter(|| {
-            let c = open(&path);
-            let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-            assert_eq!(v, 4);
-        })
-    });
-    g.bench_function("migrate", |b| {
-        b.iter(|| {
-            let c = open(&path);
-            assert!(migrate(&c, Store::Objects).unwrap().is_noop());
-        })
-    });
-    g.finish();
-}
-
-/// A v11 file with `agents` agent definitions, each with content, a skill, history and an
-/// instance, so the renamed tables and rebuilt indexes carry real volume.
-fn legacy_file(s: &Scratch, agents: u32) -> PathBuf {
-    let path = s.fresh_path();
-    let c = open(&path);
-    c.execute_batch(LEGACY_V11).unwrap();
-    c.execute_batch(&format!(
-        "BEGIN;
-         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {agents})
-         INSERT INTO db_forge_agents (id, slug, name, provider, created_at)
-             SELECT 'bulk-' || i, 'slug-' || i, 'Agent ' || i, 'claude', i FROM n;
-         INSERT INTO db_forge_content (agent_id, content_type, content)
-             SELECT id, 'soul', 'content of ' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
-         INSERT INTO db_forge_history (agent_id, session_date, entry)
-             SELECT id, '2026-05-01', 'entry' FROM db_forge_agents WHERE id LIKE 'bulk-%';
-         INSERT INTO db_agent_instances (id, definition_id, instance_name)
-             SELECT 'inst-' || id, id, 'i-' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
-         COMMIT;"
-    ))
-    .unwrap();
-    path
-}
-
-fn legacy(c: &mut Criterion) {
-    let s = Scratch::new();
-    let mut g = c.benchmark_group("legacy");
-    g.sample_size(20);
-    for agents in [200u32, 20_000] {
-        let template = legacy_file(&s, agents);
-        g.bench_function(format!("adopt_{agents}"), |b| {
-            b.iter_batched(
-                || {
-                    let p = s.fresh_path();
-                    std::fs::copy(&template, &p).unwrap();
-                    open(&p)
-                },
-                |c| assert_eq!(migrate(&c, Store::Objects).unwrap().tables_renamed.len(), 7),
-                BatchSize::PerIteration,
-            )
+    fn fresh(c: &mut Criterion) {
+        // Each contender gets its own directory, so none pays for a directory the others filled.
+        let (s1, s2, s3) = (Scratch::new(), Scratch::new(), Scratch::new());
+        let mut g = c.benchmark_group("fresh");
+        g.sample_size(40);
+        g.bench_function("floor", |b| {
+            b.iter_batched(|| open(&s1.fresh_path()), |c| floor(&c), BatchSize::PerIteration)
         });
+        g.bench_function("seed_way", |b| {
+            b.iter_batched(|| open(&s2.fresh_path()), |c| seed_way(&c), BatchSize::PerIteration)
+        });
+        g.bench_function("migrate", |b| {
+            b.iter_batched(|| open(&s3.fresh_path()), |c| migrate(&c, Store::Objects).unwrap(), BatchSize::PerIteration)
+        });
+        g.finish();
     }
-    g.finish();
+
+    fn warm(c: &mut Criterion) {
+        let s = Scratch::new();
+        let path = s.fresh_path();
+        migrate(&open(&path), Store::Objects).unwrap();
+        let mut g = c.benchmark_group("warm");
+        g.bench_function("floor", |b| {
+            b.iter(|| {
+                let c = open(&path);
+                let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+                assert_eq!(v, 4);
+            })
+        });
+        g.bench_function("migrate", |b| {
+            b.iter(|| {
+                let c = open(&path);
+                assert!(migrate(&c, Store::Objects).unwrap().is_noop());
+            })
+        });
+        g.finish();
+    }
+
+    /// A v11 file with `agents` agent definitions, each with content, a skill, history and an
+    /// instance, so the renamed tables and rebuilt indexes carry real volume.
+    fn legacy_file(s: &Scratch, agents: u32) -> PathBuf {
+        let path = s.fresh_path();
+        let c = open(&path);
+        c.execute_batch(LEGACY_V11).unwrap();
+        c.execute_batch(&format!(
+            "BEGIN;
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {agents})
+             INSERT INTO db_forge_agents (id, slug, name, provider, created_at)
+                 SELECT 'bulk-' || i, 'slug-' || i, 'Agent ' || i, 'claude', i FROM n;
+             INSERT INTO db_forge_content (agent_id, content_type, content)
+                 SELECT id, 'soul', 'content of ' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
+             INSERT INTO db_forge_history (agent_id, session_date, entry)
+                 SELECT id, '2026-05-01', 'entry' FROM db_forge_agents WHERE id LIKE 'bulk-%';
+             INSERT INTO db_agent_instances (id, definition_id, instance_name)
+                 SELECT 'inst-' || id, id, 'i-' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
+             COMMIT;"
+        ))
+        .unwrap();
+        path
+    }
+
+    fn legacy(c: &mut Criterion) {
+        let s = Scratch::new();
+        let mut g = c.benchmark_group("legacy");
+        g.sample_size(20);
+        for agents in [200u32, 20_000] {
+            let template = legacy_file(&s, agents);
+            g.bench_function(format!("adopt_{agents}"), |b| {
+                b.iter_batched(
+                    || {
+                        let p = s.fresh_path();
+                        std::fs::copy(&template, &p).unwrap();
+                        open(&p)
+                    },
+                    |c| assert_eq!(migrate(&c, Store::Objects).unwrap().tables_renamed.len(), 7),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        g.finish();
+    }
+
+    criterion_group!(benches, fresh, warm, legacy);
 }
 
-criterion_group!(benches, fresh, warm, legacy);
-criterion_main!(benches);
+#[cfg(not(target_arch = "wasm32"))]
+criterion::criterion_main!(native::benches);
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

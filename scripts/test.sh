@@ -17,6 +17,11 @@ bash scripts/setup.sh
 stage "build pkg/"
 bash scripts/build-pkg.sh
 
+stage "lint: rustfmt + clippy (native and wasm32)"
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --target wasm32-unknown-unknown -- -D warnings
+
 stage "native: cargo test"
 cargo test --locked
 

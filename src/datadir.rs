@@ -95,7 +95,15 @@ pub fn migrate_data_dir(dir: &Path) -> Result<Vec<MigrationReport>, StoreError> 
     Store::ALL
         .into_iter()
         .zip(exists)
-        .map(|(store, existed)| if existed { migrate_file(&path_of(dir, store), store) } else { create_file(dir, store) })
+        .map(
+            |(store, existed)| {
+                if existed {
+                    migrate_file(&path_of(dir, store), store)
+                } else {
+                    create_file(dir, store)
+                }
+            },
+        )
         .collect()
 }
 

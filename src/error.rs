@@ -49,7 +49,11 @@ pub enum StoreError {
 
     /// The filesystem refused (permissions, missing directory, …).
     #[error("{}: {source}", .path.display())]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 
     /// The database handle was already closed.
     #[error("the database is closed")]

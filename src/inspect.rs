@@ -83,13 +83,12 @@ pub struct Schema {
 impl Schema {
     /// Every index name across all tables.
     pub fn index_names(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.tables
-            .iter()
-            .flat_map(|(t, tab)| tab.indexes.keys().map(move |i| (t.as_str(), i.as_str())))
+        self.tables.iter().flat_map(|(t, tab)| tab.indexes.keys().map(move |i| (t.as_str(), i.as_str())))
     }
 }
 
-const USER_TABLES: &str = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+const USER_TABLES: &str =
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
 /// Read the full pragma-level schema.
 pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
@@ -179,7 +178,9 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
 /// needs (which tables exist, which columns they have), without the full pragma-level dump.
 pub fn table_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<String, BTreeSet<String>>, StoreError> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for r in conn.query(&format!("SELECT m.name, p.name FROM ({USER_TABLES}) m JOIN pragma_table_info(m.name) p"), &[])? {
+    for r in
+        conn.query(&format!("SELECT m.name, p.name FROM ({USER_TABLES}) m JOIN pragma_table_info(m.name) p"), &[])?
+    {
         out.entry(text(&r[0])).or_default().insert(text(&r[1]));
     }
     Ok(out)

@@ -262,11 +262,7 @@ impl Database {
     /// Run one statement (`params` are bound as text to `?1..?n`) and return its rows as plain
     /// objects keyed by column name.
     #[wasm_bindgen(unchecked_return_type = "Row[]")]
-    pub fn query(
-        &self,
-        sql: &str,
-        params: Option<Vec<String>>,
-    ) -> Result<Array, JsValue> {
+    pub fn query(&self, sql: &str, params: Option<Vec<String>>) -> Result<Array, JsValue> {
         let params = params.unwrap_or_default();
         let refs: Vec<&str> = params.iter().map(String::as_str).collect();
         let named = self.db()?.query_named(sql, &refs).map_err(to_js_error)?;
@@ -382,7 +378,8 @@ pub fn migrate_all(#[wasm_bindgen(unchecked_param_type = "StoreSet")] stores: Js
             held.push((db, store));
         }
     }
-    let pairs: Vec<(&dyn crate::SqlConn, Store)> = held.iter().map(|(db, s)| (&**db as &dyn crate::SqlConn, *s)).collect();
+    let pairs: Vec<(&dyn crate::SqlConn, Store)> =
+        held.iter().map(|(db, s)| (&**db as &dyn crate::SqlConn, *s)).collect();
     let reports = crate::migrate_all(&pairs).map_err(to_js_error)?;
     serialize(&reports)
 }

@@ -33,12 +33,8 @@ pub const LEGACY_INDEX_DROPS: &[&str] = &[
 
 /// Tables that only existed for the abandoned downgrade path; their data was copied into the
 /// drone tables long ago, so dropping them loses nothing.
-pub const DEAD_TABLE_DROPS: &[&str] = &[
-    "db_workflow_definitions",
-    "db_workflow_runs",
-    "db_v10_migrated_legacy_defs",
-    "db_v10_migrated_legacy_runs",
-];
+pub const DEAD_TABLE_DROPS: &[&str] =
+    &["db_workflow_definitions", "db_workflow_runs", "db_v10_migrated_legacy_defs", "db_v10_migrated_legacy_runs"];
 
 /// A legacy table name paired with its current one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

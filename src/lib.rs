@@ -5,7 +5,6 @@
 //! Natively the rest of this page is the README, whose Rust examples run as doctests; they open
 //! files with rusqlite, so they are left out of the wasm32 docs.
 #![cfg_attr(not(target_arch = "wasm32"), doc = include_str!("../README.md"))]
-
 // All unsafe code lives in the wasm backend (its FFI to SQLite); everywhere else it is an error.
 #![deny(unsafe_code)]
 
@@ -29,7 +28,8 @@ pub mod js;
 pub use conn::{SqlConn, Value};
 pub use error::{codes, StoreError};
 pub use migrate::{
-    migrate, migrate_all, run_filestore_migrations, run_object_schema, run_saga_log_migrations, MigrationReport, Outcome,
+    migrate, migrate_all, run_filestore_migrations, run_object_schema, run_saga_log_migrations, MigrationReport,
+    Outcome,
 };
 pub use status::{status, State, StoreStatus};
 pub use store::{AdditiveColumn, Store, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};

@@ -103,7 +103,11 @@ pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationR
     })
 }
 
-fn migrate_locked<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schema) -> Result<MigrationReport, StoreError> {
+fn migrate_locked<C: SqlConn + ?Sized>(
+    conn: &C,
+    store: Store,
+    canonical: &Schema,
+) -> Result<MigrationReport, StoreError> {
     // Another process may have migrated (or a newer build stamped) the file while we waited.
     let found = read_version(conn)?;
     refuse_if_newer(found, store.version(), store.file_name())?;
@@ -123,7 +127,12 @@ fn migrate_locked<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schem
 
 /// The schema work shared by [`migrate`] and the `run_*` functions: adopt, refuse shapes that
 /// cannot be completed, create, add columns, seed.
-fn apply<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schema, from_version: i64) -> Result<MigrationReport, StoreError> {
+fn apply<C: SqlConn + ?Sized>(
+    conn: &C,
+    store: Store,
+    canonical: &Schema,
+    from_version: i64,
+) -> Result<MigrationReport, StoreError> {
     let adoption = if store == Store::Objects { adopt_legacy_tables(conn)? } else { Adoption::default() };
     let before = inspect::table_columns(conn)?;
     let outcome = if before.is_empty() { Outcome::Created } else { Outcome::Migrated };
@@ -136,8 +145,7 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, store: Store, canonical: &Schema, from_v
     refuse_unadoptable(store, &before, canonical)?;
 
     conn.exec(store.ddl())?;
-    report.tables_created =
-        canonical.tables.keys().filter(|t| !before.contains_key(*t)).cloned().collect();
+    report.tables_created = canonical.tables.keys().filter(|t| !before.contains_key(*t)).cloned().collect();
 
     for add in store.additive_columns() {
         let lacks = before.get(add.table).is_some_and(|cols| !cols.contains(add.column));

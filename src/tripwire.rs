@@ -16,8 +16,7 @@ pub const LOCK_WAIT_MS: i64 = 10_000;
 pub fn read_version<C: SqlConn + ?Sized>(conn: &C) -> Result<i64, StoreError> {
     match conn.query_i64("PRAGMA user_version", &[]) {
         Err(e) if e.sqlite_code() == Some(codes::BUSY) => {
-            with_busy_timeout(conn, || conn.query_i64("PRAGMA user_version", &[]))
-                .map(|v| v.unwrap_or(0))
+            with_busy_timeout(conn, || conn.query_i64("PRAGMA user_version", &[])).map(|v| v.unwrap_or(0))
         }
         other => other.map(|v| v.unwrap_or(0)),
     }

@@ -66,7 +66,9 @@ fn too_new_sagas_db_means_objects_db_is_not_created() {
     write_db(&path_of(dir.path(), Store::Sagas), "PRAGMA user_version = 2;");
     let before = snapshot(dir.path());
     match migrate_data_dir(dir.path()) {
-        Err(StoreError::SchemaTooNew { db, found, expected }) => assert_eq!((db.as_str(), found, expected), ("sagas.db", 2, 1)),
+        Err(StoreError::SchemaTooNew { db, found, expected }) => {
+            assert_eq!((db.as_str(), found, expected), ("sagas.db", 2, 1))
+        }
         other => panic!("expected SchemaTooNew for sagas.db, got {other:?}"),
     }
     assert_eq!(snapshot(dir.path()), before);
@@ -123,7 +125,8 @@ fn bad_files_are_typed_errors_and_nothing_is_written() {
         write_db(&p, common::LEGACY_V11);
         fs::read(p).unwrap()
     };
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    type MakeBadFile = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, MakeBadFile)> = vec![
         ("garbage", Box::new(|p| fs::write(p, b"GIF89a not a database at all, really".repeat(100)).unwrap())),
         ("empty", Box::new(|p| fs::write(p, b"").unwrap())),
         ("truncated", Box::new(move |p| fs::write(p, &valid[..valid.len() / 2 + 7]).unwrap())),
@@ -152,7 +155,10 @@ fn bad_files_are_typed_errors_and_nothing_is_written() {
 fn status_is_read_only_even_on_a_too_new_directory() {
     let dir = tempfile::tempdir().unwrap();
     write_db(&path_of(dir.path(), Store::Objects), common::LEGACY_V11);
-    write_db(&path_of(dir.path(), Store::Sagas), "CREATE TABLE saga (saga_id INTEGER PRIMARY KEY); PRAGMA user_version = 5;");
+    write_db(
+        &path_of(dir.path(), Store::Sagas),
+        "CREATE TABLE saga (saga_id INTEGER PRIMARY KEY); PRAGMA user_version = 5;",
+    );
     let before = snapshot(dir.path());
     let all = status_data_dir(dir.path());
     assert_eq!(all.iter().map(|s| s.state).collect::<Vec<_>>(), [State::Legacy, State::Missing, State::TooNew]);
@@ -237,8 +243,10 @@ fn too_new_wal_file_in_an_awkward_path_is_refused_without_companions() {
     fs::create_dir(&dir).unwrap();
     {
         let c = Connection::open(path_of(&dir, Store::Sagas)).unwrap();
-        c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE saga (saga_id INTEGER PRIMARY KEY); PRAGMA user_version = 3;")
-            .unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE saga (saga_id INTEGER PRIMARY KEY); PRAGMA user_version = 3;",
+        )
+        .unwrap();
     }
     let before = snapshot(&dir);
     assert!(matches!(migrate_data_dir(&dir), Err(StoreError::SchemaTooNew { found: 3, .. })));

@@ -209,7 +209,12 @@ fn unadoptable_table_is_named() {
     let tables = {
         let fresh = Database::memory().unwrap();
         fresh.migrate("filestore").unwrap();
-        fresh.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", None).unwrap()
+        fresh
+            .query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                None,
+            )
+            .unwrap()
     };
     let table = get(&tables.get(0), "name").as_string().unwrap();
     db.exec(&format!("CREATE TABLE \"{table}\"(zzz_not_canonical)")).unwrap();

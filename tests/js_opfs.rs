@@ -54,9 +54,9 @@ async fn migrate_on_opfs_persists_and_exports() {
     assert_eq!(live_image.len(), exported.len());
 
     pool.import_file("copy.db", &exported).unwrap();
-    let e = pool.import_file("copy.db", &exported).err().expect("existing name refused");
+    let e = pool.import_file("copy.db", &exported).expect_err("existing name refused");
     assert_eq!(name_of(&e), "OpfsError");
-    let e = pool.import_file("junk.db", b"not a database").err().expect("garbage refused");
+    let e = pool.import_file("junk.db", b"not a database").expect_err("garbage refused");
     assert_eq!(name_of(&e), "NotADatabaseError");
     let copy = pool.open("copy.db").unwrap();
     assert_eq!(copy.user_version().unwrap(), OBJECT_SCHEMA_VERSION as f64);
@@ -79,7 +79,7 @@ async fn too_new_file_on_opfs_is_left_alone() {
     };
     pool.import_file("objects.db", &image).unwrap();
     let db = pool.open("objects.db").unwrap();
-    let e = db.migrate("objects").err().expect("refused");
+    let e = db.migrate("objects").expect_err("refused");
     assert_eq!(name_of(&e), "SchemaTooNewError");
     db.close().unwrap();
     assert_eq!(pool.export_file("objects.db").unwrap(), image);

@@ -117,7 +117,10 @@ fn both_names_present_leaves_the_legacy_table_and_rows_alone() {
     )
     .unwrap();
     run_object_schema(&db).unwrap();
-    assert_eq!(db.query_strings("SELECT name FROM db_forge_agents WHERE id='downgrade-era'", &[]).unwrap(), ["Recover Me"]);
+    assert_eq!(
+        db.query_strings("SELECT name FROM db_forge_agents WHERE id='downgrade-era'", &[]).unwrap(),
+        ["Recover Me"]
+    );
     assert!(table_exists(&db, "db_agent_definitions"));
 }
 
@@ -240,7 +243,10 @@ fn legacy_v11_is_adopted_with_data_and_cascades() {
     assert_eq!(version(&db), 4);
 
     assert_eq!(count(&db, "SELECT count(*) FROM db_agent_definitions"), 2);
-    assert_eq!(db.query_strings("SELECT description FROM db_identity_bundles WHERE id='blank'", &[]).unwrap(), ["kept from v11"]);
+    assert_eq!(
+        db.query_strings("SELECT description FROM db_identity_bundles WHERE id='blank'", &[]).unwrap(),
+        ["kept from v11"]
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM db_tab WHERE version = 3"), 1);
 
     db.exec("PRAGMA foreign_keys = ON; DELETE FROM db_agent_definitions WHERE id = 'a1'; DELETE FROM db_identity_bundles WHERE id = 'id1';")
@@ -252,10 +258,18 @@ fn legacy_v11_is_adopted_with_data_and_cascades() {
         ("db_agent_identity_links", "agent_id"),
         ("db_agent_instances", "definition_id"),
     ] {
-        assert_eq!(count(&db, &format!("SELECT count(*) FROM {table} WHERE {col} = 'a1'")), 0, "{table} did not cascade");
+        assert_eq!(
+            count(&db, &format!("SELECT count(*) FROM {table} WHERE {col} = 'a1'")),
+            0,
+            "{table} did not cascade"
+        );
     }
     assert_eq!(count(&db, "SELECT count(*) FROM db_agent_content WHERE agent_id = 'a2'"), 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM db_identity_bindings"), 0, "bindings must cascade from the renamed bundles");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM db_identity_bindings"),
+        0,
+        "bindings must cascade from the renamed bundles"
+    );
 }
 
 #[test]
@@ -285,8 +299,11 @@ fn stale_flat_v1_gains_additive_columns_and_db_agents() {
 #[test]
 fn both_present_through_migrate_keeps_the_legacy_rows() {
     let db = db_with(FLAT_V1);
-    db.exec("CREATE TABLE db_forge_agents (id TEXT PRIMARY KEY, name TEXT NOT NULL);
-             INSERT INTO db_forge_agents VALUES ('x', 'Recover Me');").unwrap();
+    db.exec(
+        "CREATE TABLE db_forge_agents (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+             INSERT INTO db_forge_agents VALUES ('x', 'Recover Me');",
+    )
+    .unwrap();
     let r = migrate(&db, Store::Objects).unwrap();
     assert_eq!(r.legacy_tables_kept.len(), 1);
     assert_eq!(r.legacy_tables_kept[0].from, "db_forge_agents");
@@ -319,7 +336,10 @@ fn up_to_date_start_reads_only_the_version() {
 #[test]
 fn too_new_image_is_refused_byte_identical() {
     for store in Store::ALL {
-        let image = image_of(&format!("CREATE TABLE keep (x); INSERT INTO keep VALUES (1); PRAGMA user_version = {};", store.version() + 7));
+        let image = image_of(&format!(
+            "CREATE TABLE keep (x); INSERT INTO keep VALUES (1); PRAGMA user_version = {};",
+            store.version() + 7
+        ));
         let mut db = from_bytes(&image).unwrap();
         match migrate(&db, store) {
             Err(StoreError::SchemaTooNew { found, expected, db: label }) => {
@@ -338,7 +358,8 @@ fn one_too_new_store_stops_all_of_them_before_any_write() {
     let mut filestore = mem();
     let mut sagas = from_bytes(&image_of("PRAGMA user_version = 2;")).unwrap();
     let before = [bytes_of(&mut objects), bytes_of(&mut filestore), bytes_of(&mut sagas)];
-    let err = migrate_all(&[(&objects, Store::Objects), (&filestore, Store::Filestore), (&sagas, Store::Sagas)]).unwrap_err();
+    let err =
+        migrate_all(&[(&objects, Store::Objects), (&filestore, Store::Filestore), (&sagas, Store::Sagas)]).unwrap_err();
     assert!(matches!(err, StoreError::SchemaTooNew { ref db, found: 2, expected: 1 } if db == "sagas.db"), "{err:?}");
     assert_eq!([bytes_of(&mut objects), bytes_of(&mut filestore), bytes_of(&mut sagas)], before);
     assert!(!table_exists(&objects, "db_client"));

@@ -18,7 +18,11 @@ fn migrate_with_wasm(store: Store, input: &Path, output: &Path) -> serde_json::V
         .args([store.name(), input.to_str().unwrap(), output.to_str().unwrap()])
         .output()
         .expect("node is installed (scripts/setup.sh)");
-    assert!(out.status.success(), "node failed (is pkg/ built? scripts/build-pkg.sh): {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "node failed (is pkg/ built? scripts/build-pkg.sh): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("the script prints JSON")
 }
 
@@ -27,7 +31,12 @@ fn rows(conn: &Connection, schema: &inspect::Schema) -> Vec<(String, Vec<String>
         .tables
         .keys()
         .map(|t| {
-            let cols = schema.tables[t].columns.iter().map(|c| format!("quote(\"{}\")", c.name)).collect::<Vec<_>>().join(" || ',' || ");
+            let cols = schema.tables[t]
+                .columns
+                .iter()
+                .map(|c| format!("quote(\"{}\")", c.name))
+                .collect::<Vec<_>>()
+                .join(" || ',' || ");
             let mut stmt = conn.prepare(&format!("SELECT {cols} FROM \"{t}\" ORDER BY 1")).unwrap();
             let vals = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect();
             (t.clone(), vals)

@@ -69,11 +69,9 @@ impl From<rusqlite::Error> for StoreError {
                 message: message.unwrap_or_else(|| err.to_string()),
                 sql: None,
             },
-            rusqlite::Error::SqlInputError { error, msg, sql, .. } => StoreError::Sqlite {
-                code: error.extended_code,
-                message: msg,
-                sql: Some(sql),
-            },
+            rusqlite::Error::SqlInputError { error, msg, sql, .. } => {
+                StoreError::Sqlite { code: error.extended_code, message: msg, sql: Some(sql) }
+            }
             // Driver-side failures (type conversions, invalid parameters) have no SQLite code;
             // SQLITE_MISUSE (21) is the honest nearest.
             other => StoreError::Sqlite { code: 21, message: other.to_string(), sql: None },

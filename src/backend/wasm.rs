@@ -85,7 +85,11 @@ impl Db {
             )
         };
         if raw.is_null() {
-            return Err(StoreError::Sqlite { code: NOMEM, message: "out of memory opening a database".into(), sql: None });
+            return Err(StoreError::Sqlite {
+                code: NOMEM,
+                message: "out of memory opening a database".into(),
+                sql: None,
+            });
         }
         // From here `db` owns the handle and closes it on every path (Drop).
         let db = Db { raw: Cell::new(raw), wal: Cell::new(false) };
@@ -381,8 +385,8 @@ pub fn image(conn: &Db) -> Result<Vec<u8>, StoreError> {
 /// OPFS persistence through `sqlite-wasm-vfs`'s `sahpool` VFS (dedicated Worker only).
 pub mod opfs {
     use sqlite_wasm_rs::WasmOsCallback;
-    pub use sqlite_wasm_vfs::sahpool::{OpfsSAHError, OpfsSAHPoolUtil};
     use sqlite_wasm_vfs::sahpool::{install as sah_install, OpfsSAHPoolCfgBuilder};
+    pub use sqlite_wasm_vfs::sahpool::{OpfsSAHError, OpfsSAHPoolUtil};
 
     use super::Db;
     use crate::StoreError;

@@ -80,9 +80,7 @@ pub fn index_exists(db: &impl SqlConn, name: &str) -> bool {
 }
 
 fn count_where(db: &impl SqlConn, kind: &str, name: &str) -> i64 {
-    db.query_i64("SELECT count(*) FROM sqlite_master WHERE type = ?1 AND name = ?2", &[kind, name])
-        .unwrap()
-        .unwrap()
+    db.query_i64("SELECT count(*) FROM sqlite_master WHERE type = ?1 AND name = ?2", &[kind, name]).unwrap().unwrap()
 }
 
 pub fn version(db: &impl SqlConn) -> i64 {
