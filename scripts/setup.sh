@@ -22,6 +22,8 @@ if ((${#need_apt[@]})); then
 fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 
 command -v wasm-pack >/dev/null || cargo install --quiet wasm-pack --locked
 # wasm-bindgen-cli must be exactly the version Cargo.lock pins for the wasm-bindgen crate.
