@@ -31,6 +31,10 @@ const MIME = {
 // Only these top-level entries are public (never tests/, package files, …).
 const PUBLIC = new Set(["", "index.html", "src", "scenarios", "node_modules", "favicon.svg"]);
 
+// The page's built-in scenarios are the crate's own test fixtures, served from where the Rust
+// tests read them so there is one copy of each (only their .sql files are exposed).
+const SCENARIOS = resolve(fileURLToPath(new URL("../tests/fixtures", import.meta.url)));
+
 function send(res, code, text) {
   res.writeHead(code, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
   res.end(text);
@@ -53,7 +57,10 @@ export function createStaticServer(root = ROOT) {
       if (!PUBLIC.has(parts[0] ?? "")) return send(res, 404, "not found\n");
       if (parts[0] === "node_modules" && parts[1] !== "agentmux-schema") return send(res, 404, "not found\n");
       let file = resolve(join(base, ...parts));
-      if (file !== base && !file.startsWith(base + sep)) return send(res, 404, "not found\n");
+      if (parts[0] === "scenarios") {
+        if (parts.length !== 2 || extname(parts[1]) !== ".sql") return send(res, 404, "not found\n");
+        file = join(SCENARIOS, parts[1]);
+      } else if (file !== base && !file.startsWith(base + sep)) return send(res, 404, "not found\n");
       let info = await stat(file).catch(() => null);
       if (info?.isDirectory()) {
         file = join(file, "index.html");

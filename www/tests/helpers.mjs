@@ -73,7 +73,7 @@ export async function shot(page, name, locator) {
   return path;
 }
 
-export const SCENARIO_SQL = (name) => readFileSync(join(WWW, "scenarios", `${name}.sql`), "utf8");
+export const SCENARIO_SQL = (name) => readFileSync(join(WWW, "..", "tests", "fixtures", `${name}.sql`), "utf8");
 
 /** A .db image built with the package under Node. */
 export function buildDb(fn) {
