@@ -114,9 +114,9 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     if found == store.version() {
         return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
     }
-    let mut report = apply(conn, store, canonical, found)?;
+    let (mut report, existed) = apply(conn, store, canonical, found)?;
 
-    let missing = inspect::missing_from_canonical(conn, canonical)?;
+    let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
@@ -126,13 +126,14 @@ fn migrate_locked<C: SqlConn + ?Sized>(
 }
 
 /// The schema work shared by [`migrate`] and the `run_*` functions: adopt, refuse shapes that
-/// cannot be completed, create, add columns, seed.
+/// cannot be completed, create, add columns, seed. Also returns the tables (and their columns)
+/// that existed once adoption was done, i.e. the ones the canonical DDL did not create.
 fn apply<C: SqlConn + ?Sized>(
     conn: &C,
     store: Store,
     canonical: &Schema,
     from_version: i64,
-) -> Result<MigrationReport, StoreError> {
+) -> Result<(MigrationReport, Columns), StoreError> {
     let adoption = if store == Store::Objects { adopt_legacy_tables(conn)? } else { Adoption::default() };
     let before = inspect::table_columns(conn)?;
     let outcome = if before.is_empty() { Outcome::Created } else { Outcome::Migrated };
@@ -161,7 +162,7 @@ fn apply<C: SqlConn + ?Sized>(
         conn.exec(seed)?;
         report.rows_seeded = changes()? - start;
     }
-    Ok(report)
+    Ok((report, before))
 }
 
 /// A table that exists but lacks a canonical column no additive migration provides cannot be

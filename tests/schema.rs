@@ -516,3 +516,32 @@ fn wal_mode_images_open_and_migrate() {
     assert!(matches!(migrate(&db, Store::Objects), Err(StoreError::SchemaTooNew { found: 50, .. })));
     assert_eq!(bytes_of(&mut db), too_new);
 }
+
+/// Passes everything through except that the canonical DDL loses one index on the way, as a
+/// buggy or tampered build might: verification must catch it and roll the migration back.
+struct DropsAnIndex<'a>(&'a agentmux_schema::backend::Db);
+
+impl SqlConn for DropsAnIndex<'_> {
+    fn exec(&self, sql: &str) -> Result<(), StoreError> {
+        self.0.exec(&sql.replace("CREATE INDEX IF NOT EXISTS idx_agents_is_seeded\n    ON db_agents(is_seeded);", ""))
+    }
+    fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<agentmux_schema::conn::Row>, StoreError> {
+        self.0.query(sql, params)
+    }
+}
+
+#[test]
+fn verification_catches_an_incomplete_schema_and_rolls_back() {
+    for sql in [LEGACY_V11, "PRAGMA user_version = 0;"] {
+        let image = image_of(sql);
+        let mut db = from_bytes(&image).unwrap();
+        match migrate(&DropsAnIndex(&db), Store::Objects) {
+            Err(StoreError::VerifyFailed { db: label, missing }) => {
+                assert_eq!(label, "objects.db");
+                assert_eq!(missing, ["idx_agents_is_seeded"]);
+            }
+            other => panic!("expected VerifyFailed, got {other:?}"),
+        }
+        assert_eq!(bytes_of(&mut db), image);
+    }
+}
