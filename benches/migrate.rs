@@ -14,6 +14,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::path::{Path, PathBuf};
+    use std::time::{Duration, Instant};
 
     use agentmux_schema::{migrate, Store};
     use criterion::{criterion_group, BatchSize, Criterion};
@@ -30,8 +31,10 @@ mod native {
         fn new() -> Self {
             Scratch { dir: tempfile::tempdir().unwrap(), n: Default::default() }
         }
-        /// A path no database has used yet.
+        /// A path no database has used yet. The previous one is deleted first, so every
+        /// iteration (and every contender) works in a directory of the same size.
         fn fresh_path(&self) -> PathBuf {
+            let _ = std::fs::remove_file(self.dir.path().join(format!("db{}.db", self.n.get())));
             self.n.set(self.n.get() + 1);
             self.dir.path().join(format!("db{}.db", self.n.get()))
         }
@@ -73,20 +76,36 @@ mod native {
         .unwrap();
     }
 
+    /// Time `timed` on new files, each run preceded by an untimed run of `other` on another new
+    /// file. Run one after the other, each contender would otherwise see the disk in a different
+    /// state (the page cache and journal behaviour drift over a group); paired like this, every
+    /// contender is timed right after the same kind of work.
+    fn paired<'a>(
+        s: &'a Scratch,
+        timed: impl Fn(&Connection) + 'a,
+        other: impl Fn(&Connection) + 'a,
+    ) -> impl FnMut(u64) -> Duration + 'a {
+        move |iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                other(&open(&s.fresh_path()));
+                let c = open(&s.fresh_path());
+                let start = Instant::now();
+                timed(&c);
+                total += start.elapsed();
+            }
+            total
+        }
+    }
+
     fn fresh(c: &mut Criterion) {
-        // Each contender gets its own directory, so none pays for a directory the others filled.
-        let (s1, s2, s3) = (Scratch::new(), Scratch::new(), Scratch::new());
+        let s = Scratch::new();
+        let ours = |c: &Connection| drop(migrate(c, Store::Objects).unwrap());
         let mut g = c.benchmark_group("fresh");
-        g.sample_size(40);
-        g.bench_function("floor", |b| {
-            b.iter_batched(|| open(&s1.fresh_path()), |c| floor(&c), BatchSize::PerIteration)
-        });
-        g.bench_function("seed_way", |b| {
-            b.iter_batched(|| open(&s2.fresh_path()), |c| seed_way(&c), BatchSize::PerIteration)
-        });
-        g.bench_function("migrate", |b| {
-            b.iter_batched(|| open(&s3.fresh_path()), |c| migrate(&c, Store::Objects).unwrap(), BatchSize::PerIteration)
-        });
+        g.sample_size(30).measurement_time(Duration::from_secs(10));
+        g.bench_function("floor", |b| b.iter_custom(paired(&s, floor, ours)));
+        g.bench_function("seed_way", |b| b.iter_custom(paired(&s, seed_way, floor)));
+        g.bench_function("migrate", |b| b.iter_custom(paired(&s, ours, floor)));
         g.finish();
     }
 
@@ -113,8 +132,8 @@ mod native {
 
     /// A v11 file with `agents` agent definitions, each with content, a skill, history and an
     /// instance, so the renamed tables and rebuilt indexes carry real volume.
-    fn legacy_file(s: &Scratch, agents: u32) -> PathBuf {
-        let path = s.fresh_path();
+    fn legacy_file(dir: &Path, agents: u32) -> PathBuf {
+        let path = dir.join(format!("v11-{agents}.db"));
         let c = open(&path);
         c.execute_batch(LEGACY_V11).unwrap();
         c.execute_batch(&format!(
@@ -135,11 +154,11 @@ mod native {
     }
 
     fn legacy(c: &mut Criterion) {
-        let s = Scratch::new();
+        let (templates, s) = (tempfile::tempdir().unwrap(), Scratch::new());
         let mut g = c.benchmark_group("legacy");
         g.sample_size(20);
         for agents in [200u32, 20_000] {
-            let template = legacy_file(&s, agents);
+            let template = legacy_file(templates.path(), agents);
             g.bench_function(format!("adopt_{agents}"), |b| {
                 b.iter_batched(
                     || {
