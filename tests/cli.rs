@@ -32,6 +32,11 @@ fn migrate_creates_and_reports_then_status_says_current() {
     assert!(out.contains("columns added: db_agent_definitions.updated_at, db_agent_definitions.user_hidden"), "{out}");
     assert!(out.contains("filestore.db: created at v1"), "{out}");
 
+    let again = run(&["migrate", d]);
+    let (out, _) = text(&again);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(out.contains("objects.db: already current (v4)") && out.contains("sagas.db: already current (v1)"), "{out}");
+
     let o = run(&["status", d, "--json"]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("status --json is JSON");

@@ -57,7 +57,7 @@ pub fn main() -> ExitCode {
 
 fn print_report(r: &MigrationReport) {
     let what = match r.outcome {
-        agentmux_schema::Outcome::UpToDate => "already current".to_string(),
+        agentmux_schema::Outcome::UpToDate => format!("already current (v{})", r.to_version),
         agentmux_schema::Outcome::Created => format!("created at v{}", r.to_version),
         agentmux_schema::Outcome::Migrated => format!("migrated v{} → v{}", r.from_version, r.to_version),
     };
