@@ -153,19 +153,47 @@ mod native {
         path
     }
 
+    /// The least any implementation of the seed's adoption can do: its statements (renames,
+    /// index and table drops, DDL, additive columns, seed, stamp) in one plain transaction, with
+    /// no catalogue reads, checks or verification.
+    fn adoption_floor(conn: &Connection) {
+        use agentmux_schema::legacy::{DEAD_TABLE_DROPS, LEGACY_INDEX_DROPS, LEGACY_TABLE_RENAMES};
+        let mut sql = String::from("BEGIN;");
+        for (legacy, current) in LEGACY_TABLE_RENAMES {
+            sql += &format!("ALTER TABLE {legacy} RENAME TO {current};");
+        }
+        for idx in LEGACY_INDEX_DROPS {
+            sql += &format!("DROP INDEX {idx};");
+        }
+        for t in DEAD_TABLE_DROPS {
+            sql += &format!("DROP TABLE {t};");
+        }
+        sql += Store::Objects.ddl();
+        for add in Store::Objects.additive_columns() {
+            sql += &format!("ALTER TABLE {} ADD COLUMN {} {};", add.table, add.column, add.definition);
+        }
+        sql += Store::Objects.seed().unwrap();
+        sql += "PRAGMA user_version = 4; COMMIT;";
+        conn.execute_batch(&sql).unwrap();
+    }
+
     fn legacy(c: &mut Criterion) {
         let (templates, s) = (tempfile::tempdir().unwrap(), Scratch::new());
         let mut g = c.benchmark_group("legacy");
         g.sample_size(20);
         for agents in [200u32, 20_000] {
             let template = legacy_file(templates.path(), agents);
+            let copy = || {
+                let p = s.fresh_path();
+                std::fs::copy(&template, &p).unwrap();
+                open(&p)
+            };
+            g.bench_function(format!("floor_{agents}"), |b| {
+                b.iter_batched(copy, |c| adoption_floor(&c), BatchSize::PerIteration)
+            });
             g.bench_function(format!("adopt_{agents}"), |b| {
                 b.iter_batched(
-                    || {
-                        let p = s.fresh_path();
-                        std::fs::copy(&template, &p).unwrap();
-                        open(&p)
-                    },
+                    copy,
                     |c| assert_eq!(migrate(&c, Store::Objects).unwrap().tables_renamed.len(), 7),
                     BatchSize::PerIteration,
                 )

@@ -17,6 +17,8 @@ rows = [
     ("fresh: seed_way / floor", "fresh", "seed_way", "fresh", "floor"),
     ("warm: migrate / floor (target <= 1.2)", "warm", "migrate", "warm", "floor"),
     ("legacy: 20,000 / 200 agents (target <= 1.2)", "legacy", "adopt_20000", "legacy", "adopt_200"),
+    ("legacy floor: 20,000 / 200 agents (any implementation)", "legacy", "floor_20000", "legacy", "floor_200"),
+    ("legacy 20,000: migrate / floor", "legacy", "adopt_20000", "legacy", "floor_20000"),
 ]
 for label, g1, n1, g2, n2 in rows:
     try:
