@@ -35,7 +35,10 @@ fn migrate_creates_and_reports_then_status_says_current() {
     let again = run(&["migrate", d]);
     let (out, _) = text(&again);
     assert_eq!(again.status.code(), Some(0));
-    assert!(out.contains("objects.db: already current (v4)") && out.contains("sagas.db: already current (v1)"), "{out}");
+    assert!(
+        out.contains("objects.db: already current (v4)") && out.contains("sagas.db: already current (v1)"),
+        "{out}"
+    );
 
     let o = run(&["status", d, "--json"]);
     assert_eq!(o.status.code(), Some(0));
