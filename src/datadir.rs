@@ -57,23 +57,29 @@ fn uri_path(path: &Path) -> String {
     out
 }
 
-/// Vet one file without writing: `Ok(false)` if it does not exist, `Ok(true)` if it may be
-/// migrated, an error if it must not be touched.
-pub fn preflight(dir: &Path, store: Store) -> Result<bool, StoreError> {
-    let path = path_of(dir, store);
-    let io = |source| StoreError::Io { path: path.clone(), source };
-    let meta = match fs::metadata(&path) {
+/// Open an existing store file read-only after checking that it is a regular file with a sane
+/// SQLite header; `Ok(None)` if it does not exist. Shared by the migration's preflight and by
+/// `status`, so both judge a file the same way.
+fn open_vetted(path: &Path, store: Store) -> Result<Option<Connection>, StoreError> {
+    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
+    let meta = match fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io(e)),
     };
     if !meta.is_file() {
-        return Err(StoreError::NotAFile { path });
+        return Err(StoreError::NotAFile { path: path.to_path_buf() });
     }
     let mut head = Vec::with_capacity(100);
-    fs::File::open(&path).map_err(io)?.take(100).read_to_end(&mut head).map_err(io)?;
+    fs::File::open(path).map_err(io)?.take(100).read_to_end(&mut head).map_err(io)?;
     check_image(store.file_name(), &head, meta.len())?;
-    let conn = open_read_only(&path)?;
+    open_read_only(path).map(Some)
+}
+
+/// Vet one file without writing: `Ok(false)` if it does not exist, `Ok(true)` if it may be
+/// migrated, an error if it must not be touched.
+pub fn preflight(dir: &Path, store: Store) -> Result<bool, StoreError> {
+    let Some(conn) = open_vetted(&path_of(dir, store), store)? else { return Ok(false) };
     check_schema_compat(&conn, store.version(), store.file_name())?;
     Ok(true)
 }
@@ -155,23 +161,9 @@ pub fn status_data_dir(dir: &Path) -> Vec<StoreStatus> {
 
 /// Read-only status of one file.
 pub fn status_file(path: &Path, store: Store) -> StoreStatus {
-    let meta = match fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return StoreStatus::missing(store),
-        Err(source) => return StoreStatus::unreadable(store, &StoreError::Io { path: path.to_path_buf(), source }),
-    };
-    let vetted = (|| {
-        if !meta.is_file() {
-            return Err(StoreError::NotAFile { path: path.to_path_buf() });
-        }
-        let mut head = Vec::with_capacity(100);
-        let io = |source| StoreError::Io { path: path.to_path_buf(), source };
-        fs::File::open(path).map_err(io)?.take(100).read_to_end(&mut head).map_err(io)?;
-        check_image(store.file_name(), &head, meta.len())?;
-        open_read_only(path)
-    })();
-    match vetted {
-        Ok(conn) => status(&conn, store),
+    match open_vetted(path, store) {
+        Ok(Some(conn)) => status(&conn, store),
+        Ok(None) => StoreStatus::missing(store),
         Err(e) => StoreStatus::unreadable(store, &e),
     }
 }
