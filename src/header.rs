@@ -1,7 +1,9 @@
-//! A look at the 100-byte SQLite header before a file is opened, so garbage, empty and cut-off
-//! files are reported as such instead of surfacing later as an obscure error, or worse, being
-//! "migrated" (SQLite happily treats an empty file as a new database and a truncated one as
-//! readable until it reaches a missing page).
+//! A look at the 100-byte SQLite header before a file is opened, so garbage and cut-off files are
+//! reported as such instead of surfacing later as an obscure error, or worse, being "migrated"
+//! (SQLite treats a truncated file as readable until it reaches a missing page).
+//!
+//! A 0-byte file is *not* refused: SQLite itself (and the server's original module) treats it as
+//! an empty database, and a server that crashed right after creating its file must still start.
 
 use crate::StoreError;
 
@@ -10,11 +12,11 @@ const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// Check a database image (or a file's first bytes plus its total length).
 ///
 /// `head` must hold at least the first 100 bytes when the file is that long; `total_len` is the
-/// full size.
+/// full size. Zero bytes pass: that is an empty database.
 pub fn check_image(db: &str, head: &[u8], total_len: u64) -> Result<(), StoreError> {
     let bad = |reason: String| Err(StoreError::NotADatabase { db: db.to_string(), reason });
     if total_len == 0 {
-        return bad("the file is empty".into());
+        return Ok(());
     }
     if head.len() < 100 || total_len < 100 {
         return bad(format!("{total_len} bytes is shorter than an SQLite header"));

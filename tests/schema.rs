@@ -6,6 +6,7 @@
 mod common;
 
 use agentmux_schema::backend::from_bytes;
+use agentmux_schema::inspect;
 use agentmux_schema::legacy::{DEAD_TABLE_DROPS, LEGACY_TABLE_RENAMES};
 use agentmux_schema::{
     check_schema_compat, migrate, migrate_all, run_filestore_migrations, run_object_schema, run_saga_log_migrations,
@@ -389,12 +390,25 @@ fn pre_v11_shape_is_refused_naming_the_table_and_rolled_back() {
 }
 
 #[test]
-fn garbage_empty_and_truncated_images_are_typed_errors() {
+fn an_empty_image_is_an_empty_database() {
+    for store in Store::ALL {
+        let mut db = from_bytes(&[]).expect("a 0-byte image opens");
+        assert_eq!(status(&db, store).state, State::Behind, "{store}");
+        let report = migrate(&db, store).unwrap();
+        assert_eq!(report.outcome, Outcome::Created, "{store}");
+        let mut fresh = mem();
+        migrate(&fresh, store).unwrap();
+        assert_eq!(inspect::dump(&db).unwrap(), inspect::dump(&fresh).unwrap(), "{store}");
+        assert_eq!(bytes_of(&mut db).len(), bytes_of(&mut fresh).len(), "{store}");
+    }
+}
+
+#[test]
+fn garbage_and_truncated_images_are_typed_errors() {
     let good = image_of(LEGACY_V11);
     let mut garbage = b"this is not an sqlite database, just some bytes".repeat(200);
     garbage.truncate(4096);
     for (what, bytes) in [
-        ("empty", Vec::new()),
         ("garbage", garbage),
         ("short", good[..50].to_vec()),
         ("truncated", good[..good.len() / 2 + 100].to_vec()),

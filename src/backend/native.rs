@@ -85,10 +85,13 @@ pub fn memory() -> Result<Db, StoreError> {
 }
 
 /// An in-memory database holding a copy of a database file image (e.g. a `.db` file's bytes).
-/// The image's header is checked first, so garbage, empty or truncated bytes are refused with
-/// [`StoreError::NotADatabase`].
+/// The image's header is checked first, so garbage or truncated bytes are refused with
+/// [`StoreError::NotADatabase`]; an empty image is an empty database, as an empty file is.
 pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
     crate::header::check_image("database image", bytes, bytes.len() as u64)?;
+    if bytes.is_empty() {
+        return memory();
+    }
     let wal = crate::header::is_wal_image(bytes);
     let mut conn = Connection::open_in_memory()?;
     if wal {
