@@ -246,6 +246,7 @@ pub fn canonical(store: Store) -> Result<&'static Schema, StoreError> {
 }
 
 /// How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Drift {

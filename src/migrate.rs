@@ -21,6 +21,7 @@ use crate::{Store, StoreError};
 type Columns = BTreeMap<String, BTreeSet<String>>;
 
 /// What a migration found and did.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationReport {
@@ -40,6 +41,7 @@ pub struct MigrationReport {
 }
 
 /// The short answer of a [`MigrationReport`].
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {

@@ -13,6 +13,7 @@ pub const FILESTORE_SCHEMA_VERSION: i64 = 1;
 pub const SAGA_LOG_SCHEMA_VERSION: i64 = 1;
 
 /// One of the server's three SQLite files.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Store {
