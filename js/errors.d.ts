@@ -37,6 +37,12 @@ export class VerifyFailedError extends SchemaError {
 }
 export interface VerifyFailedError extends Fields<"VerifyFailedError"> {}
 
+/** A table rebuild would leave rows without their parent (`violations`); rolled back. */
+export class ForeignKeyCheckError extends SchemaError {
+  name: "ForeignKeyCheckError";
+}
+export interface ForeignKeyCheckError extends Fields<"ForeignKeyCheckError"> {}
+
 /** A store name other than "objects", "filestore" or "sagas". */
 export class UnknownStoreError extends SchemaError {
   name: "UnknownStoreError";

@@ -26,6 +26,7 @@ export const SqliteError = kind("SqliteError");
 export const NotADatabaseError = kind("NotADatabaseError");
 export const UnadoptableError = kind("UnadoptableError");
 export const VerifyFailedError = kind("VerifyFailedError");
+export const ForeignKeyCheckError = kind("ForeignKeyCheckError");
 export const UnknownStoreError = kind("UnknownStoreError");
 export const ClosedError = kind("ClosedError");
 export const OpfsError = kind("OpfsError");
@@ -33,7 +34,7 @@ export const NotInitializedError = kind("NotInitializedError");
 
 const byName = {
   SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError, VerifyFailedError,
-  UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
+  ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 };
 
 /**

@@ -13,7 +13,7 @@ import { NotInitializedError } from "__ERRORS__";
 export * from "./agentmux_schema.js";
 export {
   SchemaError, SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError,
-  VerifyFailedError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
+  VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 } from "__ERRORS__";
 
 let ready = false;

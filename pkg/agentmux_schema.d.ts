@@ -74,7 +74,7 @@ export interface TableSummary {
 /**
  * The fields of each error kind, tagged by the JS class name.
  */
-export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError" } | { name: "SchemaError" };
+export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError" } | { name: "SchemaError" };
 
 /**
  * The read-only status of one database.
@@ -117,6 +117,14 @@ export interface MigrationReport {
     tablesDropped: string[];
     tablesCreated: string[];
     columnsAdded: string[];
+    /**
+     * Tables rebuilt to a new definition by an upgrade step.
+     */
+    tablesRebuilt: string[];
+    /**
+     * Data steps run, as `v5: backfill db_agents`.
+     */
+    stepsRun: string[];
     rowsSeeded: number;
 }
 

@@ -2,5 +2,5 @@ export * from "./agentmux_schema.js";
 export { default } from "./agentmux_schema.js";
 export {
   SchemaError, SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError,
-  VerifyFailedError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
+  VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 } from "./snippets/agentmux-schema-be864372be0b2cd4/js/errors.js";

@@ -13,7 +13,7 @@ import { NotInitializedError } from "./snippets/agentmux-schema-be864372be0b2cd4
 export * from "./agentmux_schema.js";
 export {
   SchemaError, SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError,
-  VerifyFailedError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
+  VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 } from "./snippets/agentmux-schema-be864372be0b2cd4/js/errors.js";
 
 let ready = false;

@@ -39,6 +39,11 @@ pub enum StoreError {
     #[error("{db}: schema after migration is missing {}; rolled back", .missing.join(", "))]
     VerifyFailed { db: String, missing: Vec<String> },
 
+    /// After a table rebuild, `PRAGMA foreign_key_check` found rows whose parent is missing
+    /// (`table(rowid) → parent`); the transaction was rolled back.
+    #[error("{db}: rebuilding tables would leave rows without their parent: {}; rolled back", .violations.join(", "))]
+    ForeignKeyCheck { db: String, violations: Vec<String> },
+
     /// A store name that is not one of `objects`, `filestore`, `sagas`.
     #[error("unknown store {0:?}: expected \"objects\", \"filestore\" or \"sagas\"")]
     UnknownStore(String),

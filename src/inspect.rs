@@ -245,6 +245,17 @@ pub fn canonical(store: Store) -> Result<&'static Schema, StoreError> {
     Ok(&CACHE.get_or_init(|| all)[store as usize])
 }
 
+/// The canonical schema of `spec`: the cached one for a shipped definition, a freshly built one
+/// for any other (a version under development).
+pub fn canonical_of(spec: &crate::Spec) -> Result<std::borrow::Cow<'static, Schema>, StoreError> {
+    if spec.is_shipped() {
+        return canonical(spec.store).map(std::borrow::Cow::Borrowed);
+    }
+    let db = crate::backend::memory()?;
+    db.exec(spec.ddl)?;
+    dump(&db).map(std::borrow::Cow::Owned)
+}
+
 /// How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

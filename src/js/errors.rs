@@ -50,6 +50,13 @@ pub enum ErrorFields {
     /// The migrated schema did not match the canonical one; rolled back.
     #[serde(rename = "VerifyFailedError")]
     VerifyFailed { db: String, missing: Vec<String> },
+    /// After a table rebuild, rows would be left without their parent; rolled back.
+    #[serde(rename = "ForeignKeyCheckError")]
+    ForeignKeyCheck {
+        db: String,
+        /// `table(rowid) → parent` for each orphaned row.
+        violations: Vec<String>,
+    },
     /// A store name other than `"objects"`, `"filestore"`, `"sagas"`.
     #[serde(rename = "UnknownStoreError")]
     UnknownStore { store: String },
@@ -74,6 +81,7 @@ impl From<StoreError> for ErrorFields {
                 ErrorFields::Unadoptable { db, table, missing_columns }
             }
             StoreError::VerifyFailed { db, missing } => ErrorFields::VerifyFailed { db, missing },
+            StoreError::ForeignKeyCheck { db, violations } => ErrorFields::ForeignKeyCheck { db, violations },
             StoreError::UnknownStore(store) => ErrorFields::UnknownStore { store },
             StoreError::Closed => ErrorFields::Closed {},
             // Filesystem variants cannot occur in the browser.

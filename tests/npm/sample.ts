@@ -2,7 +2,7 @@
 // installed tarball: every documented API and every error field must type-check exactly, and the
 // `@ts-expect-error` lines prove the types are precise (they fail if a type degrades to `any`).
 import init, {
-  ClosedError, Database, NotADatabaseError, NotInitializedError, OpfsError, SchemaError, SchemaTooNewError,
+  ClosedError, Database, ForeignKeyCheckError, NotADatabaseError, NotInitializedError, OpfsError, SchemaError, SchemaTooNewError,
   SqliteError, UnadoptableError, UnknownStoreError, VerifyFailedError, initSync, installOpfs, migrateAll,
   packageVersion, statusOfBytes, stores,
 } from "agentmux-schema";
@@ -24,7 +24,8 @@ export async function everything(bytes: Uint8Array, module: WebAssembly.Module):
   const report: MigrationReport = db.migrate(store);
   const outcome: Outcome = report.outcome;
   const counts: number[] = [report.fromVersion, report.toVersion, report.rowsSeeded];
-  const names: string[] = [...report.tablesCreated, ...report.columnsAdded, ...report.indexesDropped, ...report.tablesDropped];
+  const names: string[] = [...report.tablesCreated, ...report.columnsAdded, ...report.indexesDropped, ...report.tablesDropped,
+    ...report.tablesRebuilt, ...report.stepsRun];
   const renamed: string[] = [...report.tablesRenamed, ...report.legacyTablesKept].map((r) => `${r.from}->${r.to}`);
   const status: StoreStatus = db.status("sagas");
   const state: State = status.state;
@@ -77,6 +78,7 @@ export function describe(e: unknown): string {
   if (e instanceof NotADatabaseError) return `${e.db}: ${e.reason}`;
   if (e instanceof UnadoptableError) return `${e.db} ${e.table} ${e.missingColumns.join(",")}`;
   if (e instanceof VerifyFailedError) return `${e.db} ${e.missing.join(",")}`;
+  if (e instanceof ForeignKeyCheckError) return `${e.db} ${e.violations.join(",")}`;
   if (e instanceof UnknownStoreError) return e.store;
   if (e instanceof ClosedError || e instanceof OpfsError || e instanceof NotInitializedError) return e.message;
   if (e instanceof SchemaError) return e.name;
