@@ -67,8 +67,20 @@ pub enum StoreError {
 
 fn sql_suffix(sql: &Option<String>) -> String {
     match sql {
-        Some(s) => format!(" (while running: {})", crate::inspect::one_line(s, 200)),
+        Some(s) => format!(" (while running: {})", one_line(s, 200)),
         None => String::new(),
+    }
+}
+
+/// Collapse whitespace so SQL can be shown in one line (and compared regardless of layout), cut
+/// to `max_chars` with an ellipsis.
+pub fn one_line(sql: &str, max_chars: usize) -> String {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max_chars).collect();
+        format!("{cut}…")
     }
 }
 

@@ -339,16 +339,8 @@ pub fn row_counts<C: SqlConn + ?Sized>(conn: &C, schema: &Schema) -> Result<BTre
     Ok(out)
 }
 
-/// Collapse whitespace so SQL can be shown in one line (and compared regardless of layout).
-pub fn one_line(sql: &str, max_chars: usize) -> String {
-    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max_chars {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max_chars).collect();
-        format!("{cut}…")
-    }
-}
+/// Collapse whitespace so SQL can be shown in one line (kept here too for callers of this module).
+pub use crate::error::one_line;
 
 fn where_clause(sql: &str) -> Option<String> {
     let flat = one_line(sql, usize::MAX);

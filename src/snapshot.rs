@@ -7,6 +7,7 @@
 //! snapshot with this build's DDL, so a schema edit without a version bump fails the tests.
 
 use crate::conn::SqlConn;
+use crate::error::one_line;
 use crate::steps::Change;
 use crate::{Spec, StoreError};
 
@@ -32,8 +33,10 @@ pub fn render(spec: &Spec) -> Result<String, StoreError> {
     for step in spec.steps {
         let what = match step.change {
             Change::AddColumn(a) => format!("add column {}.{} {}", a.table, a.column, a.definition),
-            Change::Sql { name, sql } => format!("sql {name}: {}", one_line(sql)),
-            Change::RebuildTable { table, select } => format!("rebuild {table} from: SELECT {}", one_line(select)),
+            Change::Sql { name, sql } => format!("sql {name}: {}", one_line(sql, usize::MAX)),
+            Change::RebuildTable { table, select } => {
+                format!("rebuild {table} from: SELECT {}", one_line(select, usize::MAX))
+            }
         };
         out += &format!("-- step v{}: {what}\n", step.since);
     }
@@ -42,8 +45,4 @@ pub fn render(spec: &Spec) -> Result<String, StoreError> {
         out += ";\n";
     }
     Ok(out)
-}
-
-fn one_line(sql: &str) -> String {
-    sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
