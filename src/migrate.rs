@@ -34,6 +34,9 @@ pub struct MigrationReport {
     pub legacy_tables_kept: Vec<Rename>,
     pub indexes_dropped: Vec<String>,
     pub tables_dropped: Vec<String>,
+    /// Rows each dropped table held (one entry per name in `tables_dropped`); the operator's
+    /// only record of data a dead legacy table took with it.
+    pub rows_dropped: BTreeMap<String, i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
     pub rows_seeded: i64,
@@ -63,6 +66,7 @@ impl MigrationReport {
             legacy_tables_kept: vec![],
             indexes_dropped: vec![],
             tables_dropped: vec![],
+            rows_dropped: BTreeMap::new(),
             tables_created: vec![],
             columns_added: vec![],
             rows_seeded: 0,
@@ -142,6 +146,7 @@ fn apply<C: SqlConn + ?Sized>(
     report.legacy_tables_kept = adoption.kept;
     report.indexes_dropped = adoption.indexes_dropped;
     report.tables_dropped = adoption.tables_dropped;
+    report.rows_dropped = adoption.rows_dropped;
 
     refuse_unadoptable(store, &before, canonical)?;
 

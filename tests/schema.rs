@@ -408,11 +408,9 @@ fn garbage_and_truncated_images_are_typed_errors() {
     let good = image_of(LEGACY_V11);
     let mut garbage = b"this is not an sqlite database, just some bytes".repeat(200);
     garbage.truncate(4096);
-    for (what, bytes) in [
-        ("garbage", garbage),
-        ("short", good[..50].to_vec()),
-        ("truncated", good[..good.len() / 2 + 100].to_vec()),
-    ] {
+    for (what, bytes) in
+        [("garbage", garbage), ("short", good[..50].to_vec()), ("truncated", good[..good.len() / 2 + 100].to_vec())]
+    {
         match from_bytes(&bytes) {
             Err(StoreError::NotADatabase { db, reason }) => assert!(!reason.is_empty() && !db.is_empty(), "{what}"),
             Err(other) => panic!("{what}: expected NotADatabase, got {other:?}"),
