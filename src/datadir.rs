@@ -168,7 +168,25 @@ pub fn plan_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
         copies.push((store, copy));
     }
     let reports = copies.iter().map(|(store, copy)| migrate(copy, *store)).collect::<Result<_, _>>()?;
-    let stale_temps = find_temps(dir).into_iter().filter(|t| t.is_stale()).map(|t| t.path).collect();
+    let mut stale_temps = Vec::new();
+    for temp in find_temps(dir) {
+        match temp.orphan_journal {
+            Some(orphan) => {
+                if orphan {
+                    stale_temps.push(temp.path);
+                }
+            }
+            None if temp.is_stale() => {
+                let journal = journal_of(&temp.path);
+                stale_temps.push(temp.path);
+                if journal.exists() {
+                    stale_temps.push(journal);
+                }
+            }
+            None => {}
+        }
+    }
+    stale_temps.sort();
     Ok(DirReport { reports, stale_temps })
 }
 
@@ -346,11 +364,8 @@ fn find_temps(dir: &Path) -> Vec<Temp> {
 }
 
 impl Temp {
-    /// Whether no live build can own this file (see the section comment).
+    /// Whether no live build can own this temp file (see the section comment).
     fn is_stale(&self) -> bool {
-        if let Some(orphan) = self.orphan_journal {
-            return orphan;
-        }
         self.with_lock(|_| ()).is_some()
     }
 
