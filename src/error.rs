@@ -11,7 +11,11 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum StoreError {
     /// The file was stamped by a newer build. Nothing was written.
-    #[error("{db} is newer than this build: user_version {found}, this build understands up to {expected}; nothing was written")]
+    #[error(
+        "{db} is newer than this build: user_version {found}, this build understands up to {expected}; \
+         nothing was written and the data is preserved. Run a build whose {db} schema version \
+         is {found} or later, or point the server at another data directory"
+    )]
     SchemaTooNew { db: String, found: i64, expected: i64 },
 
     /// SQLite refused a statement (or the file is not a database).
@@ -86,6 +90,7 @@ pub fn one_line(sql: &str, max_chars: usize) -> String {
 
 /// SQLite's primary result codes that callers commonly branch on.
 pub mod codes {
+    pub const PERM: i32 = 3;
     pub const BUSY: i32 = 5;
     pub const LOCKED: i32 = 6;
     pub const READONLY: i32 = 8;

@@ -4,6 +4,8 @@
 //! Renames rely on SQLite (≥ 3.26, bundled here) rewriting foreign-key references in child
 //! tables, so the agent and identity cascades keep working under the new names.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use tracing::warn;
 
@@ -32,7 +34,8 @@ pub const LEGACY_INDEX_DROPS: &[&str] = &[
 ];
 
 /// Tables that only existed for the abandoned downgrade path; their data was copied into the
-/// drone tables long ago, so dropping them loses nothing.
+/// drone tables long ago, so dropping them should lose nothing. Real files still sometimes hold
+/// rows there, so each drop is counted and a non-empty one is logged as a warning.
 pub const DEAD_TABLE_DROPS: &[&str] =
     &["db_workflow_definitions", "db_workflow_runs", "db_v10_migrated_legacy_defs", "db_v10_migrated_legacy_runs"];
 
@@ -52,6 +55,8 @@ pub struct Adoption {
     pub kept: Vec<Rename>,
     pub indexes_dropped: Vec<String>,
     pub tables_dropped: Vec<String>,
+    /// Rows each dropped table held at the moment it was dropped.
+    pub rows_dropped: BTreeMap<String, i64>,
 }
 
 /// Rename, drop and keep as described above. Reads the catalogue once and issues a statement
@@ -100,8 +105,13 @@ pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, St
 
     for table in DEAD_TABLE_DROPS {
         if tables.iter().any(|t| t == table) {
+            let rows = conn.query_i64(&format!("SELECT count(*) FROM \"{table}\""), &[])?.unwrap_or(0);
+            if rows > 0 {
+                warn!(table = *table, rows, "dropping a dead legacy table that still holds rows");
+            }
             conn.exec(&format!("DROP TABLE IF EXISTS \"{table}\""))?;
             out.tables_dropped.push(table.to_string());
+            out.rows_dropped.insert(table.to_string(), rows);
         }
     }
     Ok(out)

@@ -39,6 +39,10 @@ pub struct MigrationReport {
     pub legacy_tables_kept: Vec<Rename>,
     pub indexes_dropped: Vec<String>,
     pub tables_dropped: Vec<String>,
+    /// Rows each dropped table held (one entry per name in `tables_dropped`); the operator's
+    /// only record of data a dead legacy table took with it.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    pub rows_dropped: BTreeMap<String, i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
     /// Tables rebuilt to a new definition by an upgrade step.
@@ -73,6 +77,7 @@ impl MigrationReport {
             legacy_tables_kept: vec![],
             indexes_dropped: vec![],
             tables_dropped: vec![],
+            rows_dropped: BTreeMap::new(),
             tables_created: vec![],
             columns_added: vec![],
             tables_rebuilt: vec![],
@@ -182,6 +187,7 @@ fn apply<C: SqlConn + ?Sized>(
     report.legacy_tables_kept = adoption.kept;
     report.indexes_dropped = adoption.indexes_dropped;
     report.tables_dropped = adoption.tables_dropped;
+    report.rows_dropped = adoption.rows_dropped;
 
     refuse_unadoptable(spec, &before, canonical, from_version)?;
 

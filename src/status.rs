@@ -51,10 +51,34 @@ pub struct StoreStatus {
     pub user_version: Option<i64>,
     pub expected_version: i64,
     pub state: State,
+    /// How the schema differs from this build's; `None` when there is nothing meaningful to
+    /// compare: the file is missing, unreadable, or too new (a newer schema measured against
+    /// this build's older one is only noise).
     pub drift: Option<Drift>,
     pub tables: Vec<TableSummary>,
     /// Why the file is unreadable, when it is.
     pub error: Option<String>,
+    /// SQLite's `quick_check` result, only when the caller asked for it (natively; the wasm
+    /// SQLite build leaves the integrity checks out). Absent from JSON when not asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Integrity>,
+}
+
+/// The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including
+/// tables the schema check never reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Integrity {
+    pub ok: bool,
+    /// SQLite's messages when not ok (at most the first 100).
+    pub problems: Vec<String>,
+}
+
+/// Run `PRAGMA quick_check` (read-only). Not available in the wasm SQLite build.
+pub fn quick_check<C: SqlConn + ?Sized>(conn: &C) -> Result<Integrity, StoreError> {
+    let lines = conn.query_strings("PRAGMA quick_check(100)", &[])?;
+    let ok = lines.len() == 1 && lines[0] == "ok";
+    Ok(Integrity { ok, problems: if ok { vec![] } else { lines } })
 }
 
 impl StoreStatus {
@@ -79,6 +103,7 @@ impl StoreStatus {
             drift: None,
             tables: vec![],
             error,
+            integrity: None,
         }
     }
 
@@ -121,7 +146,10 @@ fn read_status<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<StoreStatu
     Ok(StoreStatus {
         user_version: Some(version),
         state,
-        drift: Some(inspect::drift(&schema, inspect::canonical(store)?)),
+        drift: match state {
+            State::TooNew => None,
+            _ => Some(inspect::drift(&schema, inspect::canonical(store)?)),
+        },
         tables,
         ..StoreStatus::bare(store, true, state, None)
     })

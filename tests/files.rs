@@ -9,7 +9,9 @@ use std::fs;
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 
-use agentmux_schema::datadir::{migrate_data_dir, migrate_file, path_of, status_data_dir};
+use agentmux_schema::datadir::{
+    migrate_data_dir, migrate_data_dir_report, migrate_file, path_of, plan_data_dir, status_data_dir,
+};
 use agentmux_schema::{migrate, Outcome, State, Store, StoreError};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
@@ -162,6 +164,8 @@ fn status_is_read_only_even_on_a_too_new_directory() {
     let all = status_data_dir(dir.path());
     assert_eq!(all.iter().map(|s| s.state).collect::<Vec<_>>(), [State::Legacy, State::Missing, State::TooNew]);
     assert_eq!(all[2].user_version, Some(5));
+    assert!(all[2].drift.is_none(), "a newer schema measured against this build's is noise");
+    assert!(all[0].drift.is_some());
     assert_eq!(snapshot(dir.path()), before);
 }
 
@@ -251,4 +255,194 @@ fn too_new_wal_file_in_an_awkward_path_is_refused_without_companions() {
     assert!(matches!(migrate_data_dir(&dir), Err(StoreError::SchemaTooNew { found: 3, .. })));
     assert_eq!(status_data_dir(&dir)[2].state, State::TooNew);
     assert_eq!(snapshot(&dir), before);
+}
+
+// ---- 0-byte files, dry runs, dropped rows ---------------------------------------------------
+
+#[test]
+fn zero_byte_files_are_behind_then_get_the_schema_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in Store::ALL {
+        fs::write(path_of(dir.path(), store), b"").unwrap();
+    }
+    let before = snapshot(dir.path());
+    let all = status_data_dir(dir.path());
+    assert!(all.iter().all(|s| s.state == State::Behind && s.exists && s.user_version == Some(0)), "{all:?}");
+    let plan = plan_data_dir(dir.path()).unwrap();
+    assert!(plan.reports.iter().all(|r| r.outcome == Outcome::Created), "{plan:?}");
+    assert_eq!(snapshot(dir.path()), before, "status and plan are read-only");
+
+    let run = migrate_data_dir_report(dir.path()).unwrap();
+    assert_eq!(run.reports, plan.reports);
+    assert_eq!(Store::ALL.map(|s| version_of(&path_of(dir.path(), s))), [4, 1, 1]);
+    assert!(status_data_dir(dir.path())
+        .iter()
+        .all(|s| s.state == State::Current && s.drift.as_ref().unwrap().is_empty()));
+}
+
+#[test]
+fn plan_migrates_copies_and_predicts_the_real_run_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    write_db(&path_of(dir.path(), Store::Objects), common::LEGACY_V11);
+    {
+        // A WAL-mode filestore.db with its latest commit still in the -wal, as a running (or
+        // crashed) server leaves it: the plan must see that commit and create nothing beside it.
+        let c = Connection::open(path_of(dir.path(), Store::Filestore)).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;").unwrap();
+        let keep_wal = Connection::open(path_of(dir.path(), Store::Filestore)).unwrap();
+        let _: i64 = keep_wal.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).unwrap();
+        c.execute_batch("CREATE TABLE from_the_wal (x);").unwrap();
+        std::mem::forget(keep_wal); // never closed, so the -wal is not checkpointed away
+    }
+    // The -shm is the wal-index the live server's connections share: every reader records its
+    // read mark there, by SQLite's design. The database and its -wal must be byte-identical.
+    let persistent = |dir: &Path| {
+        let mut s = snapshot(dir);
+        s.retain(|name, _| !name.ends_with("-shm"));
+        s
+    };
+    let before = persistent(dir.path());
+    let plan = plan_data_dir(dir.path()).unwrap();
+    assert_eq!(persistent(dir.path()), before, "planning wrote something");
+    assert_eq!(plan.reports[0].rows_dropped.get("db_workflow_definitions"), Some(&1));
+    assert_eq!(plan.reports[1].outcome, Outcome::Migrated, "the -wal's tables were seen");
+    assert_eq!(plan.reports[2].outcome, Outcome::Created);
+    assert!(plan.stale_temps.is_empty());
+    assert!(path_of(dir.path(), Store::Filestore).with_extension("db-wal").exists(), "the -wal was kept for the test");
+}
+
+#[test]
+fn dropping_a_dead_table_with_rows_is_counted_and_logged() {
+    let log = Captured::default();
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || sink.clone()).with_ansi(false).finish();
+    let dir = tempfile::tempdir().unwrap();
+    write_db(&path_of(dir.path(), Store::Objects), common::LEGACY_V11);
+    write_db(
+        &path_of(dir.path(), Store::Objects),
+        "INSERT INTO db_workflow_runs (id, workflow_id) VALUES ('r1', 'w1'), ('r2', 'w1');",
+    );
+    let reports = tracing::subscriber::with_default(subscriber, || migrate_data_dir(dir.path()).unwrap());
+    let dropped: Vec<_> = reports[0].rows_dropped.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+    assert_eq!(
+        dropped,
+        [
+            ("db_v10_migrated_legacy_defs", 0),
+            ("db_v10_migrated_legacy_runs", 0),
+            ("db_workflow_definitions", 1),
+            ("db_workflow_runs", 2)
+        ]
+    );
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let warns: Vec<_> = text.lines().filter(|l| l.contains("WARN") && l.contains("still holds rows")).collect();
+    assert_eq!(warns.len(), 2, "{text}");
+    assert!(warns.iter().any(|l| l.contains("db_workflow_runs") && l.contains("rows=2")), "{text}");
+    assert!(!text.contains("db_v10_migrated_legacy_defs"), "an empty dead table is no warning: {text}");
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// ---- stale temporary files ------------------------------------------------------------------
+
+/// Far above Linux's largest possible pid (2^22), so never a running process.
+const DEAD_PID: u32 = 4_000_000_000;
+
+#[test]
+fn stale_temps_are_removed_but_never_one_a_live_process_may_be_building() {
+    let dir = tempfile::tempdir().unwrap();
+    migrate_data_dir(dir.path()).unwrap();
+    let put = |name: &str| {
+        fs::write(dir.path().join(name), b"half a database").unwrap();
+        name.to_string()
+    };
+    let me = std::process::id();
+    // Left by a crashed run: its temp and the journal of its open transaction.
+    let dead = put(&format!(".objects.db.{DEAD_PID}.1795856825772707508.tmp"));
+    let dead_journal = put(&format!("{dead}-journal"));
+    // A journal whose temp is already gone: nothing can be building it.
+    let orphan = put(&format!(".sagas.db.{}.17.tmp-journal", DEAD_PID + 1));
+    // A live builder in another namespace (its pid means nothing here) holds the lock.
+    let locked = put(&format!(".sagas.db.{}.42.tmp", DEAD_PID + 2));
+    let lock = fs::File::open(dir.path().join(&locked)).unwrap();
+    lock.lock().unwrap();
+    // An unlocked temp of a process that is alive (this one): e.g. a build from before the lock.
+    let live_pid = put(&format!(".filestore.db.{me}.99.tmp"));
+    // An unlocked, live-pid temp older than any build can take: its pid was reused.
+    let ancient = put(&format!(".filestore.db.{me}.98.tmp"));
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+    fs::File::options().write(true).open(dir.path().join(&ancient)).unwrap().set_modified(day_ago).unwrap();
+    // Names that are not ours.
+    let unrelated =
+        [put(".objects.db.x.1.tmp"), put("notes.tmp"), put("objects.db.bak"), put(".objects.db.1.2.tmp.old")];
+
+    let before = snapshot(dir.path());
+    let plan = plan_data_dir(dir.path()).unwrap();
+    assert_eq!(snapshot(dir.path()), before, "a dry run removes nothing");
+    let name_of = |p: &std::path::PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+    let mut expected = vec![dead.clone(), dead_journal.clone(), orphan.clone(), ancient.clone()];
+    expected.sort();
+    assert_eq!(plan.stale_temps.iter().map(name_of).collect::<Vec<_>>(), expected);
+
+    let run = migrate_data_dir_report(dir.path()).unwrap();
+    let mut removed: Vec<_> = run.stale_temps.iter().map(name_of).collect();
+    removed.sort();
+    assert_eq!(removed, expected);
+    let mut left: Vec<String> = snapshot(dir.path()).into_keys().collect();
+    let mut want: Vec<String> = ["filestore.db", "objects.db", "sagas.db"]
+        .map(String::from)
+        .into_iter()
+        .chain([locked.clone(), live_pid.clone()])
+        .chain(unrelated)
+        .collect();
+    left.sort();
+    want.sort();
+    assert_eq!(left, want);
+
+    // Once the builder is gone (its lock released), the next run removes its temp.
+    drop(lock);
+    let run = migrate_data_dir_report(dir.path()).unwrap();
+    assert_eq!(run.stale_temps.iter().map(name_of).collect::<Vec<_>>(), [locked]);
+    assert!(dir.path().join(&live_pid).exists(), "a live pid's young temp is never removed");
+}
+
+#[test]
+fn concurrent_starts_never_remove_each_others_temps() {
+    // Eight threads (one pid, so only the lock tells their temps apart) each migrate a fresh
+    // directory while also sweeping it; every one must succeed and nothing may be left over.
+    for _ in 0..5 {
+        let root = tempfile::tempdir().unwrap();
+        let dir = Arc::new(root.path().join("data"));
+        fs::create_dir(&*dir).unwrap();
+        let gate = Arc::new(Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (dir, gate) = (dir.clone(), gate.clone());
+                std::thread::spawn(move || {
+                    gate.wait();
+                    if i % 2 == 0 {
+                        migrate_data_dir(&dir).map(drop)
+                    } else {
+                        agentmux_schema::datadir::remove_stale_temps(&dir);
+                        migrate_data_dir(&dir).map(drop)
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().expect("no start fails because its temp was swept away");
+        }
+        let names: Vec<_> = snapshot(&dir).into_keys().collect();
+        assert_eq!(names, ["filestore.db", "objects.db", "sagas.db"]);
+    }
 }

@@ -1,14 +1,56 @@
-use std::path::PathBuf;
+//! Arguments, help text and exit codes. The README's CLI section documents the same contract;
+//! tests/cli.rs holds both to it.
+
+use std::io;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::LazyLock;
 
-use agentmux_schema::datadir::{migrate_data_dir, status_data_dir};
-use agentmux_schema::{MigrationReport, StoreError, StoreStatus};
-use clap::{Parser, Subcommand};
+use agentmux_schema::datadir::{migrate_data_dir_report, plan_data_dir, status_data_dir_checked, vet_dir};
+use agentmux_schema::{StoreError, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
+use clap::{CommandFactory, Parser, Subcommand};
 
-/// Create, migrate or inspect the AgentMux server's databases (objects.db, filestore.db,
-/// sagas.db) in a data directory.
+use crate::check::{verdict, Verdict};
+use crate::print;
+
+/// Exit codes shared by every command (2, usage, is clap's).
+pub const EXIT_ERROR: u8 = 1;
+pub const EXIT_TOO_NEW: u8 = 3;
+pub const EXIT_NEEDS_MIGRATE: u8 = 4;
+pub const EXIT_DRIFT: u8 = 5;
+
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} (writes objects.db v{OBJECT_SCHEMA_VERSION}, filestore.db v{FILESTORE_SCHEMA_VERSION}, sagas.db v{SAGA_LOG_SCHEMA_VERSION})",
+        env!("CARGO_PKG_VERSION")
+    )
+});
+
+const STATES: &str = "\
+States:
+  missing     no such file; migrate creates it
+  legacy      user_version 0 with tables (written before versions were stamped); migrate adopts it
+  behind      older than this build, or empty (a 0-byte file is an empty database); migrate brings it forward
+  current     exactly this build's version
+  too-new     written by a newer build; this build will not touch it
+  unreadable  not a usable SQLite database, or not a regular file";
+
+const CHECK_EXIT_CODES: &str = "\
+Exit codes (the most serious finding wins, in this order):
+  1  a database is unreadable or fails --integrity, or DIR is missing or not a directory
+  3  a database is newer than this build (run a newer build; do not migrate)
+  5  a current database's schema differs from this build's (migrate will not fix it)
+  4  a database is missing, legacy or behind: run `agentmux-schema migrate DIR`
+  0  all three databases are current with no drift (and pass --integrity if given)
+  2  usage error";
+
+/// Create, migrate, check or inspect the AgentMux server's SQLite databases (objects.db,
+/// filestore.db, sagas.db) in a data directory.
+///
+/// Every command except `migrate` (without --dry-run) opens the files read-only and leaves no
+/// file behind.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(name = "agentmux-schema", version = VERSION.as_str())]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -16,93 +58,171 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create or migrate all three databases in DIR (every tripwire is checked before any write).
-    ///
-    /// Exit codes: 0 done; 3 a database is newer than this build (nothing written);
-    /// 1 any other error (nothing written); 2 usage.
-    Migrate { dir: PathBuf },
-    /// Report each database's version, state, schema drift and row counts. Read-only.
-    Status {
+    /// Create or migrate all three databases in DIR; every tripwire is checked before any write.
+    #[command(after_help = "\
+Exit codes:
+  0  done (or, with --dry-run, the plan printed)
+  1  any other error: unreadable file, permission denied, DIR missing without --create, ... (nothing written)
+  3  a database is newer than this build (nothing written anywhere)
+  2  usage error")]
+    Migrate {
+        /// The server's data directory (holding objects.db, filestore.db, sagas.db).
         dir: PathBuf,
-        /// Print JSON instead of text.
+        /// Print what migrate would do — tables renamed, kept, dropped (with row counts), created,
+        /// columns added, rows seeded — by migrating in-memory copies; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the reports as JSON (an array of MigrationReport, as in the npm package).
         #[arg(long)]
         json: bool,
+        /// Create DIR if it does not exist (without this, a missing DIR is an error, so a typo
+        /// never becomes a new, empty data directory).
+        #[arg(long)]
+        create: bool,
+    },
+    /// Report each database's version, state, schema drift and row counts. Read-only.
+    #[command(after_help = format!("{STATES}\n\nExit codes:\n  0  reported (whatever the states)\n  1  DIR is missing or not a directory\n  2  usage error\n\nUse `check` for a pass/fail verdict."))]
+    Status {
+        /// The server's data directory (holding objects.db, filestore.db, sagas.db).
+        dir: PathBuf,
+        /// Print JSON (an array of StoreStatus, see the README) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also run SQLite's `PRAGMA quick_check` on every readable file (reads every page).
+        #[arg(long)]
+        integrity: bool,
+    },
+    /// Exit 0 only if all three databases are current with no drift: a gate for CI and health
+    /// checks. Read-only.
+    #[command(after_help = format!("{STATES}\n\n{CHECK_EXIT_CODES}"))]
+    Check {
+        /// The server's data directory (holding objects.db, filestore.db, sagas.db).
+        dir: PathBuf,
+        /// Print the verdict and every database's status as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also run SQLite's `PRAGMA quick_check`; a failure is exit code 1.
+        #[arg(long)]
+        integrity: bool,
+    },
+    /// Print a shell completion script to stdout (e.g. `agentmux-schema completions bash`).
+    Completions {
+        /// The shell to generate completions for.
+        shell: clap_complete::Shell,
     },
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Migrate { dir } => match migrate_data_dir(&dir) {
-            Ok(reports) => {
-                reports.iter().for_each(print_report);
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("agentmux-schema: {e}");
-                ExitCode::from(if matches!(e, StoreError::SchemaTooNew { .. }) { 3 } else { 1 })
-            }
-        },
-        Command::Status { dir, json } => {
-            let all = status_data_dir(&dir);
-            if json {
-                println!("{}", serde_json::to_string_pretty(&all).expect("status is plain data"));
-            } else {
-                all.iter().for_each(print_status);
-            }
+    match Cli::parse().command {
+        Command::Migrate { dir, dry_run, json, create } => migrate(&dir, dry_run, json, create),
+        Command::Status { dir, json, integrity } => status(&dir, json, integrity),
+        Command::Check { dir, json, integrity } => check(&dir, json, integrity),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "agentmux-schema", &mut io::stdout());
             ExitCode::SUCCESS
         }
     }
 }
 
-fn print_report(r: &MigrationReport) {
-    let what = match r.outcome {
-        agentmux_schema::Outcome::UpToDate => format!("already current (v{})", r.to_version),
-        agentmux_schema::Outcome::Created => format!("created at v{}", r.to_version),
-        agentmux_schema::Outcome::Migrated => format!("migrated v{} → v{}", r.from_version, r.to_version),
-    };
-    println!("{}: {what}", r.db);
-    let list = |label: &str, items: Vec<String>| {
-        if !items.is_empty() {
-            println!("  {label}: {}", items.join(", "));
-        }
-    };
-    list("tables adopted", r.tables_renamed.iter().map(|p| format!("{} → {}", p.from, p.to)).collect());
-    list(
-        "legacy tables kept (replacement already exists)",
-        r.legacy_tables_kept.iter().map(|p| format!("{} (beside {})", p.from, p.to)).collect(),
-    );
-    list("indexes dropped", r.indexes_dropped.clone());
-    list("dead tables dropped", r.tables_dropped.clone());
-    if r.outcome != agentmux_schema::Outcome::Created {
-        list("tables created", r.tables_created.clone());
-    }
-    list("columns added", r.columns_added.clone());
+fn fail(e: &StoreError) -> ExitCode {
+    eprintln!("agentmux-schema: {e}");
+    ExitCode::from(if matches!(e, StoreError::SchemaTooNew { .. }) { EXIT_TOO_NEW } else { EXIT_ERROR })
 }
 
-fn print_status(s: &StoreStatus) {
-    let version = s.user_version.map_or("-".to_string(), |v| v.to_string());
-    let state = serde_json::to_value(s.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    println!("{}: {state} (user_version {version}, this build {})", s.db, s.expected_version);
-    if let Some(err) = &s.error {
-        println!("  {err}");
-    }
-    if let Some(d) = &s.drift {
-        for (label, items) in [
-            ("missing tables", &d.missing_tables),
-            ("extra tables", &d.extra_tables),
-            ("missing columns", &d.missing_columns),
-            ("extra columns", &d.extra_columns),
-            ("changed columns", &d.changed_columns),
-            ("missing indexes", &d.missing_indexes),
-            ("extra indexes", &d.extra_indexes),
-        ] {
-            if !items.is_empty() {
-                println!("  {label}: {}", items.join(", "));
+fn missing_dir(dir: &Path, hint: &str) -> ExitCode {
+    eprintln!("agentmux-schema: {}: no such directory{hint}", dir.display());
+    ExitCode::from(EXIT_ERROR)
+}
+
+fn migrate(dir: &Path, dry_run: bool, json: bool, create: bool) -> ExitCode {
+    match vet_dir(dir) {
+        Err(e) => return fail(&e),
+        Ok(false) if !create => {
+            return missing_dir(dir, "; pass --create to make a new data directory there (nothing was created)")
+        }
+        Ok(exists) => {
+            if !exists && dry_run && !json {
+                println!("{}: does not exist; would be created", dir.display());
             }
         }
     }
-    for t in &s.tables {
-        println!("  {:<28} {:>8} rows", t.name, t.row_count);
+    let run = if dry_run { plan_data_dir(dir) } else { migrate_data_dir_report(dir) };
+    match run {
+        Ok(run) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&run.reports).expect("reports are plain data"));
+            } else {
+                print::migration(&run, dry_run);
+            }
+            print::dropped_rows_warnings(&run.reports, dry_run);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn status(dir: &Path, json: bool, integrity: bool) -> ExitCode {
+    match vet_dir(dir) {
+        Err(e) => return fail(&e),
+        Ok(false) => return missing_dir(dir, ""),
+        Ok(true) => {}
+    }
+    let all = status_data_dir_checked(dir, integrity);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&all).expect("status is plain data"));
+    } else {
+        all.iter().for_each(print::status);
+    }
+    ExitCode::SUCCESS
+}
+
+fn check(dir: &Path, json: bool, integrity: bool) -> ExitCode {
+    let (all, error) = match vet_dir(dir) {
+        Ok(true) => (status_data_dir_checked(dir, integrity), None),
+        Ok(false) => (vec![], Some(format!("{}: no such directory", dir.display()))),
+        Err(e) => (vec![], Some(e.to_string())),
+    };
+    let overall = match &error {
+        Some(_) => Verdict::Error,
+        None => all.iter().map(verdict).max().unwrap_or(Verdict::Ok),
+    };
+    if json {
+        let verdicts: serde_json::Map<_, _> =
+            all.iter().map(|s| (s.db.to_string(), serde_json::to_value(verdict(s)).expect("plain"))).collect();
+        let out = serde_json::json!({
+            "result": overall,
+            "exitCode": overall.exit_code(),
+            "error": error,
+            "verdicts": verdicts,
+            "stores": all,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).expect("plain data"));
+    } else {
+        match &error {
+            Some(e) => eprintln!("agentmux-schema: {e}"),
+            None => print::check(dir, &all, overall),
+        }
+    }
+    ExitCode::from(overall.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_and_argument_has_help() {
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands() {
+            assert!(sub.get_about().is_some(), "{} has no help", sub.get_name());
+            for arg in sub.get_arguments() {
+                assert!(arg.get_help().is_some(), "{} {} has no help", sub.get_name(), arg.get_id());
+            }
+        }
     }
 }
