@@ -199,7 +199,8 @@ function renderStatus(status, context, { heading = "h4", openTables = false } = 
 }
 
 function codeView(code, label) {
-  const pre = h("pre", { class: "code", "data-testid": "code" }, h("code", {}, code));
+  // Focusable and named, so keyboard users can scroll a long line into view.
+  const pre = h("pre", { class: "code", "data-testid": "code", tabindex: "0", role: "region", "aria-label": `Code: ${label}` }, h("code", {}, code));
   const copy = h("button", { type: "button", class: "small copy", "data-testid": "copy-code", onclick: () => copyText(code, copy) }, "Copy");
   return h("details", { class: "code-view", "data-testid": "code-view" },
     h("summary", {}, "Code", h("span", { class: "muted" }, ` — ${label}`)),
@@ -496,7 +497,10 @@ function renderInspection(info, { keepFocus = false } = {}) {
     confirmBox.append(
       h("p", { id: "adopt-question", class: "confirm-text", "data-testid": "adopt-question" },
         `Replace the data directory's ${info.db} with ${what}? ${target ? storeSummary(target) : ""}; it will be deleted. `,
-        "Then the start-up migration runs on the three files."),
+        "Then the start-up migration runs on the three files.",
+        refusedState(status.state) || migration?.refused
+          ? ` It will refuse this ${status.state === "too-new" ? "too-new " : ""}file, and the data directory stays read-only until you replace it again or Reset.`
+          : ""),
       h("div", { class: "actions" },
         h("button", { type: "button", class: "danger", "data-testid": "adopt-yes", "aria-describedby": "adopt-question", onclick: (e) =>
           busy(e.currentTarget, async () => {

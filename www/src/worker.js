@@ -181,10 +181,7 @@ function persistentSnapshot() {
     stores: [],
     code: persistent.trace?.text() ?? "",
   };
-  if (persistent.dbs) {
-    snap.stores = STORES.map((s) => persistent.dbs[s.store].status(s.store));
-    if (persistent.mode === "opfs") snap.files = persistent.pool.fileNames();
-  }
+  if (persistent.dbs) snap.stores = STORES.map((s) => persistent.dbs[s.store].status(s.store));
   snap.readOnly = readOnlyReason(snap.stores);
   return snap;
 }

@@ -222,6 +222,9 @@ test("a refused file in the data directory is read-only everywhere, and the bann
     // A too-new objects.db stops the start-up migration: nothing is written to any store.
     await page.click("[data-testid=scenario-too-new]");
     await page.locator("[data-testid=result] > .status[data-state=too-new]").waitFor();
+    await page.click("[data-testid=adopt]");
+    assert.match(await page.locator("[data-testid=adopt-question]").textContent(), /It will refuse this too-new file, and the data directory stays read-only/);
+    await page.click("[data-testid=adopt-no]");
     await adopt(page);
     const text = await startup.textContent();
     assert.match(text, /objects\.db was replaced with “objects\.db stamped v99 by a newer build”; the previous objects\.db \(\d+ rows in 20 tables\) is gone\./);
