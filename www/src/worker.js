@@ -216,6 +216,7 @@ function addSampleRow() {
   const oid = `demo-tab-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   const data = JSON.stringify({ name: "Demo tab", createdAt: new Date().toISOString() });
   const trace = new Trace();
+  trace.note("// objects: the data directory's objects.db, opened at start-up (pool.open)");
   trace.call(null, "objects", db, "query", ["INSERT INTO db_tab (oid, version, data) VALUES (?1, 1, ?2)", [oid, data]]);
   trace.call("tabs", "objects", db, "query", ["SELECT count(*) AS n FROM db_tab"]);
   persistent.trace = trace;

@@ -66,6 +66,12 @@ test("fresh load: progress while the wasm loads, then three current databases in
     }
     const startup = await page.locator("[data-testid=startup]").textContent();
     assert.match(startup, /objects\.db created \(v4\); filestore\.db created \(v1\); sagas\.db created \(v1\)/);
+    // The Code view beside the data directory shows the start-up as the calls that ran.
+    const code = await page.locator("#datadir [data-testid=code]").textContent();
+    assert.match(code, /^import init, \{ installOpfs, migrateAll \} from "agentmux-schema";/);
+    assert.match(code, /const pool = await installOpfs\("agentmux-schema-demo"\);/);
+    assert.match(code, /const objects = pool\.open\("objects\.db"\);\nconst filestore = pool\.open\("filestore\.db"\);\nconst sagas = pool\.open\("sagas\.db"\);/);
+    assert.match(code, /const reports = migrateAll\(objects, filestore, sagas\); \/\/ \[objects\.db created v0 → v4, filestore\.db created v0 → v1, sagas\.db created v0 → v1\]/);
     await shot(page, "fresh-load");
     assertNoProblems(problems);
   } finally {
@@ -84,6 +90,7 @@ test("reload keeps the data; Reset clears it", async () => {
     await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "1");
     await page.click("[data-testid=add-row]");
     await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "2");
+    assert.match(await page.locator("#datadir [data-testid=code]").textContent(), /objects\.query\("INSERT INTO db_tab \(oid, version, data\) VALUES \(\?1, 1, \?2\)", \["demo-tab-/);
 
     await page.reload();
     await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
