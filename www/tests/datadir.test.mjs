@@ -247,8 +247,12 @@ test("a refused file in the data directory is read-only everywhere, and the bann
     assert.equal(await addRow.isDisabled(), true);
     assert.match(await page.locator("[data-testid=add-row-why]").textContent(), /Read-only: The start-up migration refused \(SchemaTooNewError\)/);
     await addRow.click({ force: true });
+    // A synthetic click reaches the handler even on a disabled button: the worker refuses too.
     await addRow.dispatchEvent("click");
-    await page.waitForTimeout(300);
+    const error = page.locator("[data-testid=error]");
+    await error.waitFor();
+    assert.match(await error.textContent(), /Could not add the row\. ReadOnlyError: Nothing was written: The start-up migration refused \(SchemaTooNewError\)/);
+    await error.getByRole("button", { name: "Dismiss this message" }).click();
     assert.equal(sha(await exportStore(page, "objects")), refused, "objects.db (v99) was not written");
     assert.equal(readWithPythonBytes(await exportStore(page, "objects")).user_version, 99);
     assert.deepEqual(await axeViolations(page), []);
