@@ -326,6 +326,7 @@ function startupText(snap) {
 }
 
 function renderPersistent(snap) {
+  const modeChanged = persistentSnap?.mode !== snap.mode;
   persistentSnap = snap;
   $("datadir").hidden = false;
   const [label, note] = MODE_TEXT[snap.mode] ?? [snap.mode, ""];
@@ -363,7 +364,8 @@ function renderPersistent(snap) {
           renderStatus(s, `Data directory ${s.db} tables`, { heading: "h3" }),
           h("button", { type: "button", class: "small", "data-testid": `download-${s.store}`, onclick: () => downloadPersistent(s.store) }, `Download ${s.db}`)))),
   );
-  if (current) renderInspection(current, { keepFocus: true });
+  // Whether the inspected copy may go into the data directory depends on the mode only.
+  if (current && modeChanged) renderInspection(current, { keepFocus: true });
 }
 
 async function downloadPersistent(store) {
@@ -506,6 +508,7 @@ function renderInspection(info, { keepFocus = false } = {}) {
           busy(e.currentTarget, async () => {
             confirming = false;
             renderPersistent(await api.adopt(info.id));
+            renderInspection(current);
             $("datadir").scrollIntoView({ block: "start" });
             $("datadir-title").focus();
           }).catch((err) => showError(`Could not replace ${info.db}.`, describe(err))) }, `Yes, replace ${info.db}`),

@@ -112,3 +112,18 @@ test("1280 px and 390 px: screenshots, no mid-word breaks of names, no horizonta
   await page.setViewportSize({ width: 1280, height: 900 });
   assertNoProblems(problems);
 });
+
+test("the data directory changing does not close what is open in the inspector", async () => {
+  await scenario("flat-v1", "behind");
+  await page.click("[data-testid=result] [data-testid=code-view] summary");
+  await page.click("[data-testid=add-row]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "1");
+  assert.equal(await page.locator("[data-testid=result] [data-testid=code-view]").evaluate((d) => d.open), true);
+  // After a replace, the question closes and the inspector shows the copy again.
+  await page.click("[data-testid=adopt]");
+  await page.click("[data-testid=adopt-yes]");
+  await page.locator("[data-testid=banner]", { hasText: "was replaced" }).waitFor();
+  assert.equal(await page.locator("[data-testid=adopt-confirm]").isVisible(), false);
+  assert.equal(await page.locator("[data-testid=adopt]").isVisible(), true);
+  assertNoProblems(problems);
+});
