@@ -105,7 +105,7 @@ function startWorker() {
 
 const STATE_TEXT = {
   missing: "no file yet",
-  legacy: "no user_version stamp and a pre-flatten table layout: Migrate adopts its tables if it can",
+  legacy: "tables but no user_version stamp (an older layout): Migrate adopts its tables if it can",
   behind: "stamped by an older build: Migrate brings it forward",
   current: "matches this build",
   "too-new": "stamped by a newer build: this build refuses to write it",
@@ -449,7 +449,7 @@ function wrongStoreHint(info) {
   );
   return h("div", { class: "hint", role: "note", "data-testid": "wrong-store", "data-looks-like": g.store },
     h("p", {}, h("strong", {}, `This looks like an ${g.db}`),
-      `: ${g.matched} of its ${g.of} tables are here, against ${g.matchedChosen} of ${info.db}'s ${g.ofChosen}. Migrating it as ${info.db} would add ${info.db}'s tables to it.`),
+      `: ${g.matched} of ${g.db}'s ${g.of} tables are in this file, against ${g.matchedChosen} of ${info.db}'s ${g.ofChosen}. Migrating it as ${info.db} would add ${info.db}'s tables to it.`),
     switchBtn,
   );
 }
