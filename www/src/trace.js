@@ -13,7 +13,13 @@ function summary(v) {
   if (v instanceof Uint8Array) return `${v.byteLength.toLocaleString("en")} bytes`;
   if (Array.isArray(v)) {
     if (v.every((r) => r && typeof r === "object" && "outcome" in r)) return `[${v.map(summary).join(", ")}]`;
-    return `${v.length} item${v.length === 1 ? "" : "s"}`;
+    try {
+      const json = JSON.stringify(v);
+      if (json.length <= 80) return json;
+    } catch {
+      /* a bigint: fall through to the count */
+    }
+    return `${v.length} row${v.length === 1 ? "" : "s"}`;
   }
   if (v && typeof v === "object") {
     if ("outcome" in v) return `${v.db} ${v.outcome} v${v.fromVersion} → v${v.toVersion}`;

@@ -91,6 +91,7 @@ test("reload keeps the data; Reset clears it", async () => {
     await page.click("[data-testid=add-row]");
     await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "2");
     assert.match(await page.locator("#datadir [data-testid=code]").textContent(), /objects\.query\("INSERT INTO db_tab \(oid, version, data\) VALUES \(\?1, 1, \?2\)", \["demo-tab-/);
+    assert.match(await page.locator("#datadir [data-testid=code]").textContent(), /const tabs = objects\.query\("SELECT count\(\*\) AS n FROM db_tab"\); \/\/ \[\{"n":2\}\]/);
 
     await page.reload();
     await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
