@@ -139,6 +139,9 @@ test("two tabs: the second is told the databases are open elsewhere, then takes 
     // Scratch inspection still works in the second tab.
     await second.click("[data-testid=scenario-flat-v1]");
     await second.locator("[data-testid=result] > .status[data-state=behind]").waitFor();
+    assert.equal(await second.locator("[data-testid=adopt]").isDisabled(), true);
+    assert.match(await second.locator("[data-testid=adopt-why]").textContent(), /open in another tab/);
+    assert.deepEqual(await axeViolations(second), []);
     await shot(second, "second-tab-locked");
 
     // The first tab is unaffected.
