@@ -30,6 +30,8 @@ const MIME = {
 
 // Only these top-level entries are public (never tests/, package files, …).
 const PUBLIC = new Set(["", "index.html", "src", "scenarios", "node_modules", "favicon.svg"]);
+// The only packages the page loads (the worker imports both by path).
+const PACKAGES = new Set(["agentmux-schema", "comlink"]);
 
 // The page's built-in scenarios are the crate's own test fixtures, served from where the Rust
 // tests read them so there is one copy of each (only their .sql files are exposed).
@@ -55,7 +57,7 @@ export function createStaticServer(root = ROOT) {
       const parts = pathname.split("/").filter(Boolean);
       if (parts.some((p) => p === ".." || p.startsWith("."))) return send(res, 404, "not found\n");
       if (!PUBLIC.has(parts[0] ?? "")) return send(res, 404, "not found\n");
-      if (parts[0] === "node_modules" && parts[1] !== "agentmux-schema") return send(res, 404, "not found\n");
+      if (parts[0] === "node_modules" && !PACKAGES.has(parts[1])) return send(res, 404, "not found\n");
       let file = resolve(join(base, ...parts));
       if (parts[0] === "scenarios") {
         if (parts.length !== 2 || extname(parts[1]) !== ".sql") return send(res, 404, "not found\n");

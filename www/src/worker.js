@@ -1,13 +1,31 @@
-// The demo's SQLite lives here, in a dedicated module Worker: the OPFS "sahpool" VFS needs
-// synchronous access handles, which only dedicated Workers get. The page talks to this worker
-// with {id, op, ...args} messages and gets {id, ok, value | error} back, plus {event} pushes.
+// The demo's SQLite lives here, in a dedicated module Worker: the OPFS pool needs synchronous
+// access handles, which only dedicated Workers get. The page calls the `api` object below through
+// Comlink; large byte arrays cross in both directions as transfers, never copies.
 //
-// Module Workers do not see the page's import map, so the package is imported by path.
-import init, { Database, migrateAll, installOpfs } from "../node_modules/agentmux-schema/index.js";
+// Module Workers do not see an import map, so packages are imported by path.
+import * as Comlink from "../node_modules/comlink/dist/esm/comlink.min.mjs";
+import init, * as pkg from "../node_modules/agentmux-schema/index.js";
+import { named, Trace } from "./trace.js";
 
-const STORES = ["objects", "filestore", "sagas"];
 const LOCK_NAME = "agentmux-schema-demo:data-directory";
 const OPFS_DIR = "agentmux-schema-demo";
+
+/** The package's facts about the three stores, read once after init: [{store, fileName, version}]. */
+let STORES = [];
+const info = (store) => STORES.find((s) => s.store === store);
+
+/** A plain copy of an error for the page: its class name, the package's own message, its fields. */
+function errorInfo(e) {
+  if (!(e instanceof Error)) return { name: "Error", message: String(e) };
+  const out = { name: e.name, message: e.message };
+  for (const key of Object.keys(e)) {
+    const v = e[key];
+    out[key] = typeof v === "bigint" ? Number(v) : Array.isArray(v) ? [...v] : v;
+  }
+  return out;
+}
+
+const pageError = (name, message) => Object.assign(new Error(message), { name });
 
 // ------------------------------------------------------------------------------------------
 // Persistent data directory
@@ -18,6 +36,9 @@ const persistent = {
   pool: null,
   dbs: null, // { objects, filestore, sagas } Database handles
   startup: null, // { reports } | { error }
+  last: null, // what the last action did, for a truthful banner
+  trace: null, // the calls behind what the panel shows
+  onChange: null, // the page's callback when a queued tab takes over
 };
 
 function takeLock(ifAvailable) {
@@ -38,78 +59,93 @@ function takeLock(ifAvailable) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function installPool() {
+async function installPool(trace) {
   // After another tab closes, its access handles may be released a moment after its lock.
-  let last;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     try {
-      return await installOpfs(OPFS_DIR);
+      const pool = await pkg.installOpfs(OPFS_DIR);
+      trace.imports.add("installOpfs");
+      trace.note(`const pool = await installOpfs(${JSON.stringify(OPFS_DIR)}); // a dedicated Worker only`);
+      return pool;
     } catch (e) {
-      last = e;
+      if (attempt >= 4) throw e;
       await sleep(150 * (attempt + 1));
     }
   }
-  throw last;
 }
 
-function openMemoryStores() {
-  return Object.fromEntries(STORES.map((s) => [s, Database.memory()]));
+/** Open the three stores (from the pool, or in memory), recording the calls. */
+function openStores(trace) {
+  const dbs = {};
+  for (const s of STORES) {
+    dbs[s.store] = persistent.pool
+      ? trace.call(s.store, "pool", persistent.pool, "open", [s.fileName])
+      : trace.call(s.store, "Database", pkg.Database, "memory");
+  }
+  return dbs;
 }
 
-function runStartupMigration() {
-  // migrateAll reads all three tripwires before writing any store.
+function runStartupMigration(trace) {
+  trace.note("// Start-up: every tripwire is read before any file is written.");
   try {
     const { objects, filestore, sagas } = persistent.dbs;
-    persistent.startup = { reports: migrateAll(objects, filestore, sagas) };
+    const reports = trace.call("reports", null, pkg, "migrateAll", [named("objects", objects), named("filestore", filestore), named("sagas", sagas)]);
+    persistent.startup = { reports };
   } catch (e) {
     persistent.startup = { error: errorInfo(e) };
   }
 }
 
-function useMemory(reason) {
+function useMemory(reason, trace) {
   persistent.mode = "memory";
   persistent.reason = reason;
   persistent.pool = null;
-  persistent.dbs = openMemoryStores();
-  runStartupMigration();
+  persistent.dbs = openStores(trace);
+  runStartupMigration(trace);
 }
 
 async function useOpfs() {
+  const trace = new Trace();
   try {
-    persistent.pool = await installPool();
-    persistent.dbs = Object.fromEntries(STORES.map((s) => [s, persistent.pool.open(`${s}.db`)]));
+    persistent.pool = await installPool(trace);
+    persistent.dbs = openStores(trace);
   } catch (e) {
     closePersistent();
-    useMemory(`OPFS could not be opened (${e?.name ?? "Error"}: ${e?.message ?? e}).`);
+    persistent.pool = null;
+    const t = new Trace();
+    useMemory(`OPFS could not be opened (${e?.name ?? "Error"}: ${e?.message ?? e}).`, t);
+    persistent.trace = t;
     return;
   }
   persistent.mode = "opfs";
   persistent.reason = "";
-  runStartupMigration();
+  runStartupMigration(trace);
+  persistent.trace = trace;
 }
 
-function closePersistent() {
-  for (const db of Object.values(persistent.dbs ?? {})) {
-    try {
-      db.close();
-    } catch {
-      /* already closed */
-    }
+function closePersistent(trace) {
+  for (const [store, db] of Object.entries(persistent.dbs ?? {})) {
+    if (trace) trace.call(null, store, db, "close");
+    else db.close();
   }
   persistent.dbs = null;
 }
 
 async function setupPersistent(storage) {
-  if (storage === "memory") return useMemory("Memory mode was requested (?storage=memory).");
+  const memory = (reason) => {
+    const trace = new Trace();
+    useMemory(reason, trace);
+    persistent.trace = trace;
+  };
+  if (storage === "memory") return memory("Memory mode was requested (?storage=memory).");
   if (typeof navigator.storage?.getDirectory !== "function")
-    return useMemory("This browser gives workers no Origin Private File System (OPFS).");
-  if (!navigator.locks)
-    return useMemory("The Web Locks API is unavailable, so tabs could not share the data directory safely.");
+    return memory("This browser gives workers no Origin Private File System (OPFS).");
+  if (!navigator.locks) return memory("The Web Locks API is unavailable, so tabs could not share the data directory safely.");
   let got;
   try {
     got = await takeLock(true);
   } catch (e) {
-    return useMemory(`Web Locks refused: ${e?.message ?? e}`);
+    return memory(`Web Locks refused: ${e?.message ?? e}`);
   }
   if (got) return useOpfs();
   persistent.mode = "locked";
@@ -118,63 +154,73 @@ async function setupPersistent(storage) {
   takeLock(false)
     .then(async () => {
       await useOpfs();
-      self.postMessage({ event: "persistent", value: persistentSnapshot() });
+      persistent.onChange?.(persistentSnapshot());
     })
-    .catch((e) => self.postMessage({ event: "error", error: errorInfo(e) }));
+    .catch((e) => persistent.onChange?.({ ...persistentSnapshot(), failure: errorInfo(e) }));
+}
+
+/**
+ * Why nothing in the page may write to the data directory now, or null. A refused start-up, or
+ * a store this build cannot read or would refuse, makes the whole directory read-only: the
+ * server would not start on it, so neither does anything here write to it.
+ */
+function readOnlyReason(stores) {
+  if (!persistent.dbs) return persistent.reason || "The data directory is not open in this tab.";
+  if (persistent.startup?.error) return `The start-up migration refused (${persistent.startup.error.name}): ${persistent.startup.error.message}`;
+  const bad = stores.find((s) => s.state !== "current");
+  if (bad) return `${bad.db} is ${bad.state}${bad.error ? `: ${bad.error}` : ""}.`;
+  return null;
 }
 
 function persistentSnapshot() {
-  const snap = { mode: persistent.mode, reason: persistent.reason, startup: persistent.startup, stores: [] };
-  if (persistent.dbs) {
-    snap.stores = STORES.map((s) => {
-      try {
-        return persistent.dbs[s].status(s);
-      } catch (e) {
-        return unreadableStatus(s, errorInfo(e).message);
-      }
-    });
-    if (persistent.mode === "opfs") {
-      try {
-        snap.files = persistent.pool.fileNames();
-      } catch {
-        snap.files = null;
-      }
-    }
-  }
+  const snap = {
+    mode: persistent.mode,
+    reason: persistent.reason,
+    startup: persistent.startup,
+    last: persistent.last,
+    stores: [],
+    code: persistent.trace?.text() ?? "",
+  };
+  if (persistent.dbs) snap.stores = STORES.map((s) => persistent.dbs[s.store].status(s.store));
+  snap.readOnly = readOnlyReason(snap.stores);
   return snap;
 }
 
 function requirePersistent() {
-  if (!persistent.dbs) {
-    const e = new Error("The data directory is open in another tab.");
-    e.name = "LockedError";
-    throw e;
-  }
+  if (!persistent.dbs) throw pageError("LockedError", "The data directory is open in another tab.");
 }
 
-async function resetPersistent() {
+function rowsOf(status) {
+  return status.tables.reduce((n, t) => n + Number(t.rowCount), 0);
+}
+
+function resetPersistent() {
   requirePersistent();
-  if (persistent.mode === "opfs") {
-    closePersistent();
-    persistent.pool.wipe();
-    persistent.dbs = Object.fromEntries(STORES.map((s) => [s, persistent.pool.open(`${s}.db`)]));
-  } else {
-    closePersistent();
-    persistent.dbs = openMemoryStores();
-  }
-  runStartupMigration();
+  const lost = STORES.map((s) => ({ db: s.fileName, rows: rowsOf(persistent.dbs[s.store].status(s.store)) }));
+  const trace = new Trace();
+  closePersistent(trace);
+  if (persistent.mode === "opfs") trace.call(null, "pool", persistent.pool, "wipe");
+  persistent.dbs = openStores(trace);
+  runStartupMigration(trace);
+  persistent.trace = trace;
+  persistent.last = { kind: "reset", lost };
   return persistentSnapshot();
 }
 
 function addSampleRow() {
   requirePersistent();
+  // The button is disabled in this case too; this is the same rule, kept where the write is.
+  const reason = readOnlyReason(STORES.map((s) => persistent.dbs[s.store].status(s.store)));
+  if (reason) throw pageError("ReadOnlyError", `Nothing was written: ${reason}`);
   const db = persistent.dbs.objects;
-  const [{ n }] = db.query("SELECT count(*) AS n FROM db_tab");
   const oid = `demo-tab-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-  db.query("INSERT INTO db_tab (oid, version, data) VALUES (?1, 1, ?2)", [
-    oid,
-    JSON.stringify({ name: `Demo tab ${Number(n) + 1}`, createdAt: new Date().toISOString() }),
-  ]);
+  const data = JSON.stringify({ name: "Demo tab", createdAt: new Date().toISOString() });
+  const trace = new Trace();
+  trace.note("// objects: the data directory's objects.db, opened at start-up (pool.open)");
+  trace.call(null, "objects", db, "query", ["INSERT INTO db_tab (oid, version, data) VALUES (?1, 1, ?2)", [oid, data]]);
+  trace.call("tabs", "objects", db, "query", ["SELECT count(*) AS n FROM db_tab"]);
+  persistent.trace = trace;
+  persistent.last = { kind: "row", oid };
   return persistentSnapshot();
 }
 
@@ -182,79 +228,121 @@ function addSampleRow() {
 function adoptScratch(id) {
   requirePersistent();
   const entry = getScratch(id);
-  if (!entry.db) throw Object.assign(new Error("This file is not a readable SQLite database."), { name: "NotADatabaseError" });
-  const bytes = entry.db.toBytes();
-  const name = `${entry.store}.db`;
+  const bytes = entry.db ? entry.db.toBytes() : entry.bytes;
+  const store = entry.store;
+  const { fileName } = info(store);
+  // Check the copy before anything is deleted: a file the pool would refuse never replaces one.
+  const incoming = pkg.statusOfBytes(bytes, store);
+  if (incoming.state === "unreadable") throw pageError("NotADatabaseError", `Nothing was replaced: ${incoming.error}`);
+  const previous = persistent.dbs[store].status(store);
+  const trace = new Trace();
+  trace.note(`// Replace the data directory's ${fileName} with ${JSON.stringify(entry.label)}.`);
   if (persistent.mode === "opfs") {
-    closePersistent();
-    try {
-      persistent.pool.deleteFile(name);
-      persistent.pool.importFile(name, bytes);
-    } finally {
-      persistent.dbs = Object.fromEntries(STORES.map((s) => [s, persistent.pool.open(`${s}.db`)]));
-    }
+    closePersistent(trace);
+    trace.call(null, "pool", persistent.pool, "deleteFile", [fileName]);
+    trace.call(null, "pool", persistent.pool, "importFile", [fileName, named("bytes", bytes)]);
+    persistent.dbs = openStores(trace);
   } else {
-    persistent.dbs[entry.store].close();
-    persistent.dbs[entry.store] = Database.fromBytes(bytes);
+    trace.call(null, store, persistent.dbs[store], "close");
+    persistent.dbs[store] = trace.call(store, "Database", pkg.Database, "fromBytes", [named("bytes", bytes)]);
   }
-  runStartupMigration();
+  runStartupMigration(trace);
+  persistent.trace = trace;
+  persistent.last = {
+    kind: "replaced",
+    store,
+    db: fileName,
+    label: entry.label,
+    lostRows: rowsOf(previous),
+    lostTables: previous.tables.length,
+  };
   return persistentSnapshot();
 }
 
 function exportPersistent(store) {
   requirePersistent();
-  return persistent.dbs[store].toBytes();
+  const bytes = persistent.dbs[store].toBytes();
+  return Comlink.transfer(bytes, [bytes.buffer]);
 }
 
 // ------------------------------------------------------------------------------------------
-// Scratch inspection (imported files and scenarios): always an in-memory copy.
+// Scratch inspection (imported files and scenarios): read-only status from the bytes; a
+// Database is made from them only when Migrate is pressed.
 
-const scratch = new Map();
+let scratch = null; // the one loaded entry
 let nextScratch = 1;
-let expectedVersions = null;
 
-function expectedVersion(store) {
-  if (!expectedVersions) {
-    const db = Database.memory();
-    try {
-      expectedVersions = Object.fromEntries(STORES.map((s) => [s, db.status(s).expectedVersion]));
-    } finally {
-      db.close();
-    }
+/** Each store's tables, as the package's drift of an empty database lists them. */
+let canonicalTables = null;
+
+/** Which store a file's tables belong to, when that is not the store it was opened as. */
+function guessStore(status) {
+  const names = new Set(status.tables.map((t) => t.name));
+  if (!names.size) return null;
+  const score = (store) => canonicalTables[store].filter((t) => names.has(t)).length;
+  const chosen = score(status.store);
+  let best = null;
+  for (const s of STORES) {
+    const n = score(s.store);
+    if (s.store !== status.store && n > chosen && (!best || n > best.matched)) best = { store: s.store, db: s.fileName, matched: n, of: canonicalTables[s.store].length };
   }
-  return expectedVersions[store];
+  return best && { ...best, matchedChosen: chosen, ofChosen: canonicalTables[status.store].length };
 }
 
-function unreadableStatus(store, reason) {
+function describeScratch(entry) {
   return {
-    store,
-    db: `${store}.db`,
-    exists: true,
-    userVersion: null,
-    expectedVersion: expectedVersion(store),
-    state: "unreadable",
-    drift: null,
-    tables: [],
-    error: reason,
+    id: entry.id,
+    store: entry.store,
+    db: info(entry.store).fileName,
+    label: entry.label,
+    source: entry.source,
+    size: entry.bytes.byteLength,
+    status: entry.status,
+    looksLike: guessStore(entry.status),
+    migration: entry.migration,
+    code: entry.trace.text(entry.more),
   };
 }
 
-function inspect(store, label, bytes, source) {
-  if (!STORES.includes(store)) throw Object.assign(new Error(`unknown store ${store}`), { name: "UnknownStoreError" });
-  const original = new Uint8Array(bytes);
-  const entry = { id: nextScratch++, store, label, source, original, db: null };
-  let status;
-  try {
-    entry.db = Database.fromBytes(original);
-    status = entry.db.status(store);
-  } catch (e) {
-    const info = errorInfo(e);
-    status = unreadableStatus(store, info.reason ?? info.message);
-  }
-  for (const old of scratch.values()) old.db?.close();
-  scratch.clear();
-  scratch.set(entry.id, entry);
-  return { id: entry.id, store, label, source, size: original.byteLength, status };
+function openScratch(entry) {
+  entry.trace = new Trace();
+  for (const line of entry.sourceLines) entry.trace.note(line);
+  for (const i of entry.sourceImports) entry.trace.imports.add(i);
+  entry.more = new Trace();
+  entry.db?.close();
+  entry.db = null;
+  entry.migration = null;
+  entry.status = entry.trace.call("status", null, pkg, "statusOfBytes", [named("bytes", entry.bytes), entry.store]);
+  return describeScratch(entry);
+}
+
+function load(store, label, bytes, source, sourceTrace) {
+  if (!info(store)) throw pageError("UnknownStoreError", `unknown store ${store}`);
+  scratch?.db?.close();
+  scratch = {
+    id: nextScratch++,
+    store,
+    label,
+    source,
+    bytes, // transferred from the page or built here: kept as is, never modified
+    sourceLines: sourceTrace.lines,
+    sourceImports: sourceTrace.imports,
+    db: null,
+  };
+  return openScratch(scratch);
+}
+
+function getScratch(id) {
+  if (!scratch || scratch.id !== id) throw pageError("ClosedError", "That file is no longer loaded; load it again.");
+  return scratch;
+}
+
+function reopenAs(id, store) {
+  const entry = getScratch(id);
+  if (!info(store)) throw pageError("UnknownStoreError", `unknown store ${store}`);
+  entry.store = store;
+  entry.id = nextScratch++;
+  return openScratch(entry);
 }
 
 function sameBytes(a, b) {
@@ -263,32 +351,34 @@ function sameBytes(a, b) {
   return true;
 }
 
-function getScratch(id) {
-  const entry = scratch.get(id);
-  if (!entry) throw Object.assign(new Error("That file is no longer loaded; load it again."), { name: "ClosedError" });
-  return entry;
-}
-
 function migrateScratch(id) {
   const entry = getScratch(id);
-  if (!entry.db) throw Object.assign(new Error("This file is not a readable SQLite database."), { name: "NotADatabaseError" });
+  if (entry.migration) throw pageError("ReadOnlyError", "This copy was already migrated or refused; load the file again to retry.");
+  if (entry.status.state === "unreadable" || entry.status.state === "too-new")
+    throw pageError("ReadOnlyError", `Nothing was written: ${entry.status.db} is ${entry.status.state}.`);
+  const t = entry.trace;
   try {
-    const report = entry.db.migrate(entry.store);
-    return { report, status: entry.db.status(entry.store) };
+    entry.db = t.call("db", "Database", pkg.Database, "fromBytes", [named("bytes", entry.bytes)]);
+    const report = t.call("report", "db", entry.db, "migrate", [entry.store]);
+    const after = t.call("after", "db", entry.db, "status", [entry.store]);
+    entry.migration = { report, after };
   } catch (e) {
     let unchanged = null;
-    try {
-      unchanged = sameBytes(entry.db.toBytes(), entry.original);
-    } catch {
-      /* leave unknown */
-    }
-    return { refused: errorInfo(e), unchanged, status: entry.db.status(entry.store) };
+    if (entry.db) unchanged = sameBytes(entry.db.toBytes(), entry.bytes);
+    entry.migration = { refused: errorInfo(e), unchanged };
   }
+  return describeScratch(entry);
 }
 
 function scratchBytes(id) {
   const entry = getScratch(id);
-  return entry.db ? entry.db.toBytes() : entry.original.slice();
+  let bytes;
+  if (entry.migration?.report) bytes = entry.more.call("migrated", "db", entry.db, "toBytes");
+  else {
+    entry.more.note("// Download: the bytes as they were loaded (nothing here modified them).");
+    bytes = entry.bytes.slice();
+  }
+  return { bytes: Comlink.transfer(bytes, [bytes.buffer]), code: entry.trace.text(entry.more) };
 }
 
 // Built-in scenarios: each yields a .db image, inspected exactly like an imported file.
@@ -298,66 +388,55 @@ async function fetchSql(name) {
   return res.text();
 }
 
-function build(fn) {
-  const db = Database.memory();
+/** Build an image in a throwaway database, recording how (these lines lead the Code view). */
+function build(trace, steps) {
+  const seed = trace.call("seed", "Database", pkg.Database, "memory");
   try {
-    fn(db);
-    return db.toBytes();
+    steps(seed);
+    return trace.call("bytes", "seed", seed, "toBytes");
   } finally {
-    db.close();
+    trace.call(null, "seed", seed, "close");
   }
 }
 
+const fromSql = (file) => async (trace) => {
+  const sql = await fetchSql(file);
+  const v = file.replace(/\.sql$/, "").replace(/_(\w)/g, (_, c) => c.toUpperCase()) + "Sql";
+  trace.note(`const ${v} = await (await fetch("${file}")).text(); // tests/fixtures/${file}`);
+  return build(trace, (seed) => trace.call(null, "seed", seed, "exec", [named(v, sql)]));
+};
+
 const SCENARIOS = {
-  "legacy-v11": {
-    label: "v11 pre-flatten objects.db (forge tables, rows)",
-    store: "objects",
-    async bytes() {
-      const sql = await fetchSql("legacy_v11.sql");
-      return build((db) => db.exec(sql));
-    },
-  },
-  "flat-v1": {
-    label: "stale flat objects.db stamped v1",
-    store: "objects",
-    async bytes() {
-      const sql = await fetchSql("flat_v1.sql");
-      return build((db) => db.exec(sql));
-    },
-  },
+  "legacy-v11": { label: "v11 pre-flatten objects.db (forge tables, rows)", store: "objects", bytes: fromSql("legacy_v11.sql") },
+  "flat-v1": { label: "stale flat objects.db stamped v1", store: "objects", bytes: fromSql("flat_v1.sql") },
   downgrade: {
     label: "downgrade round-trip (both table names present)",
     store: "objects",
-    async bytes() {
+    async bytes(trace) {
       const sql = await fetchSql("downgrade.sql");
-      return build((db) => {
-        db.migrate("objects");
-        db.exec(sql);
+      trace.note('const downgradeSql = await (await fetch("downgrade.sql")).text(); // tests/fixtures/downgrade.sql');
+      return build(trace, (seed) => {
+        trace.call(null, "seed", seed, "migrate", ["objects"]);
+        trace.call(null, "seed", seed, "exec", [named("downgradeSql", sql)]);
       });
     },
   },
   "too-new": {
     label: "objects.db stamped v99 by a newer build",
     store: "objects",
-    async bytes() {
-      return build((db) => {
-        db.migrate("objects");
-        db.exec("INSERT INTO db_client (oid, data) VALUES ('from-the-future', '{}'); PRAGMA user_version = 99;");
+    async bytes(trace) {
+      return build(trace, (seed) => {
+        trace.call(null, "seed", seed, "migrate", ["objects"]);
+        trace.call(null, "seed", seed, "exec", ["INSERT INTO db_client (oid, data) VALUES ('from-the-future', '{}'); PRAGMA user_version = 99;"]);
       });
     },
   },
-  "pre-v11": {
-    label: "unsupported pre-v11 objects.db shape",
-    store: "objects",
-    async bytes() {
-      const sql = await fetchSql("pre_v11.sql");
-      return build((db) => db.exec(sql));
-    },
-  },
+  "pre-v11": { label: "unsupported pre-v11 objects.db shape", store: "objects", bytes: fromSql("pre_v11.sql") },
   garbage: {
     label: "a file that is not a database",
     store: "objects",
-    async bytes() {
+    async bytes(trace) {
+      trace.note('const bytes = new TextEncoder().encode("This is a text file, not SQLite.\\n".repeat(40));');
       return new TextEncoder().encode("This is a text file, not SQLite.\n".repeat(40));
     },
   },
@@ -366,54 +445,45 @@ const SCENARIOS = {
 async function scenario(name) {
   const sc = SCENARIOS[name];
   if (!sc) throw new Error(`unknown scenario ${name}`);
-  return inspect(sc.store, sc.label, await sc.bytes(), "scenario");
+  const trace = new Trace();
+  trace.note(`// Scenario: ${sc.label}`);
+  const bytes = await sc.bytes(trace);
+  return load(sc.store, sc.label, bytes, "scenario", trace);
 }
 
 // ------------------------------------------------------------------------------------------
-// Plumbing
-
-function errorInfo(e) {
-  if (!(e instanceof Error)) return { name: "Error", message: String(e) };
-  const info = { name: e.name, message: e.message };
-  for (const key of Object.keys(e)) {
-    const v = e[key];
-    info[key] = typeof v === "bigint" ? Number(v) : Array.isArray(v) ? [...v] : v;
-  }
-  return info;
-}
+// The API the page calls (through Comlink)
 
 let ready = null;
 
-const OPS = {
-  async start({ storage }) {
+const api = {
+  async start(storage, onChange) {
+    persistent.onChange = onChange;
     if (!ready) {
       ready = (async () => {
         await init();
+        STORES = pkg.stores();
+        canonicalTables = Object.fromEntries(STORES.map((s) => [s.store, pkg.statusOfBytes(new Uint8Array(0), s.store).drift.missingTables]));
         await setupPersistent(storage);
       })();
     }
     await ready;
-    return persistentSnapshot();
+    return { version: pkg.packageVersion(), stores: STORES, persistent: persistentSnapshot() };
   },
   persistent: () => persistentSnapshot(),
   reset: () => resetPersistent(),
   addRow: () => addSampleRow(),
-  exportPersistent: ({ store }) => exportPersistent(store),
-  inspect: ({ store, label, bytes }) => inspect(store, label, bytes, "file"),
-  scenario: ({ name }) => scenario(name),
-  migrate: ({ scratch }) => migrateScratch(scratch),
-  adopt: ({ scratch }) => adoptScratch(scratch),
-  bytes: ({ scratch }) => scratchBytes(scratch),
+  exportPersistent: (store) => exportPersistent(store),
+  inspect(store, label, bytes) {
+    const trace = new Trace();
+    trace.note(`const bytes = new Uint8Array(await file.arrayBuffer()); // ${label}, ${bytes.byteLength.toLocaleString("en")} bytes`);
+    return load(store, label, bytes, "file", trace);
+  },
+  scenario: (name) => scenario(name),
+  reopenAs: (id, store) => reopenAs(id, store),
+  migrate: (id) => migrateScratch(id),
+  bytes: (id) => scratchBytes(id),
+  adopt: (id) => adoptScratch(id),
 };
 
-self.onmessage = async ({ data }) => {
-  const { id, op } = data ?? {};
-  try {
-    if (!OPS[op]) throw new Error(`unknown operation ${op}`);
-    const value = await OPS[op](data);
-    const transfer = value instanceof Uint8Array ? [value.buffer] : [];
-    self.postMessage({ id, ok: true, value }, transfer);
-  } catch (e) {
-    self.postMessage({ id, ok: false, error: errorInfo(e) });
-  }
-};
+Comlink.expose(api);

@@ -1,7 +1,21 @@
 // The persistent data directory: OPFS in a Worker, start-up migration, reload, reset, two tabs.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { assertNoProblems, buildDb, launch, open, SCENARIO_SQL, shot, startServer, track } from "./helpers.mjs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assertNoProblems, axeViolations, buildDb, launch, open, readWithPython, shot, startServer, track } from "./helpers.mjs";
+
+function readWithPythonBytes(bytes) {
+  const dir = mkdtempSync(join(tmpdir(), "amux-www-py-"));
+  try {
+    writeFileSync(join(dir, "x.db"), bytes);
+    return readWithPython(join(dir, "x.db"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 let served;
 
@@ -52,6 +66,12 @@ test("fresh load: progress while the wasm loads, then three current databases in
     }
     const startup = await page.locator("[data-testid=startup]").textContent();
     assert.match(startup, /objects\.db created \(v4\); filestore\.db created \(v1\); sagas\.db created \(v1\)/);
+    // The Code view beside the data directory shows the start-up as the calls that ran.
+    const code = await page.locator("#datadir [data-testid=code]").textContent();
+    assert.match(code, /^import init, \{ installOpfs, migrateAll \} from "agentmux-schema";/);
+    assert.match(code, /const pool = await installOpfs\("agentmux-schema-demo"\);/);
+    assert.match(code, /const objects = pool\.open\("objects\.db"\);\nconst filestore = pool\.open\("filestore\.db"\);\nconst sagas = pool\.open\("sagas\.db"\);/);
+    assert.match(code, /const reports = migrateAll\(objects, filestore, sagas\); \/\/ \[objects\.db created v0 → v4, filestore\.db created v0 → v1, sagas\.db created v0 → v1\]/);
     await shot(page, "fresh-load");
     assertNoProblems(problems);
   } finally {
@@ -70,6 +90,8 @@ test("reload keeps the data; Reset clears it", async () => {
     await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "1");
     await page.click("[data-testid=add-row]");
     await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "2");
+    assert.match(await page.locator("#datadir [data-testid=code]").textContent(), /objects\.query\("INSERT INTO db_tab \(oid, version, data\) VALUES \(\?1, 1, \?2\)", \["demo-tab-/);
+    assert.match(await page.locator("#datadir [data-testid=code]").textContent(), /const tabs = objects\.query\("SELECT count\(\*\) AS n FROM db_tab"\); \/\/ \[\{"n":2\}\]/);
 
     await page.reload();
     await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
@@ -117,6 +139,9 @@ test("two tabs: the second is told the databases are open elsewhere, then takes 
     // Scratch inspection still works in the second tab.
     await second.click("[data-testid=scenario-flat-v1]");
     await second.locator("[data-testid=result] > .status[data-state=behind]").waitFor();
+    assert.equal(await second.locator("[data-testid=adopt]").isDisabled(), true);
+    assert.match(await second.locator("[data-testid=adopt-why]").textContent(), /open in another tab/);
+    assert.deepEqual(await axeViolations(second), []);
     await shot(second, "second-tab-locked");
 
     // The first tab is unaffected.
@@ -135,9 +160,12 @@ test("two tabs: the second is told the databases are open elsewhere, then takes 
   }
 });
 
+/** Put the inspected copy into the data directory: the question first, then yes. */
 async function adopt(page) {
-  await page.click("[data-testid=adopt]"); // sets aria-busy synchronously until the worker answers
-  await page.waitForFunction(() => !document.querySelector("[data-testid=adopt]")?.hasAttribute("aria-busy"));
+  const banner = await page.locator("[data-testid=startup]").innerHTML();
+  await page.click("[data-testid=adopt]");
+  await page.click("[data-testid=adopt-yes]");
+  await page.waitForFunction((b) => document.querySelector("[data-testid=startup]").innerHTML !== b, banner);
 }
 
 async function loadFile(page, store, name, buffer) {
@@ -147,7 +175,42 @@ async function loadFile(page, store, name, buffer) {
   await page.waitForFunction((p) => (document.querySelector("[data-testid=result]").dataset.scratch ?? "") !== p, prev);
 }
 
-test("a file put into the data directory goes through the start-up migration (tripwires first)", async () => {
+async function exportStore(page, store) {
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click(`[data-testid=download-${store}]`)]);
+  return readFileSync(await dl.path());
+}
+
+const sha = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+test("replacing a data-directory file asks first, naming what is lost; Cancel keeps it", async () => {
+  const browser = await launch();
+  try {
+    const page = await browser.context.newPage();
+    const problems = track(page);
+    await open(page, served.url);
+    await page.click("[data-testid=add-row]");
+    await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "1");
+    const before = sha(await exportStore(page, "objects"));
+
+    await page.click("[data-testid=scenario-flat-v1]");
+    await page.locator("[data-testid=result] > .status[data-state=behind]").waitFor();
+    await page.click("[data-testid=adopt]");
+    const question = page.locator("[data-testid=adopt-question]");
+    assert.match(await question.textContent(), /Replace the data directory's objects\.db with this copy, as loaded\? objects\.db holds 3 rows \(db_identity_bundles 1, db_memory_bundles 1, db_tab 1\); it will be deleted\./);
+    assert.equal(await page.locator("[data-testid=adopt]").isVisible(), false);
+    assert.deepEqual(await axeViolations(page), []);
+    await shot(page, "adopt-confirm", page.locator("#inspect"));
+    await page.click("[data-testid=adopt-no]");
+    assert.equal(await question.count(), 0);
+    assert.equal(sha(await exportStore(page, "objects")), before, "Cancel left objects.db as it was");
+    assert.equal(await page.locator("[data-testid=store-objects] [data-testid=rows-db_tab]").textContent(), "1");
+    assertNoProblems(problems);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a refused file in the data directory is read-only everywhere, and the banner tells the truth", async () => {
   const browser = await launch();
   try {
     const page = await browser.context.newPage();
@@ -158,8 +221,11 @@ test("a file put into the data directory goes through the start-up migration (tr
     await page.click("[data-testid=scenario-legacy-v11]");
     await page.locator("[data-testid=result] > .status[data-state=legacy]").waitFor();
     await adopt(page);
-    assert.match(await page.locator("[data-testid=startup]").textContent(), /objects\.db migrated v0→v4/);
+    const startup = page.locator("[data-testid=startup]");
+    assert.match(await startup.textContent(), /objects\.db was replaced with “v11 pre-flatten objects\.db \(forge tables, rows\)”; the previous objects\.db \(2 rows in 20 tables\) is gone\./);
+    assert.match(await startup.textContent(), /objects\.db migrated v0→v4/);
     assert.equal(await page.locator("[data-testid=store-objects] [data-testid=rows-db_agent_definitions]").textContent(), "2");
+    assert.equal(await page.locator("[data-testid=add-row]").isDisabled(), false);
     await page.reload();
     await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
     assert.equal(await page.locator("[data-testid=store-objects] [data-testid=rows-db_agent_definitions]").textContent(), "2");
@@ -167,30 +233,58 @@ test("a file put into the data directory goes through the start-up migration (tr
     // A too-new objects.db stops the start-up migration: nothing is written to any store.
     await page.click("[data-testid=scenario-too-new]");
     await page.locator("[data-testid=result] > .status[data-state=too-new]").waitFor();
+    await page.click("[data-testid=adopt]");
+    assert.match(await page.locator("[data-testid=adopt-question]").textContent(), /It will refuse this too-new file, and the data directory stays read-only/);
+    await page.click("[data-testid=adopt-no]");
     await adopt(page);
-    const startup = page.locator("[data-testid=startup]");
-    assert.match(await startup.textContent(), /refused: objects\.db is newer than this build: found v99, expected v4 — nothing written/);
+    const text = await startup.textContent();
+    assert.match(text, /objects\.db was replaced with “objects\.db stamped v99 by a newer build”; the previous objects\.db \(\d+ rows in 20 tables\) is gone\./);
+    assert.match(text, /Start-up migration refused: SchemaTooNewError objects\.db is newer than this build: user_version 99, this build understands up to 4; nothing was written\./);
+    assert.match(text, /Every file is exactly as the start-up found it \(objects\.db is the copy you put there\)/);
+    assert.doesNotMatch(text, /left exactly as it was/);
     assert.equal(await page.locator("[data-testid=store-objects] .status").getAttribute("data-state"), "too-new");
+    assert.equal(await page.locator("[data-testid=store-objects] [data-testid=drift]").count(), 0);
+
+    // Nothing may write to it now: the demo row is off, with the reason, and the bytes stay.
+    const refused = sha(await exportStore(page, "objects"));
+    const addRow = page.locator("[data-testid=add-row]");
+    assert.equal(await addRow.isDisabled(), true);
+    assert.match(await page.locator("[data-testid=add-row-why]").textContent(), /Read-only: The start-up migration refused \(SchemaTooNewError\)/);
+    await addRow.click({ force: true });
+    // A synthetic click reaches the handler even on a disabled button: the worker refuses too.
+    await addRow.dispatchEvent("click");
+    const error = page.locator("[data-testid=error]");
+    await error.waitFor();
+    assert.match(await error.textContent(), /Could not add the row\. ReadOnlyError: Nothing was written: The start-up migration refused \(SchemaTooNewError\)/);
+    await error.getByRole("button", { name: "Dismiss this message" }).click();
+    assert.equal(sha(await exportStore(page, "objects")), refused, "objects.db (v99) was not written");
+    assert.equal(readWithPythonBytes(await exportStore(page, "objects")).user_version, 99);
+    assert.deepEqual(await axeViolations(page), []);
+    await shot(page, "datadir-too-new-refused");
 
     // Now an unmigrated filestore.db: the objects tripwire still stops everything, so it stays as it is.
     await loadFile(page, "filestore", "bare-filestore.db", buildDb((db) => db.exec("CREATE TABLE notes (x TEXT); INSERT INTO notes VALUES ('kept');")));
     const bareState = await page.locator("[data-testid=result] > .status").getAttribute("data-state");
     assert.notEqual(bareState, "current");
     await adopt(page);
-    assert.match(await startup.textContent(), /refused/);
+    assert.match(await startup.textContent(), /filestore\.db was replaced.*refused/);
     assert.equal(await page.locator("[data-testid=store-filestore] .status").getAttribute("data-state"), bareState);
     assert.equal(await page.locator("[data-testid=store-filestore] [data-testid=rows-notes]").textContent(), "1");
-    await shot(page, "datadir-too-new-refused");
+    assert.equal(sha(await exportStore(page, "objects")), refused);
 
     await page.reload();
     await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
     assert.match(await startup.textContent(), /refused/);
+    assert.doesNotMatch(await startup.textContent(), /was replaced/, "after a reload nothing was replaced");
+    assert.equal(await page.locator("[data-testid=add-row]").isDisabled(), true);
     assert.equal(await page.locator("[data-testid=store-filestore] .status").getAttribute("data-state"), bareState);
 
     await page.click("[data-testid=reset]");
+    assert.match(await page.locator("[data-testid=reset-question]").textContent(), /Lost: objects\.db holds \d+ rows .*filestore\.db holds 1 row \(notes 1\)/);
     await page.click("[data-testid=reset-yes]");
     await page.waitForFunction(() => /created/.test(document.querySelector("[data-testid=startup]").textContent));
     assert.deepEqual(await storeStates(page), { objects: "current", filestore: "current", sagas: "current" });
+    assert.equal(await page.locator("[data-testid=add-row]").isDisabled(), false);
     assertNoProblems(problems);
   } finally {
     await browser.close();

@@ -66,10 +66,10 @@ export async function open(page, url) {
   await page.waitForSelector("body[data-ready]", { timeout: 30_000 });
 }
 
-export async function shot(page, name, locator) {
+export async function shot(page, name, locator, { fullPage = true } = {}) {
   const path = join(ARTIFACTS, `${name}.png`);
   if (locator) await locator.screenshot({ path });
-  else await page.screenshot({ path, fullPage: true });
+  else await page.screenshot({ path, fullPage });
   return path;
 }
 
@@ -104,4 +104,30 @@ print(json.dumps(out))
 
 export function assertNoProblems(problems) {
   assert.deepEqual(problems, [], `uncaught errors in the page:\n${problems.join("\n")}`);
+}
+
+const AXE = fileURLToPath(new URL("../node_modules/axe-core/axe.min.js", import.meta.url));
+
+/** axe-core's violations on the page as it is now, every impact level included. */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  return found;
+}
+
+/** A v11 objects.db with `agents` agent definitions (each with content, history and an instance). */
+export function legacyWithAgents(agents) {
+  return buildDb((db) => {
+    db.exec(SCENARIO_SQL("legacy_v11"));
+    db.exec(`BEGIN;
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${agents})
+      INSERT INTO db_forge_agents (id, slug, name, provider, created_at) SELECT 'bulk-' || i, 'slug-' || i, 'Agent ' || i, 'claude', i FROM n;
+      INSERT INTO db_forge_content (agent_id, content_type, content) SELECT id, 'soul', 'content of ' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
+      INSERT INTO db_forge_history (agent_id, session_date, entry) SELECT id, '2026-05-01', 'entry' FROM db_forge_agents WHERE id LIKE 'bulk-%';
+      INSERT INTO db_agent_instances (id, definition_id, instance_name) SELECT 'inst-' || id, id, 'i-' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
+      COMMIT;`);
+  });
 }
