@@ -1,46 +1,69 @@
 /* tslint:disable */
 /* eslint-disable */
 
-/** One of the server's three SQLite files. */
-export type StoreName = "objects" | "filestore" | "sagas";
+/** One of the server's three SQLite files (the same type as `Store`). */
+export type StoreName = Store;
 
 /** A value read back from SQLite. Integers outside ±(2^53−1) come back as `bigint`. */
 export type SqlValue = null | number | bigint | string | Uint8Array;
 
+/**
+ * A value bound to a `?` parameter: string → TEXT, safe integer → INTEGER, other number → REAL,
+ * bigint → INTEGER (64-bit), boolean → INTEGER 0/1, null → NULL, Uint8Array → BLOB.
+ */
+export type SqlParam = string | number | bigint | boolean | null | Uint8Array;
+
 /** One row of `Database.query`, keyed by column name. */
 export type Row = Record<string, SqlValue>;
 
-export interface Rename { from: string; to: string; }
 
-export interface MigrationReport {
-    store: StoreName;
-    db: "objects.db" | "filestore.db" | "sagas.db";
-    fromVersion: number;
-    toVersion: number;
-    outcome: "up-to-date" | "created" | "migrated";
-    tablesRenamed: Rename[];
-    /** Legacy tables left in place because their replacement already existed. */
-    legacyTablesKept: Rename[];
-    indexesDropped: string[];
-    tablesDropped: string[];
-    tablesCreated: string[];
-    /** `table.column` */
-    columnsAdded: string[];
-    rowsSeeded: number;
+/**
+ * A legacy table name paired with its current one.
+ */
+export interface Rename {
+    from: string;
+    to: string;
 }
 
-/** How a schema differs from the canonical one. Names are `table`, `table.column` or `index`. */
+/**
+ * How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
+ */
 export interface Drift {
     missingTables: string[];
     extraTables: string[];
     missingColumns: string[];
     extraColumns: string[];
-    /** Present on both sides but declared differently (type, NOT NULL, default or key). */
+    /**
+     * Present on both sides but declared differently (type, NOT NULL, default or key).
+     */
     changedColumns: string[];
     missingIndexes: string[];
     extraIndexes: string[];
 }
 
+/**
+ * One of the server's three SQLite files.
+ */
+export type Store = "objects" | "filestore" | "sagas";
+
+/**
+ * One store as the package describes it.
+ */
+export interface StoreInfo {
+    store: Store;
+    /**
+     * The file name in a data directory, e.g. `"objects.db"`.
+     */
+    fileName: string;
+    /**
+     * The `user_version` this build writes.
+     */
+    version: number;
+}
+
+/**
+ * One table as seen by status.
+ */
 export interface TableSummary {
     name: string;
     columns: string[];
@@ -48,43 +71,67 @@ export interface TableSummary {
     indexes: string[];
 }
 
-export type StoreState = "missing" | "legacy" | "behind" | "current" | "too-new" | "unreadable";
+/**
+ * The fields of each error kind, tagged by the JS class name.
+ */
+export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError" } | { name: "SchemaError" };
 
+/**
+ * The read-only status of one database.
+ */
 export interface StoreStatus {
-    store: StoreName;
-    db: "objects.db" | "filestore.db" | "sagas.db";
+    store: Store;
+    db: string;
     exists: boolean;
     userVersion: number | null;
     expectedVersion: number;
-    state: StoreState;
+    state: State;
     drift: Drift | null;
     tables: TableSummary[];
-    /** Why the file is unreadable, when it is. */
+    /**
+     * Why the file is unreadable, when it is.
+     */
     error: string | null;
 }
 
-/** The databases `migrateAll` brings forward together; omitted stores are skipped. */
-export interface StoreSet {
-    objects?: Database;
-    filestore?: Database;
-    sagas?: Database;
+/**
+ * The short answer of a [`MigrationReport`].
+ */
+export type Outcome = "up-to-date" | "created" | "migrated";
+
+/**
+ * What a migration found and did.
+ */
+export interface MigrationReport {
+    store: Store;
+    db: string;
+    fromVersion: number;
+    toVersion: number;
+    outcome: Outcome;
+    tablesRenamed: Rename[];
+    /**
+     * Legacy tables left in place because their replacement already existed.
+     */
+    legacyTablesKept: Rename[];
+    indexesDropped: string[];
+    tablesDropped: string[];
+    tablesCreated: string[];
+    columnsAdded: string[];
+    /**
+     * Tables rebuilt to a new definition by an upgrade step.
+     */
+    tablesRebuilt: string[];
+    /**
+     * Data steps run, as `v5: backfill db_agents`.
+     */
+    stepsRun: string[];
+    rowsSeeded: number;
 }
 
 /**
- * Errors thrown by this package are `Error` objects; `name` tells the kind:
- *  - `SchemaTooNewError`: `db` (file label), `found`, `expected` (user_version numbers). Nothing was written.
- *  - `SqliteError`: `code` (extended result code; `code & 0xff` is the primary code), `sql` (string or null).
- *  - `NotADatabaseError`: `db`, `reason` (garbage, empty or truncated bytes).
- *  - `UnadoptableError`: `db`, `table`, `missingColumns`.
- *  - `VerifyFailedError`: `db`, `missing`.
- *  - `UnknownStoreError`: `store`.
- *  - `ClosedError`: the database was closed.
- *  - `OpfsError`: the OPFS pool refused (not in a dedicated Worker, file in use, no capacity, …).
+ * Where a database stands relative to this build.
  */
-export type SchemaErrorName =
-| "SchemaTooNewError" | "SqliteError" | "NotADatabaseError" | "UnadoptableError"
-| "VerifyFailedError" | "UnknownStoreError" | "ClosedError" | "OpfsError" | "StoreError";
-
+export type State = "missing" | "legacy" | "behind" | "current" | "too-new" | "unreadable";
 
 
 /**
@@ -103,10 +150,11 @@ export class Database {
      */
     exec(sql: string): void;
     /**
-     * An in-memory database holding a copy of a `.db` file image. Garbage, empty or truncated
-     * bytes throw `NotADatabaseError`.
+     * An in-memory database holding a copy of a `.db` file image (the caller's bytes are never
+     * modified). Garbage or truncated bytes throw `NotADatabaseError`; zero bytes are an empty
+     * database, as an empty file is.
      */
-    static fromBytes(bytes: Uint8Array | number[]): Database;
+    static fromBytes(bytes: Uint8Array): Database;
     /**
      * An empty in-memory database.
      */
@@ -117,10 +165,10 @@ export class Database {
      */
     migrate(store: StoreName): MigrationReport;
     /**
-     * Run one statement (`params` are bound as text to `?1..?n`) and return its rows as plain
-     * objects keyed by column name.
+     * Run one statement with `params` bound to `?1..?n` and return its rows as plain objects
+     * keyed by column name.
      */
-    query(sql: string, params?: string[] | null): Row[];
+    query(sql: string, params?: SqlParam[] | null): Row[];
     /**
      * A read-only account of this database as `store` (works on files this build refuses).
      */
@@ -140,8 +188,7 @@ export class Database {
 }
 
 /**
- * A pool of database files in the Origin Private File System (the `opfs-sahpool` VFS).
- * Only available inside a dedicated Worker in a secure context.
+ * A pool of database files in the Origin Private File System.
  */
 export class OpfsPool {
     private constructor();
@@ -160,10 +207,10 @@ export class OpfsPool {
      */
     fileNames(): string[];
     /**
-     * Store `bytes` as file `name`. The image is checked first (`NotADatabaseError`); the name
-     * must not exist yet (delete it first to replace it).
+     * Store `bytes` as file `name`. Garbage or truncated bytes throw `NotADatabaseError`; the
+     * name must not exist yet (delete it first to replace it).
      */
-    importFile(name: string, bytes: Uint8Array | number[]): void;
+    importFile(name: string, bytes: Uint8Array): void;
     /**
      * Open (creating if needed) the database file `name`, e.g. `"objects.db"`.
      */
@@ -182,11 +229,28 @@ export class OpfsPool {
 export function installOpfs(directory?: string | null, vfsName?: string | null): Promise<OpfsPool>;
 
 /**
- * Migrate several stores as one start-up: every tripwire is read before any store is written,
+ * Migrate the three stores as one start-up: every tripwire is read before any store is written,
  * so one too-new file stops all of them (`SchemaTooNewError`, nothing written). Reports come
- * back in the order objects, filestore, sagas (omitted stores are skipped).
+ * back in the order objects, filestore, sagas.
  */
-export function migrateAll(stores: StoreSet): MigrationReport[];
+export function migrateAll(objects: Database, filestore: Database, sagas: Database): MigrationReport[];
+
+/**
+ * This package's version (the Rust crate's, which the npm package shares).
+ */
+export function packageVersion(): string;
+
+/**
+ * The read-only status of a file image as `store`, without keeping it open: unreadable bytes
+ * give `state: "unreadable"` (with the reason in `error`) instead of throwing. The caller's bytes
+ * are not modified.
+ */
+export function statusOfBytes(bytes: Uint8Array, store: StoreName): StoreStatus;
+
+/**
+ * The three stores, in the order `migrateAll` takes them.
+ */
+export function stores(): StoreInfo[];
 
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
@@ -194,25 +258,27 @@ export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly __wbg_database_free: (a: number, b: number) => void;
     readonly __wbg_opfspool_free: (a: number, b: number) => void;
-    readonly database___amuxHandle: (a: number) => number;
     readonly database_close: (a: number) => [number, number];
-    readonly database_exec: (a: number, b: number, c: number) => [number, number];
-    readonly database_fromBytes: (a: number, b: number) => [number, number, number];
+    readonly database_exec: (a: number, b: any) => [number, number];
+    readonly database_fromBytes: (a: any) => [number, number, number];
     readonly database_isClosed: (a: number) => number;
     readonly database_memory: () => [number, number, number];
-    readonly database_migrate: (a: number, b: number, c: number) => [number, number, number];
-    readonly database_query: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
-    readonly database_status: (a: number, b: number, c: number) => [number, number, number];
+    readonly database_migrate: (a: number, b: any) => [number, number, number];
+    readonly database_query: (a: number, b: any, c: number) => [number, number, number];
+    readonly database_status: (a: number, b: any) => [number, number, number];
     readonly database_toBytes: (a: number) => [number, number, number, number];
     readonly database_userVersion: (a: number) => [number, number, number];
-    readonly installOpfs: (a: number, b: number, c: number, d: number) => any;
-    readonly migrateAll: (a: any) => [number, number, number];
-    readonly opfspool_deleteFile: (a: number, b: number, c: number) => [number, number, number];
-    readonly opfspool_exportFile: (a: number, b: number, c: number) => [number, number, number, number];
+    readonly installOpfs: (a: number, b: number) => any;
+    readonly migrateAll: (a: number, b: number, c: number) => [number, number, number];
+    readonly opfspool_deleteFile: (a: number, b: any) => [number, number, number];
+    readonly opfspool_exportFile: (a: number, b: any) => [number, number, number, number];
     readonly opfspool_fileNames: (a: number) => [number, number, number, number];
-    readonly opfspool_importFile: (a: number, b: number, c: number, d: number, e: number) => [number, number];
-    readonly opfspool_open: (a: number, b: number, c: number) => [number, number, number];
+    readonly opfspool_importFile: (a: number, b: any, c: any) => [number, number];
+    readonly opfspool_open: (a: number, b: any) => [number, number, number];
     readonly opfspool_wipe: (a: number) => [number, number];
+    readonly packageVersion: () => [number, number];
+    readonly statusOfBytes: (a: any, b: any) => [number, number, number];
+    readonly stores: () => [number, number, number];
     readonly rust_sqlite_wasm_host_epoch_timestamp_in_ms: (a: number) => number;
     readonly rust_sqlite_wasm_host_sleep: (a: bigint, b: number) => void;
     readonly rust_sqlite_wasm_host_random: (a: number, b: number) => number;

@@ -25,6 +25,7 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
 # SQLite's C is compiled by Debian's default clang (scripts/setup.sh installs it), so every
 # machine builds the same module. (A clang matching rustc's LLVM saved ~1%; not worth a second
 # toolchain on every machine.)
+rm -rf pkg
 wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name agentmux_schema
 
 wasm=pkg/agentmux_schema_bg.wasm
@@ -42,6 +43,25 @@ if [ -z "${NO_WASM_OPT:-}" ]; then
   fi
 fi
 
+# The package's own files (js/): the entries, the error classes' declarations next to the
+# snippet wasm-bindgen copied, and package.json with the crate's version.
+snippet=$(cd pkg && find snippets -path '*/js/errors.js' | sort | head -n 1)
+if [ -z "$snippet" ]; then
+  echo "build-pkg: wasm-bindgen did not emit the js/errors.js snippet" >&2
+  exit 1
+fi
+cp js/errors.d.ts "pkg/${snippet%.js}.d.ts"
+for f in index.js index.d.ts; do
+  sed "s#__ERRORS__#./$snippet#g" "js/$f" > "pkg/$f"
+done
+cp js/node.js pkg/node.js
+version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
+sed "s#__VERSION__#$version#" js/package.json > pkg/package.json
+# The package README states the module's size: keep it true to this build.
+raw=$(wc -c < "$wasm")
+gz=$(gzip -9c "$wasm" | wc -c)
+sed -E -i "s/^(\`agentmux_schema_bg\.wasm\` \(SQLite and the schema code\) is )[0-9]+ bytes, [0-9]+ bytes/\1$raw bytes, $gz bytes/" js/README.md
+grep -q "is $raw bytes, $gz bytes" js/README.md || { echo "build-pkg: js/README.md has no size line to update" >&2; exit 1; }
 cp js/README.md pkg/README.md
 cp LICENSE pkg/LICENSE
 # wasm-pack's .gitignore in pkg/ would hide the build from git; the package is committed.
@@ -49,9 +69,7 @@ rm -f pkg/.gitignore
 
 # Smoke test: the built package loads and works under Node.
 node --input-type=module -e '
-import { readFileSync } from "node:fs";
-import { initSync, Database } from "./pkg/agentmux_schema.js";
-initSync({ module: readFileSync("./pkg/agentmux_schema_bg.wasm") });
+import { Database } from "./pkg/node.js";
 const db = Database.memory();
 const r = db.migrate("objects");
 if (r.outcome !== "created" || db.userVersion() !== r.toVersion) throw new Error("smoke test failed");

@@ -35,9 +35,11 @@ if [ -n "$want" ] && [ "$want" != "$have" ]; then
 fi
 command -v geckodriver >/dev/null || cargo install --quiet geckodriver
 
-# npm tools (binaryen's wasm-opt for the package build, playwright-core for the demo's e2e tests)
+# npm tools (binaryen's wasm-opt for the package build; TypeScript, Vite, publint, attw and
+# playwright-core for the package's consumer tests)
 # from the committed lockfile.
-if [ -f "$here/tools/package.json" ] && [ ! -d "$here/tools/node_modules" ]; then
-  (cd "$here/tools" && npm ci --no-audit --no-fund --loglevel=error)
+# Reinstalled whenever the lockfile changed since the last install.
+if [ -f "$here/tools/package.json" ] && ! cmp -s "$here/tools/package-lock.json" "$here/tools/node_modules/.installed-lock.json"; then
+  (cd "$here/tools" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json)
 fi
 echo "setup: tools ready"

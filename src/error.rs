@@ -43,6 +43,11 @@ pub enum StoreError {
     #[error("{db}: schema after migration is missing {}; rolled back", .missing.join(", "))]
     VerifyFailed { db: String, missing: Vec<String> },
 
+    /// After a table rebuild, `PRAGMA foreign_key_check` found rows whose parent is missing
+    /// (`table(rowid) → parent`); the transaction was rolled back.
+    #[error("{db}: rebuilding tables would leave rows without their parent: {}; rolled back", .violations.join(", "))]
+    ForeignKeyCheck { db: String, violations: Vec<String> },
+
     /// A store name that is not one of `objects`, `filestore`, `sagas`.
     #[error("unknown store {0:?}: expected \"objects\", \"filestore\" or \"sagas\"")]
     UnknownStore(String),
@@ -66,8 +71,20 @@ pub enum StoreError {
 
 fn sql_suffix(sql: &Option<String>) -> String {
     match sql {
-        Some(s) => format!(" (while running: {})", crate::inspect::one_line(s, 200)),
+        Some(s) => format!(" (while running: {})", one_line(s, 200)),
         None => String::new(),
+    }
+}
+
+/// Collapse whitespace so SQL can be shown in one line (and compared regardless of layout), cut
+/// to `max_chars` with an ellipsis.
+pub fn one_line(sql: &str, max_chars: usize) -> String {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max_chars).collect();
+        format!("{cut}…")
     }
 }
 

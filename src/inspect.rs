@@ -245,7 +245,19 @@ pub fn canonical(store: Store) -> Result<&'static Schema, StoreError> {
     Ok(&CACHE.get_or_init(|| all)[store as usize])
 }
 
+/// The canonical schema of `spec`: the cached one for a shipped definition, a freshly built one
+/// for any other (a version under development).
+pub fn canonical_of(spec: &crate::Spec) -> Result<std::borrow::Cow<'static, Schema>, StoreError> {
+    if spec.is_shipped() {
+        return canonical(spec.store).map(std::borrow::Cow::Borrowed);
+    }
+    let db = crate::backend::memory()?;
+    db.exec(spec.ddl)?;
+    dump(&db).map(std::borrow::Cow::Owned)
+}
+
 /// How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Drift {
@@ -327,16 +339,8 @@ pub fn row_counts<C: SqlConn + ?Sized>(conn: &C, schema: &Schema) -> Result<BTre
     Ok(out)
 }
 
-/// Collapse whitespace so SQL can be shown in one line (and compared regardless of layout).
-pub fn one_line(sql: &str, max_chars: usize) -> String {
-    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max_chars {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max_chars).collect();
-        format!("{cut}…")
-    }
-}
+/// Collapse whitespace so SQL can be shown in one line (kept here too for callers of this module).
+pub use crate::error::one_line;
 
 fn where_clause(sql: &str) -> Option<String> {
     let flat = one_line(sql, usize::MAX);

@@ -14,8 +14,11 @@ mod error;
 pub mod header;
 pub mod inspect;
 pub mod legacy;
+mod lock;
 mod migrate;
+pub mod snapshot;
 pub mod status;
+pub mod steps;
 mod store;
 mod tripwire;
 
@@ -27,10 +30,12 @@ pub mod js;
 
 pub use conn::{SqlConn, Value};
 pub use error::{codes, StoreError};
+pub use lock::LOCK_WAIT_MS;
 pub use migrate::{
-    migrate, migrate_all, run_filestore_migrations, run_object_schema, run_saga_log_migrations, MigrationReport,
-    Outcome,
+    migrate, migrate_all, migrate_spec, run_filestore_migrations, run_object_schema, run_saga_log_migrations,
+    MigrationReport, Outcome,
 };
 pub use status::{status, State, StoreStatus};
-pub use store::{AdditiveColumn, Store, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
-pub use tripwire::{check_schema_compat, read_version, stamp_version, LOCK_WAIT_MS};
+pub use steps::{AdditiveColumn, Change, Step};
+pub use store::{Spec, Store, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
+pub use tripwire::{check_schema_compat, read_version, stamp_version};

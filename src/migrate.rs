@@ -15,12 +15,17 @@ use serde::Serialize;
 use crate::conn::SqlConn;
 use crate::inspect::{self, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
-use crate::tripwire::{read_version, refuse_if_newer, stamp_version, with_busy_timeout};
+use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
+use crate::steps::{self, Applied};
+use crate::store::Spec;
+use crate::tripwire::{read_version, refuse_if_newer, stamp_version};
 use crate::{Store, StoreError};
 
-type Columns = BTreeMap<String, BTreeSet<String>>;
+/// Column names per table: the cheap view of a schema the migration decides with.
+pub(crate) type Columns = BTreeMap<String, BTreeSet<String>>;
 
 /// What a migration found and did.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationReport {
@@ -35,14 +40,20 @@ pub struct MigrationReport {
     pub indexes_dropped: Vec<String>,
     pub tables_dropped: Vec<String>,
     /// Rows each dropped table held (one entry per name in `tables_dropped`); the operator's
-    /// only record of data a dead legacy table took with it.
+    /// only record of data a dead legacy table took with it. A plain object in JS.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
     pub rows_dropped: BTreeMap<String, i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
+    /// Tables rebuilt to a new definition by an upgrade step.
+    pub tables_rebuilt: Vec<String>,
+    /// Data steps run, as `v5: backfill db_agents`.
+    pub steps_run: Vec<String>,
     pub rows_seeded: i64,
 }
 
 /// The short answer of a [`MigrationReport`].
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
@@ -69,6 +80,8 @@ impl MigrationReport {
             rows_dropped: BTreeMap::new(),
             tables_created: vec![],
             columns_added: vec![],
+            tables_rebuilt: vec![],
+            steps_run: vec![],
             rows_seeded: 0,
         }
     }
@@ -83,85 +96,115 @@ impl MigrationReport {
 ///
 /// The connection must not be inside a transaction. Its busy timeout is raised for the duration
 /// (so a second process migrating the same file waits instead of failing) and then restored.
+///
+/// # Errors
+///
+/// - [`StoreError::SchemaTooNew`] when the file was stamped by a newer build: nothing is written,
+///   not even a pragma.
+/// - [`StoreError::Unadoptable`] when a table lacks columns no step can supply, and
+///   [`StoreError::VerifyFailed`] / [`StoreError::ForeignKeyCheck`] when the result would not
+///   match the canonical schema: the transaction is rolled back, the file is unchanged.
+/// - [`StoreError::Sqlite`] for anything SQLite refuses (busy past the wait, I/O, corruption),
+///   with the failing statement; also rolled back.
 pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
+    migrate_spec(conn, store.spec())
+}
+
+/// [`migrate`] to a schema definition other than the shipped one, e.g. the next version while it
+/// is being written and tested (its canonical schema is built from `spec.ddl` on each call).
+pub fn migrate_spec<C: SqlConn + ?Sized>(conn: &C, spec: &Spec) -> Result<MigrationReport, StoreError> {
     let found = read_version(conn)?;
-    refuse_if_newer(found, store.version(), store.file_name())?;
-    if found == store.version() {
-        return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
+    refuse_if_newer(found, spec.version, spec.store.file_name())?;
+    if found == spec.version {
+        return Ok(MigrationReport::new(spec.store, found, Outcome::UpToDate));
     }
     // Built before taking the lock, so the lock is held only for this file's own work.
-    let canonical = inspect::canonical(store)?;
+    let canonical = inspect::canonical_of(spec)?;
+    // Rebuilding a table drops it, which with enforcement on would fire ON DELETE actions on its
+    // children; enforcement can only be switched outside a transaction.
+    let pause_foreign_keys = steps::may_rebuild(spec.steps, found);
 
-    with_busy_timeout(conn, || {
-        conn.exec("BEGIN IMMEDIATE")?;
-        let result = migrate_locked(conn, store, canonical).and_then(|report| {
-            conn.exec("COMMIT")?;
-            Ok(report)
-        });
-        if result.is_err() {
-            // If COMMIT itself failed the transaction may still be open; if the failure already
-            // ended it, ROLLBACK reports "no transaction", which is not news.
-            let _ = conn.exec("ROLLBACK");
-        }
-        result
+    with_foreign_keys_paused(conn, pause_foreign_keys, || {
+        with_busy_timeout(conn, || {
+            conn.exec("BEGIN IMMEDIATE")?;
+            let result = migrate_locked(conn, spec, &canonical).and_then(|report| {
+                conn.exec("COMMIT")?;
+                Ok(report)
+            });
+            if result.is_err() {
+                // If COMMIT itself failed the transaction may still be open; if the failure
+                // already ended it, ROLLBACK reports "no transaction", which is not news.
+                let _ = conn.exec("ROLLBACK");
+            }
+            result
+        })
     })
 }
 
 fn migrate_locked<C: SqlConn + ?Sized>(
     conn: &C,
-    store: Store,
+    spec: &Spec,
     canonical: &Schema,
 ) -> Result<MigrationReport, StoreError> {
+    let store = spec.store;
     // Another process may have migrated (or a newer build stamped) the file while we waited.
     let found = read_version(conn)?;
-    refuse_if_newer(found, store.version(), store.file_name())?;
-    if found == store.version() {
+    refuse_if_newer(found, spec.version, store.file_name())?;
+    if found == spec.version {
         return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
     }
-    let (mut report, existed) = apply(conn, store, canonical, found)?;
+    let (mut report, existed) = apply(conn, spec, canonical, found)?;
 
     let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
-    stamp_version(conn, store.version())?;
-    report.to_version = store.version();
+    if !report.tables_rebuilt.is_empty() {
+        let violations = steps::foreign_key_violations(conn)?;
+        if !violations.is_empty() {
+            return Err(StoreError::ForeignKeyCheck { db: store.file_name().to_string(), violations });
+        }
+    }
+    stamp_version(conn, spec.version)?;
+    report.to_version = spec.version;
     Ok(report)
 }
 
 /// The schema work shared by [`migrate`] and the `run_*` functions: adopt, refuse shapes that
-/// cannot be completed, create, add columns, seed. Also returns the tables (and their columns)
-/// that existed once adoption was done, i.e. the ones the canonical DDL did not create.
+/// cannot be completed, reshape, create, run data steps, seed. Also returns the tables (and their
+/// columns) that existed once adoption was done, i.e. the ones the canonical DDL did not create.
 fn apply<C: SqlConn + ?Sized>(
     conn: &C,
-    store: Store,
+    spec: &Spec,
     canonical: &Schema,
     from_version: i64,
 ) -> Result<(MigrationReport, Columns), StoreError> {
-    let adoption = if store == Store::Objects { adopt_legacy_tables(conn)? } else { Adoption::default() };
+    let adoption = if spec.adopts_legacy_tables { adopt_legacy_tables(conn)? } else { Adoption::default() };
     let before = inspect::table_columns(conn)?;
     let outcome = if before.is_empty() { Outcome::Created } else { Outcome::Migrated };
-    let mut report = MigrationReport::new(store, from_version, outcome);
+    let mut report = MigrationReport::new(spec.store, from_version, outcome);
     report.tables_renamed = adoption.renamed;
     report.legacy_tables_kept = adoption.kept;
     report.indexes_dropped = adoption.indexes_dropped;
     report.tables_dropped = adoption.tables_dropped;
     report.rows_dropped = adoption.rows_dropped;
 
-    refuse_unadoptable(store, &before, canonical)?;
+    refuse_unadoptable(spec, &before, canonical, from_version)?;
 
-    conn.exec(store.ddl())?;
-    report.tables_created = canonical.tables.keys().filter(|t| !before.contains_key(*t)).cloned().collect();
-
-    for add in store.additive_columns() {
-        let lacks = before.get(add.table).is_some_and(|cols| !cols.contains(add.column));
-        if lacks {
-            conn.exec(&format!("ALTER TABLE \"{}\" ADD COLUMN \"{}\" {}", add.table, add.column, add.definition))?;
-            report.columns_added.push(format!("{}.{}", add.table, add.column));
-        }
+    let mut applied = Applied::default();
+    if outcome == Outcome::Migrated {
+        steps::reshape(conn, spec.steps, from_version, &before, spec.ddl, &mut applied)?;
     }
+    conn.exec(spec.ddl)?;
+    report.tables_created = canonical.tables.keys().filter(|t| !before.contains_key(*t)).cloned().collect();
+    if outcome == Outcome::Migrated {
+        steps::run_data(conn, spec.steps, from_version, &mut applied)?;
+    }
+    report.columns_added = applied.columns_added;
+    report.tables_rebuilt = applied.tables_rebuilt;
+    report.steps_run = applied.steps_run;
 
-    if let Some(seed) = store.seed() {
+    if let Some(seed) = spec.seed {
         let changes = || conn.query_i64("SELECT total_changes()", &[]).map(|v| v.unwrap_or(0));
         let start = changes()?;
         conn.exec(seed)?;
@@ -170,21 +213,30 @@ fn apply<C: SqlConn + ?Sized>(
     Ok((report, before))
 }
 
-/// A table that exists but lacks a canonical column no additive migration provides cannot be
-/// completed by `CREATE … IF NOT EXISTS`; say which, before anything is created.
-fn refuse_unadoptable(store: Store, before: &Columns, canonical: &Schema) -> Result<(), StoreError> {
+/// A table that exists but lacks a canonical column that no step provides cannot be completed by
+/// `CREATE … IF NOT EXISTS`; say which, before anything is created. A table a rebuild step will
+/// redefine is exempt: its copy expression decides what its rows become.
+fn refuse_unadoptable(spec: &Spec, before: &Columns, canonical: &Schema, found: i64) -> Result<(), StoreError> {
+    let rebuilt = |table: &str| {
+        spec.steps
+            .iter()
+            .any(|s| s.since > found && matches!(s.change, steps::Change::RebuildTable { table: t, .. } if t == table))
+    };
     for (name, want) in &canonical.tables {
         let Some(have) = before.get(name) else { continue };
+        if rebuilt(name) {
+            continue;
+        }
         let missing: Vec<String> = want
             .columns
             .iter()
             .filter(|c| !have.contains(&c.name))
-            .filter(|c| !store.additive_columns().iter().any(|a| a.table == name && a.column == c.name))
+            .filter(|c| !spec.additive_columns().any(|a| a.table == name && a.column == c.name))
             .map(|c| c.name.clone())
             .collect();
         if !missing.is_empty() {
             return Err(StoreError::Unadoptable {
-                db: store.file_name().to_string(),
+                db: spec.store.file_name().to_string(),
                 table: name.clone(),
                 missing_columns: missing,
             });
@@ -194,9 +246,10 @@ fn refuse_unadoptable(store: Store, before: &Columns, canonical: &Schema) -> Res
 }
 
 fn run_unstamped<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<(), StoreError> {
-    let canonical = inspect::canonical(store)?;
+    let spec = store.spec();
+    let canonical = inspect::canonical_of(spec)?;
     let from = read_version(conn)?;
-    apply(conn, store, canonical, from).map(drop)
+    apply(conn, spec, &canonical, from).map(drop)
 }
 
 /// Lay down or complete the `objects.db` schema (legacy adoption, tables, additive columns,

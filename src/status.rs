@@ -11,6 +11,7 @@ use crate::tripwire::read_version;
 use crate::{Store, StoreError};
 
 /// Where a database stands relative to this build.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
@@ -29,6 +30,7 @@ pub enum State {
 }
 
 /// One table as seen by status.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TableSummary {
@@ -39,6 +41,7 @@ pub struct TableSummary {
 }
 
 /// The read-only status of one database.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreStatus {
@@ -58,11 +61,13 @@ pub struct StoreStatus {
     /// SQLite's `quick_check` result, only when the caller asked for it (natively; the wasm
     /// SQLite build leaves the integrity checks out). Absent from JSON when not asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub integrity: Option<Integrity>,
 }
 
 /// The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including
 /// tables the schema check never reads.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Integrity {

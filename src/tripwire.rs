@@ -5,13 +5,10 @@ use tracing::warn;
 
 use crate::conn::SqlConn;
 use crate::error::codes;
+use crate::lock::with_busy_timeout;
 use crate::StoreError;
 
-/// How long a migration waits for another process that holds the write lock (e.g. a second
-/// server instance starting at the same moment and migrating the same file).
-pub const LOCK_WAIT_MS: i64 = 10_000;
-
-/// The file's `user_version`. If another connection is mid-commit, waits up to [`LOCK_WAIT_MS`]
+/// The file's `user_version`. If another connection is mid-commit, waits up to [`LOCK_WAIT_MS`](crate::LOCK_WAIT_MS)
 /// instead of failing with `SQLITE_BUSY`.
 pub fn read_version<C: SqlConn + ?Sized>(conn: &C) -> Result<i64, StoreError> {
     match conn.query_i64("PRAGMA user_version", &[]) {
@@ -40,23 +37,4 @@ pub(crate) fn refuse_if_newer(found: i64, current: i64, db_label: &str) -> Resul
 /// Record that the schema now matches `current`. Call only after the schema work succeeded.
 pub fn stamp_version<C: SqlConn + ?Sized>(conn: &C, current: i64) -> Result<(), StoreError> {
     conn.exec(&format!("PRAGMA user_version = {current}"))
-}
-
-/// Run `f` with the connection's busy timeout raised to at least [`LOCK_WAIT_MS`], then put the
-/// caller's setting back: the connection belongs to the caller.
-pub(crate) fn with_busy_timeout<C: SqlConn + ?Sized, T>(
-    conn: &C,
-    f: impl FnOnce() -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let before = conn.query_i64("PRAGMA busy_timeout", &[])?.unwrap_or(0);
-    if before >= LOCK_WAIT_MS {
-        return f();
-    }
-    conn.exec(&format!("PRAGMA busy_timeout = {LOCK_WAIT_MS}"))?;
-    let out = f();
-    // Failing to restore a connection setting must not turn a committed migration into an error.
-    if let Err(e) = conn.exec(&format!("PRAGMA busy_timeout = {before}")) {
-        warn!(error = %e, "could not restore the connection's busy timeout");
-    }
-    out
 }

@@ -7,10 +7,14 @@
 use agentmux_schema::js::{install_opfs, Database, OpfsPool};
 use agentmux_schema::OBJECT_SCHEMA_VERSION;
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+fn bytes(b: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(b).into()
+}
 
 fn name_of(err: &JsValue) -> String {
     Reflect::get(err, &"name".into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
@@ -20,7 +24,12 @@ fn name_of(err: &JsValue) -> String {
 async fn pool(dir: &str) -> Option<OpfsPool> {
     let in_browser = Reflect::get(&js_sys::global(), &"navigator".into()).map(|v| v.is_object()).unwrap_or(false)
         && Reflect::get(&js_sys::global(), &"process".into()).map(|v| v.is_undefined()).unwrap_or(true);
-    match install_opfs(Some(dir.into()), Some(format!("opfs-{dir}"))).await {
+    match install_opfs(
+        Some(JsValue::from(dir).unchecked_into()),
+        Some(JsValue::from(format!("opfs-{dir}")).unchecked_into()),
+    )
+    .await
+    {
         Ok(pool) => Some(pool),
         Err(e) => {
             assert!(!in_browser, "installOpfs failed in a browser worker: {e:?}");
@@ -34,36 +43,36 @@ async fn pool(dir: &str) -> Option<OpfsPool> {
 async fn migrate_on_opfs_persists_and_exports() {
     let Some(pool) = pool("amux-test-a").await else { return };
     pool.wipe().unwrap();
-    let db = pool.open("objects.db").unwrap();
-    let report = db.migrate("objects").unwrap();
+    let db = pool.open("objects.db".into()).unwrap();
+    let report = db.migrate("objects".into()).unwrap();
     assert_eq!(Reflect::get(&report, &"outcome".into()).unwrap().as_string().as_deref(), Some("created"));
     db.close().unwrap();
     assert_eq!(pool.file_names().unwrap(), vec!["objects.db".to_string()]);
 
     // Reopen: the version survived.
-    let again = pool.open("objects.db").unwrap();
+    let again = pool.open("objects.db".into()).unwrap();
     assert_eq!(again.user_version().unwrap(), OBJECT_SCHEMA_VERSION as f64);
     let live_image = again.to_bytes().unwrap();
     again.close().unwrap();
 
     // Export a closed file, import it under a new name, load it in memory.
-    let exported = pool.export_file("objects.db").unwrap();
+    let exported = pool.export_file("objects.db".into()).unwrap();
     assert_eq!(&exported[..16], b"SQLite format 3\0");
-    let mem = Database::from_bytes(&exported).unwrap();
+    let mem = Database::from_bytes(bytes(&exported)).unwrap();
     assert_eq!(mem.user_version().unwrap(), OBJECT_SCHEMA_VERSION as f64);
     assert_eq!(live_image.len(), exported.len());
 
-    pool.import_file("copy.db", &exported).unwrap();
-    let e = pool.import_file("copy.db", &exported).expect_err("existing name refused");
+    pool.import_file("copy.db".into(), bytes(&exported)).unwrap();
+    let e = pool.import_file("copy.db".into(), bytes(&exported)).expect_err("existing name refused");
     assert_eq!(name_of(&e), "OpfsError");
-    let e = pool.import_file("junk.db", b"not a database").expect_err("garbage refused");
+    let e = pool.import_file("junk.db".into(), bytes(b"not a database")).expect_err("garbage refused");
     assert_eq!(name_of(&e), "NotADatabaseError");
-    let copy = pool.open("copy.db").unwrap();
+    let copy = pool.open("copy.db".into()).unwrap();
     assert_eq!(copy.user_version().unwrap(), OBJECT_SCHEMA_VERSION as f64);
     copy.close().unwrap();
 
-    assert!(pool.delete_file("copy.db").unwrap());
-    assert!(!pool.delete_file("copy.db").unwrap());
+    assert!(pool.delete_file("copy.db".into()).unwrap());
+    assert!(!pool.delete_file("copy.db".into()).unwrap());
     pool.wipe().unwrap();
     assert!(pool.file_names().unwrap().is_empty());
 }
@@ -74,14 +83,14 @@ async fn too_new_file_on_opfs_is_left_alone() {
     pool.wipe().unwrap();
     let image = {
         let d = Database::memory().unwrap();
-        d.exec("CREATE TABLE later(x); PRAGMA user_version = 1000;").unwrap();
+        d.exec("CREATE TABLE later(x); PRAGMA user_version = 1000;".into()).unwrap();
         d.to_bytes().unwrap()
     };
-    pool.import_file("objects.db", &image).unwrap();
-    let db = pool.open("objects.db").unwrap();
-    let e = db.migrate("objects").expect_err("refused");
+    pool.import_file("objects.db".into(), bytes(&image)).unwrap();
+    let db = pool.open("objects.db".into()).unwrap();
+    let e = db.migrate("objects".into()).expect_err("refused");
     assert_eq!(name_of(&e), "SchemaTooNewError");
     db.close().unwrap();
-    assert_eq!(pool.export_file("objects.db").unwrap(), image);
+    assert_eq!(pool.export_file("objects.db".into()).unwrap(), image);
     pool.wipe().unwrap();
 }

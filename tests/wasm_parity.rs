@@ -47,11 +47,17 @@ fn rows(conn: &Connection, schema: &inspect::Schema) -> Vec<(String, Vec<String>
 #[test]
 fn wasm_and_native_migrations_produce_the_same_database() {
     let dir = tempfile::tempdir().unwrap();
+    let utf16le = format!("PRAGMA encoding = 'UTF-16le'; {}", common::LEGACY_V11);
+    let utf16be = format!("PRAGMA encoding = 'UTF-16be'; {}", common::FLAT_V1);
+    // "" is a 0-byte file: an empty database on both sides.
     let cases = [
-        ("fresh objects", Store::Objects, ""),
-        ("fresh filestore", Store::Filestore, ""),
-        ("fresh sagas", Store::Sagas, ""),
+        ("0-byte objects", Store::Objects, ""),
+        ("0-byte filestore", Store::Filestore, ""),
+        ("0-byte sagas", Store::Sagas, ""),
+        ("fresh objects", Store::Objects, "CREATE TABLE t (x); DROP TABLE t;"),
         ("legacy v11", Store::Objects, common::LEGACY_V11),
+        ("legacy v11, UTF-16le", Store::Objects, &utf16le),
+        ("flat v1, UTF-16be", Store::Objects, &utf16be),
         ("flat v1", Store::Objects, common::FLAT_V1),
         ("pre-v11 (refused)", Store::Objects, common::PRE_V11),
         ("too new (refused)", Store::Sagas, "CREATE TABLE keep (x); PRAGMA user_version = 9;"),
@@ -60,10 +66,11 @@ fn wasm_and_native_migrations_produce_the_same_database() {
         let input = dir.path().join(format!("in{i}.db"));
         let from_wasm = dir.path().join(format!("wasm{i}.db"));
         let native = dir.path().join(format!("native{i}.db"));
-        // A 0-byte file is refused as "not a database" by design, so a fresh store starts as an
-        // empty but valid image.
-        let sql = if sql.is_empty() { "CREATE TABLE t (x); DROP TABLE t;" } else { sql };
-        Connection::open(&input).unwrap().execute_batch(sql).unwrap();
+        if sql.is_empty() {
+            std::fs::write(&input, b"").unwrap();
+        } else {
+            Connection::open(&input).unwrap().execute_batch(sql).unwrap();
+        }
         std::fs::copy(&input, &native).unwrap();
 
         let wasm_result = migrate_with_wasm(store, &input, &from_wasm);
@@ -86,5 +93,7 @@ fn wasm_and_native_migrations_produce_the_same_database() {
         assert_eq!(rows(&w, &ws), rows(&conn, &ns), "{name}: rows differ");
         let v = |c: &Connection| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap();
         assert_eq!(v(&w), v(&conn), "{name}: versions differ");
+        let enc = |c: &Connection| c.query_row("PRAGMA encoding", [], |r| r.get::<_, String>(0)).unwrap();
+        assert_eq!(enc(&w), enc(&conn), "{name}: encodings differ");
     }
 }

@@ -154,8 +154,8 @@ impl Db {
         }
     }
 
-    /// Like [`SqlConn::query`], also returning the column names.
-    pub fn query_named(&self, sql: &str, params: &[&str]) -> Result<NamedRows, StoreError> {
+    /// Like [`SqlConn::query`], with typed parameters, also returning the column names.
+    pub fn query_named(&self, sql: &str, params: &[Value]) -> Result<NamedRows, StoreError> {
         let raw = self.raw()?;
         if sql.as_bytes().contains(&0) {
             return Err(misuse("SQL contains a NUL byte", Some(sql)));
@@ -195,17 +195,30 @@ impl Db {
 
         for (i, p) in params.iter().enumerate() {
             let index = c_int::try_from(i + 1).map_err(|_| misuse("too many parameters", Some(sql)))?;
-            // SAFETY: `stmt.0` is a live statement; `p` is valid for `p.len()` bytes and
-            // SQLITE_TRANSIENT makes SQLite copy it before returning.
+            // SAFETY (every arm): `stmt.0` is a live statement and `index` is 1-based; text and
+            // blob bytes are valid for their length and SQLITE_TRANSIENT makes SQLite copy them
+            // before returning.
             let rc = unsafe {
-                ffi::sqlite3_bind_text64(
-                    stmt.0,
-                    index,
-                    p.as_ptr().cast(),
-                    p.len() as u64,
-                    ffi::SQLITE_TRANSIENT(),
-                    ffi::SQLITE_UTF8 as u8,
-                )
+                match p {
+                    Value::Null => ffi::sqlite3_bind_null(stmt.0, index),
+                    Value::Integer(n) => ffi::sqlite3_bind_int64(stmt.0, index, *n),
+                    Value::Real(f) => ffi::sqlite3_bind_double(stmt.0, index, *f),
+                    Value::Text(t) => ffi::sqlite3_bind_text64(
+                        stmt.0,
+                        index,
+                        t.as_ptr().cast(),
+                        t.len() as u64,
+                        ffi::SQLITE_TRANSIENT(),
+                        ffi::SQLITE_UTF8 as u8,
+                    ),
+                    Value::Blob(b) => ffi::sqlite3_bind_blob64(
+                        stmt.0,
+                        index,
+                        b.as_ptr().cast(),
+                        b.len() as u64,
+                        ffi::SQLITE_TRANSIENT(),
+                    ),
+                }
             };
             if rc != ffi::SQLITE_OK {
                 return Err(self.error(Some(sql)));
@@ -298,7 +311,8 @@ impl SqlConn for Db {
     }
 
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
-        Ok(self.query_named(sql, params)?.rows)
+        let params: Vec<Value> = params.iter().map(|p| Value::Text((*p).to_string())).collect();
+        Ok(self.query_named(sql, &params)?.rows)
     }
 }
 

@@ -131,3 +131,30 @@ impl SqlConn for FailAt<'_> {
         self.inner.query(sql, params)
     }
 }
+
+/// Run `migrate_fn` on a copy of `image` once to count its calls, then once per call with a
+/// failure injected there: every failure must leave the image byte-identical. (A migration that
+/// reports success must not have lost the failure, except the last restore of a caller's setting,
+/// which happens after the commit and is only logged.)
+pub fn every_failure_point_rolls_back<T>(image: &[u8], migrate_fn: impl Fn(&FailAt) -> Result<T, StoreError>) {
+    let total = {
+        let db = backend::from_bytes(image).unwrap();
+        let spy = FailAt::new(&db, usize::MAX);
+        migrate_fn(&spy).expect("the migration succeeds without faults");
+        spy.calls.get()
+    };
+    assert!(total > 8, "a migration should take more than a handful of calls, took {total}");
+    for k in 1..=total {
+        let mut db = backend::from_bytes(image).unwrap();
+        let failing = FailAt::new(&db, k);
+        let result = migrate_fn(&failing);
+        let step = failing.log.borrow().get(k - 1).cloned().unwrap_or_default();
+        match result {
+            Err(_) => assert!(bytes_of(&mut db) == image, "failure at call {k} ({step}) left changes behind"),
+            Ok(_) => assert!(
+                step.starts_with("PRAGMA busy_timeout") || step.starts_with("PRAGMA foreign_keys = ON"),
+                "failure at call {k} ({step}) was swallowed"
+            ),
+        }
+    }
+}

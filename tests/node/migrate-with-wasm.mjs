@@ -2,12 +2,9 @@
 // test: `node migrate-with-wasm.mjs <store> <in.db> <out.db>` writes the migrated image to
 // out.db and prints the migration report as JSON (or the thrown error's name and fields).
 import { readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { initSync, Database } from "../../pkg/agentmux_schema.js";
+import { Database } from "../../pkg/node.js";
 
 const [store, input, output] = process.argv.slice(2);
-const wasm = fileURLToPath(new URL("../../pkg/agentmux_schema_bg.wasm", import.meta.url));
-initSync({ module: readFileSync(wasm) });
 
 const original = new Uint8Array(readFileSync(input));
 let db;

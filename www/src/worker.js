@@ -3,7 +3,7 @@
 // with {id, op, ...args} messages and gets {id, ok, value | error} back, plus {event} pushes.
 //
 // Module Workers do not see the page's import map, so the package is imported by path.
-import init, { Database, migrateAll, installOpfs } from "../node_modules/agentmux-schema/agentmux_schema.js";
+import init, { Database, migrateAll, installOpfs } from "../node_modules/agentmux-schema/index.js";
 
 const STORES = ["objects", "filestore", "sagas"];
 const LOCK_NAME = "agentmux-schema-demo:data-directory";
@@ -59,7 +59,8 @@ function openMemoryStores() {
 function runStartupMigration() {
   // migrateAll reads all three tripwires before writing any store.
   try {
-    persistent.startup = { reports: migrateAll(persistent.dbs) };
+    const { objects, filestore, sagas } = persistent.dbs;
+    persistent.startup = { reports: migrateAll(objects, filestore, sagas) };
   } catch (e) {
     persistent.startup = { error: errorInfo(e) };
   }

@@ -1,0 +1,68 @@
+// Declarations for the package's error classes. Each class's fields come from `ErrorFields`,
+// which is generated from the Rust type that fills them in, so the two cannot disagree.
+import type { ErrorFields } from "../../../agentmux_schema.js";
+
+type Fields<N extends ErrorFields["name"]> = Omit<Extract<ErrorFields, { name: N }>, "name">;
+
+/** Base class of every error this package throws (arguments of the wrong type throw `TypeError`). */
+export class SchemaError extends Error {}
+
+/** The file was stamped by a newer build (`found` > `expected`); nothing was written. */
+export class SchemaTooNewError extends SchemaError {
+  name: "SchemaTooNewError";
+}
+export interface SchemaTooNewError extends Fields<"SchemaTooNewError"> {}
+
+/** SQLite refused a statement; `code` is the extended result code, `sql` the statement. */
+export class SqliteError extends SchemaError {
+  name: "SqliteError";
+}
+export interface SqliteError extends Fields<"SqliteError"> {}
+
+/** The bytes are not a usable SQLite database (garbage or truncated); nothing was written. */
+export class NotADatabaseError extends SchemaError {
+  name: "NotADatabaseError";
+}
+export interface NotADatabaseError extends Fields<"NotADatabaseError"> {}
+
+/** A table lacks columns no migration can supply; nothing was written. */
+export class UnadoptableError extends SchemaError {
+  name: "UnadoptableError";
+}
+export interface UnadoptableError extends Fields<"UnadoptableError"> {}
+
+/** The migrated schema did not match this build's; the migration was rolled back. */
+export class VerifyFailedError extends SchemaError {
+  name: "VerifyFailedError";
+}
+export interface VerifyFailedError extends Fields<"VerifyFailedError"> {}
+
+/** A table rebuild would leave rows without their parent (`violations`); rolled back. */
+export class ForeignKeyCheckError extends SchemaError {
+  name: "ForeignKeyCheckError";
+}
+export interface ForeignKeyCheckError extends Fields<"ForeignKeyCheckError"> {}
+
+/** A store name other than "objects", "filestore" or "sagas". */
+export class UnknownStoreError extends SchemaError {
+  name: "UnknownStoreError";
+}
+export interface UnknownStoreError extends Fields<"UnknownStoreError"> {}
+
+/** The database was closed (or freed, or disposed by `using`). */
+export class ClosedError extends SchemaError {
+  name: "ClosedError";
+}
+
+/** The OPFS pool refused: not in a dedicated Worker, file in use, no capacity, … */
+export class OpfsError extends SchemaError {
+  name: "OpfsError";
+}
+
+/** The API was used before `init()` / `initSync()` loaded the WebAssembly module. */
+export class NotInitializedError extends SchemaError {
+  name: "NotInitializedError";
+}
+
+/** @internal used by the WebAssembly module to build the errors above. */
+export function schemaError(message: string, fields: ErrorFields): SchemaError;

@@ -1,0 +1,118 @@
+//! How a [`StoreError`] reaches JavaScript: an instance of the package's error class for its kind
+//! (`js/errors.js`), carrying the fields of [`ErrorFields`].
+//!
+//! [`ErrorFields`] is the single description of those fields: it is serialised onto the thrown
+//! object, and its derived TypeScript type is what the `.d.ts` of every error class is built from,
+//! so the runtime fields and their declared types cannot drift apart.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::StoreError;
+
+#[wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = schemaError)]
+    fn schema_error(message: &str, fields: JsValue) -> JsValue;
+}
+
+/// The fields of each error kind, tagged by the JS class name.
+#[derive(Serialize, tsify::Tsify)]
+#[tsify(missing_as_null)]
+#[serde(tag = "name")]
+pub enum ErrorFields {
+    /// The file was stamped by a newer build; nothing was written.
+    #[serde(rename = "SchemaTooNewError")]
+    SchemaTooNew {
+        /// Which file, e.g. `"objects.db"`.
+        db: String,
+        /// Its `user_version`.
+        found: i64,
+        /// The newest version this build understands.
+        expected: i64,
+    },
+    /// SQLite refused a statement.
+    #[serde(rename = "SqliteError", rename_all = "camelCase")]
+    Sqlite {
+        /// The extended result code; `code & 0xff` is the primary one (e.g. 19 = constraint).
+        code: i32,
+        /// SQLite's own message.
+        sqlite_message: String,
+        /// The statement that failed, when known.
+        sql: Option<String>,
+    },
+    /// The bytes are not a usable database (garbage or truncated); nothing was written.
+    #[serde(rename = "NotADatabaseError")]
+    NotADatabase { db: String, reason: String },
+    /// A table lacks columns no migration can supply; nothing was written.
+    #[serde(rename = "UnadoptableError", rename_all = "camelCase")]
+    Unadoptable { db: String, table: String, missing_columns: Vec<String> },
+    /// The migrated schema did not match the canonical one; rolled back.
+    #[serde(rename = "VerifyFailedError")]
+    VerifyFailed { db: String, missing: Vec<String> },
+    /// After a table rebuild, rows would be left without their parent; rolled back.
+    #[serde(rename = "ForeignKeyCheckError")]
+    ForeignKeyCheck {
+        db: String,
+        /// `table(rowid) → parent` for each orphaned row.
+        violations: Vec<String>,
+    },
+    /// A store name other than `"objects"`, `"filestore"`, `"sagas"`.
+    #[serde(rename = "UnknownStoreError")]
+    UnknownStore { store: String },
+    /// The database was closed (or freed).
+    #[serde(rename = "ClosedError")]
+    Closed {},
+    /// The OPFS pool refused (not in a dedicated Worker, file in use, no capacity, ...).
+    #[serde(rename = "OpfsError")]
+    Opfs {},
+    /// Any other failure.
+    #[serde(rename = "SchemaError")]
+    Other {},
+}
+
+impl From<StoreError> for ErrorFields {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::SchemaTooNew { db, found, expected } => ErrorFields::SchemaTooNew { db, found, expected },
+            StoreError::Sqlite { code, message, sql } => ErrorFields::Sqlite { code, sqlite_message: message, sql },
+            StoreError::NotADatabase { db, reason } => ErrorFields::NotADatabase { db, reason },
+            StoreError::Unadoptable { db, table, missing_columns } => {
+                ErrorFields::Unadoptable { db, table, missing_columns }
+            }
+            StoreError::VerifyFailed { db, missing } => ErrorFields::VerifyFailed { db, missing },
+            StoreError::ForeignKeyCheck { db, violations } => ErrorFields::ForeignKeyCheck { db, violations },
+            StoreError::UnknownStore(store) => ErrorFields::UnknownStore { store },
+            StoreError::Closed => ErrorFields::Closed {},
+            // Filesystem variants cannot occur in the browser.
+            _ => ErrorFields::Other {},
+        }
+    }
+}
+
+/// A thrown JS error for `e`.
+pub fn to_js_error(e: StoreError) -> JsValue {
+    let message = e.to_string();
+    thrown(&message, ErrorFields::from(e))
+}
+
+/// An `OpfsError` with the pool's message.
+pub fn opfs_error(e: impl std::fmt::Display) -> JsValue {
+    thrown(&e.to_string(), ErrorFields::Opfs {})
+}
+
+fn thrown(message: &str, fields: ErrorFields) -> JsValue {
+    // Serialising these plain fields cannot fail; should it, the class and message still reach
+    // the caller.
+    let fields = super::to_js(&fields).unwrap_or_else(|_| {
+        let bare = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&bare, &"name".into(), &"SchemaError".into());
+        bare.into()
+    });
+    schema_error(message, fields)
+}
+
+/// A JS `TypeError` (wrong argument type), as the platform's own APIs throw.
+pub fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}

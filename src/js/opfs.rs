@@ -1,0 +1,91 @@
+//! Persistent databases in the Origin Private File System, through `sqlite-wasm-vfs`'s `sahpool`
+//! VFS. Only a dedicated Worker in a secure context can use it; elsewhere `installOpfs` throws
+//! `OpfsError`.
+
+use sqlite_wasm_rs::vfs::transfer::DbTransfer;
+use sqlite_wasm_rs::vfs::VfsFilesManager;
+use wasm_bindgen::prelude::*;
+
+use super::errors::{opfs_error, to_js_error};
+use super::{params, Database};
+use crate::backend::wasm::opfs;
+
+/// A pool of database files in the Origin Private File System.
+#[wasm_bindgen]
+pub struct OpfsPool {
+    pool: opfs::Pool,
+}
+
+/// Install (or reuse) the OPFS pool VFS. `directory` defaults to `"agentmux-schema"` (an OPFS
+/// directory), `vfsName` to `"opfs-sahpool"`. Must run in a dedicated Worker; elsewhere it
+/// throws `OpfsError`. In-memory databases are unaffected (the pool is not the default VFS).
+#[wasm_bindgen(js_name = installOpfs)]
+pub async fn install_opfs(
+    directory: Option<params::OptionalString>,
+    #[wasm_bindgen(js_name = vfsName)] vfs_name: Option<params::OptionalString>,
+) -> Result<OpfsPool, JsValue> {
+    let string = |v: Option<params::OptionalString>, what: &str| -> Result<Option<String>, JsValue> {
+        v.map(|v| params::string(v.as_ref(), what)).transpose()
+    };
+    let directory = string(directory, "installOpfs: directory")?;
+    let vfs_name = string(vfs_name, "installOpfs: vfsName")?;
+    let directory = directory.unwrap_or_else(|| "agentmux-schema".into());
+    let vfs_name = vfs_name.unwrap_or_else(|| "opfs-sahpool".into());
+    let pool = opfs::install(&vfs_name, &directory).await.map_err(opfs_error)?;
+    Ok(OpfsPool { pool })
+}
+
+fn file_name(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    params::string(value, what)
+}
+
+#[wasm_bindgen]
+impl OpfsPool {
+    /// Open (creating if needed) the database file `name`, e.g. `"objects.db"`.
+    pub fn open(&self, #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Result<Database, JsValue> {
+        let name = file_name(&name, "open: name")?;
+        self.pool.open(&name).map(Database::new).map_err(to_js_error)
+    }
+
+    /// A copy of a (closed) file's image.
+    #[wasm_bindgen(js_name = exportFile)]
+    pub fn export_file(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Result<Vec<u8>, JsValue> {
+        let name = file_name(&name, "exportFile: name")?;
+        self.pool.util.export_db(&name).map_err(opfs_error)
+    }
+
+    /// Store `bytes` as file `name`. Garbage or truncated bytes throw `NotADatabaseError`; the
+    /// name must not exist yet (delete it first to replace it).
+    #[wasm_bindgen(js_name = importFile)]
+    pub fn import_file(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+    ) -> Result<(), JsValue> {
+        let name = file_name(&name, "importFile: name")?;
+        let bytes = params::bytes(&bytes, "importFile: bytes")?;
+        crate::header::check_image(&name, &bytes, bytes.len() as u64).map_err(to_js_error)?;
+        self.pool.util.import_db(&name, &bytes).map_err(opfs_error)
+    }
+
+    /// Delete file `name`; returns whether it existed. The file must be closed.
+    #[wasm_bindgen(js_name = deleteFile)]
+    pub fn delete_file(&self, #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Result<bool, JsValue> {
+        let name = file_name(&name, "deleteFile: name")?;
+        self.pool.util.remove(&name).map_err(opfs_error)
+    }
+
+    /// The names of the files in the pool.
+    #[wasm_bindgen(js_name = fileNames)]
+    pub fn file_names(&self) -> Result<Vec<String>, JsValue> {
+        self.pool.util.names().map_err(opfs_error)
+    }
+
+    /// Delete every file in the pool (all must be closed).
+    pub fn wipe(&self) -> Result<(), JsValue> {
+        self.pool.util.clear().map_err(opfs_error)
+    }
+}

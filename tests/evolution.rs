@@ -1,0 +1,303 @@
+//! Schema evolution: every shipped version (kept as a snapshot in `tests/snapshots/`) migrates to
+//! exactly this build's schema with every row kept; the current snapshot guards against schema
+//! edits without a version bump; and a worked, test-only v5 (a data backfill plus a table
+//! rebuild) goes through the same machinery. Runs natively, under Node and in browsers.
+
+mod common;
+
+use agentmux_schema::backend::Db;
+use agentmux_schema::inspect::Schema;
+use agentmux_schema::{
+    migrate, migrate_spec, snapshot, Change, Outcome, Spec, SqlConn, State, Step, Store, StoreError,
+};
+use common::*;
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// Every shipped version's snapshot. A new version adds a line here and a file next to them.
+const SNAPSHOTS: &[(Store, i64, &str)] = &[
+    (Store::Objects, 1, include_str!("snapshots/objects_v1.sql")),
+    (Store::Objects, 2, include_str!("snapshots/objects_v2.sql")),
+    (Store::Objects, 3, include_str!("snapshots/objects_v3.sql")),
+    (Store::Objects, 4, include_str!("snapshots/objects_v4.sql")),
+    (Store::Filestore, 1, include_str!("snapshots/filestore_v1.sql")),
+    (Store::Sagas, 1, include_str!("snapshots/sagas_v1.sql")),
+];
+
+/// A database as a build of `version` left it: the snapshot's schema, stamped.
+fn db_at(snapshot: &str, version: i64) -> Db {
+    db_with(&format!("{snapshot}\nPRAGMA user_version = {version};"))
+}
+
+/// Two rows in every table, parents before children, each column given a value its declared
+/// type accepts; a foreign-key column takes its parent row's value, so every row has a parent.
+fn fill_every_table(db: &Db) {
+    let schema = dump(db);
+    let mut order: Vec<&String> = Vec::new();
+    while order.len() < schema.tables.len() {
+        for (name, table) in &schema.tables {
+            let parents_done =
+                table.foreign_keys.iter().all(|fk| fk.table == *name || order.iter().any(|t| **t == fk.table));
+            if !order.contains(&name) && parents_done {
+                order.push(name);
+            }
+        }
+    }
+    let value = |table: &str, column: &str, decl: &str, n: i64| -> String {
+        if decl.to_ascii_uppercase().contains("INT") {
+            format!("{n}")
+        } else {
+            format!("'{n}-{table}-{column}'")
+        }
+    };
+    for name in order {
+        let table = &schema.tables[name];
+        for n in 1..=2 {
+            let values: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| match table.foreign_keys.iter().find(|fk| fk.from == c.name) {
+                    Some(fk) => {
+                        let parent = &schema.tables[&fk.table];
+                        let to = fk
+                            .to
+                            .clone()
+                            .unwrap_or_else(|| parent.columns.iter().find(|p| p.pk == 1).unwrap().name.clone());
+                        let decl = &parent.columns.iter().find(|p| p.name == to).unwrap().decl_type;
+                        value(&fk.table, &to, decl, n)
+                    }
+                    None => value(name, &c.name, &c.decl_type, n),
+                })
+                .collect();
+            db.exec(&format!("INSERT OR IGNORE INTO \"{name}\" VALUES ({})", values.join(", "))).unwrap();
+        }
+        assert!(count(db, &format!("SELECT count(*) FROM \"{name}\"")) > 0, "{name} has no rows");
+    }
+}
+
+/// Every row of every table, over the columns it has in `schema` (so rows survive a migration
+/// that adds columns).
+fn rows_of(db: &Db, schema: &Schema) -> Vec<(String, Vec<String>)> {
+    schema
+        .tables
+        .iter()
+        .map(|(name, t)| {
+            let cols: Vec<String> = t.columns.iter().map(|c| format!("quote(\"{}\")", c.name)).collect();
+            let rows = db
+                .query_strings(&format!("SELECT {} FROM \"{name}\" ORDER BY 1", cols.join(" || ',' || ")), &[])
+                .unwrap();
+            (name.clone(), rows)
+        })
+        .collect()
+}
+
+/// Every row that was there is still there, unchanged; the only new ones are the seeded blank rows.
+fn assert_rows_kept(before: &[(String, Vec<String>)], after: &[(String, Vec<String>)], new_rows: i64, what: &str) {
+    let mut added = 0;
+    for ((table, old), (_, new)) in before.iter().zip(after) {
+        for row in old {
+            assert!(new.contains(row), "{what}: {table} lost or changed the row {row}");
+        }
+        added += new.len() - old.len();
+    }
+    assert_eq!(added as i64, new_rows, "{what}: rows appeared that the migration does not account for");
+}
+
+fn fresh(store: Store) -> Schema {
+    let db = mem();
+    migrate(&db, store).unwrap();
+    dump(&db)
+}
+
+#[test]
+fn every_shipped_version_migrates_to_the_fresh_schema_keeping_every_row() {
+    for &(store, at, sql) in SNAPSHOTS {
+        let db = db_at(sql, at);
+        fill_every_table(&db);
+        let before = dump(&db);
+        let rows_before = rows_of(&db, &before);
+
+        let report = migrate(&db, store).unwrap();
+        let expected = if at == store.version() { Outcome::UpToDate } else { Outcome::Migrated };
+        assert_eq!(report.outcome, expected, "{store} v{at}");
+        assert_eq!(dump(&db), fresh(store), "{store} v{at}: migrated schema differs from a fresh one");
+        assert_rows_kept(&rows_before, &rows_of(&db, &before), report.rows_seeded, &format!("{store} v{at}"));
+        assert_eq!(version(&db), store.version());
+    }
+}
+
+#[test]
+fn a_failure_at_any_statement_of_any_upgrade_leaves_the_file_unchanged() {
+    for &(store, version, sql) in SNAPSHOTS.iter().filter(|(s, v, _)| *v < s.version()) {
+        let db = db_at(sql, version);
+        fill_every_table(&db);
+        every_failure_point_rolls_back(&bytes_of(&mut { db }), |conn| migrate(conn, store));
+    }
+}
+
+#[test]
+fn status_of_an_older_version_says_what_migrate_will_add() {
+    let (_, _, v2) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 2).unwrap();
+    let st = agentmux_schema::status(&db_at(v2, 2), Store::Objects);
+    assert_eq!(st.state, State::Behind);
+    let drift = st.drift.unwrap();
+    assert_eq!(drift.missing_tables, ["db_agents"]);
+    assert_eq!(drift.missing_columns, ["db_agent_definitions.user_hidden"]);
+    assert!(drift.extra_tables.is_empty() && drift.extra_columns.is_empty());
+}
+
+/// The guard: this build's schema and steps must be exactly the current version's snapshot.
+#[test]
+fn the_current_schema_is_the_snapshot_of_the_current_version() {
+    for store in Store::ALL {
+        let version = store.version();
+        let now = snapshot::render(store.spec()).unwrap();
+        let Some((_, _, saved)) = SNAPSHOTS.iter().find(|(s, v, _)| *s == store && *v == version) else {
+            panic!(
+                "{store} is at v{version} but tests/snapshots/{store}_v{version}.sql is missing: run \
+                 `cargo run --example snapshot -- {store} > tests/snapshots/{store}_v{version}.sql` and list it in SNAPSHOTS"
+            );
+        };
+        // Compare statements, not the header line (older snapshots say how they were made).
+        let body = |s: &str| s.lines().skip(1).map(str::to_string).collect::<Vec<_>>();
+        assert!(
+            body(&now) == body(saved),
+            "the {store} schema or its steps changed but the version is still v{version}: bump the \
+             version constant to v{}, add an upgrade step if older files need one, and save the new \
+             snapshot (`cargo run --example snapshot -- {store} > tests/snapshots/{store}_v{}.sql`); \
+             shipped snapshots are never edited",
+            version + 1,
+            version + 1,
+        );
+        let newest = SNAPSHOTS.iter().filter(|(s, _, _)| *s == store).map(|(_, v, _)| *v).max();
+        assert_eq!(newest, Some(version), "{store}: a snapshot newer than this build's version");
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn every_snapshot_file_is_listed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = SNAPSHOTS.iter().map(|(s, v, _)| format!("{s}_v{v}.sql")).collect();
+    listed.sort();
+    assert_eq!(files, listed);
+}
+
+// ---- The worked example: a test-only v5 -------------------------------------------------
+
+/// objects.db v5 as a maintainer would write it: `db_drone_definitions` gains a CHECK constraint
+/// (a table rebuild), and the consolidated `db_agents` table is backfilled (a data step).
+fn example_v5() -> &'static Spec {
+    let v4 = Store::Objects.spec();
+    let start = v4.ddl.find("CREATE TABLE IF NOT EXISTS db_drone_definitions").unwrap();
+    let end = start + v4.ddl[start..].find(");").unwrap() + 2;
+    let table = include_str!("fixtures/example_v5/db_drone_definitions.sql");
+    let ddl =
+        format!("{}{}{}", &v4.ddl[..start], table.trim_end().trim_end_matches(';').to_owned() + ";", &v4.ddl[end..]);
+    let mut steps: Vec<Step> = v4.steps.to_vec();
+    steps.push(Step { since: 5, change: Change::RebuildTable { table: "db_drone_definitions", select: "*" } });
+    steps.push(Step {
+        since: 5,
+        change: Change::Sql {
+            name: "backfill db_agents",
+            sql: include_str!("fixtures/example_v5/backfill_db_agents.sql"),
+        },
+    });
+    Box::leak(Box::new(Spec {
+        version: 5,
+        ddl: Box::leak(ddl.into_boxed_str()),
+        steps: Box::leak(steps.into_boxed_slice()),
+        ..*v4
+    }))
+}
+
+fn fresh_v5() -> Schema {
+    let db = mem();
+    migrate_spec(&db, example_v5()).unwrap();
+    dump(&db)
+}
+
+#[test]
+fn example_v5_rebuilds_and_backfills_keeping_every_row() {
+    let spec = example_v5();
+    for from in [2, 4] {
+        let (_, _, sql) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == from).unwrap();
+        let db = db_at(sql, from);
+        fill_every_table(&db);
+        // Enforcement on, as the server runs: the rebuild must not cascade into db_drone_runs.
+        db.exec("PRAGMA foreign_keys = ON").unwrap();
+        let before = dump(&db);
+        let rows_before = rows_of(&db, &before);
+        let definitions = count(&db, "SELECT count(*) FROM db_agent_definitions");
+
+        let report = migrate_spec(&db, spec).unwrap();
+        // New rows: the seeded blank ones, and the backfilled ones where db_agents already existed.
+        let backfilled = if before.tables.contains_key("db_agents") { definitions } else { 0 };
+        assert_rows_kept(
+            &rows_before,
+            &rows_of(&db, &before),
+            report.rows_seeded + backfilled,
+            &format!("v{from} → v5"),
+        );
+        assert_eq!(report.tables_rebuilt, ["db_drone_definitions"], "from v{from}");
+        assert_eq!(report.steps_run, ["v5: backfill db_agents"], "from v{from}");
+        assert_eq!(dump(&db), fresh_v5(), "from v{from}: differs from a fresh v5");
+        let missing = "SELECT count(*) FROM db_agent_definitions d WHERE NOT EXISTS \
+                       (SELECT 1 FROM db_agents a WHERE a.id = d.id AND a.name = d.name AND a.is_template = 1)";
+        assert_eq!(count(&db, missing), 0, "from v{from}: a template was not backfilled");
+        assert!(definitions > 0);
+        assert_eq!(count(&db, "PRAGMA foreign_keys"), 1, "the caller's setting is restored");
+        assert_eq!(version(&db), 5);
+        // The new constraint holds on the migrated file.
+        assert!(db.exec("INSERT INTO db_drone_definitions (id, name) VALUES ('x', '')").is_err());
+    }
+}
+
+#[test]
+fn example_v5_upgrade_fails_atomically_at_every_statement() {
+    let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
+    let db = db_at(v4, 4);
+    fill_every_table(&db);
+    db.exec("PRAGMA foreign_keys = ON").unwrap();
+    every_failure_point_rolls_back(&bytes_of(&mut { db }), |conn| migrate_spec(conn, example_v5()));
+}
+
+#[test]
+fn a_rebuild_that_would_orphan_rows_rolls_back() {
+    let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
+    let db = db_at(v4, 4);
+    fill_every_table(&db);
+    // A child whose parent is already missing: a rebuild must notice, not stamp.
+    db.exec("PRAGMA foreign_keys = OFF").unwrap();
+    db.exec("INSERT INTO db_drone_runs (id, drone_id) VALUES ('orphan', 'no-such-drone')").unwrap();
+    let mut db = db;
+    let image = bytes_of(&mut db);
+    match migrate_spec(&db, example_v5()) {
+        Err(StoreError::ForeignKeyCheck { db: label, violations }) => {
+            assert_eq!(label, "objects.db");
+            assert_eq!(violations.len(), 1, "{violations:?}");
+            assert!(violations[0].starts_with("db_drone_runs("), "{violations:?}");
+        }
+        other => panic!("expected ForeignKeyCheck, got {other:?}"),
+    }
+    assert_eq!(bytes_of(&mut db), image);
+}
+
+#[test]
+fn a_fresh_v5_file_comes_from_the_ddl_alone() {
+    let db = mem();
+    let report = migrate_spec(&db, example_v5()).unwrap();
+    assert_eq!(report.outcome, Outcome::Created);
+    assert!(report.tables_rebuilt.is_empty() && report.steps_run.is_empty());
+    assert_eq!(dump(&db), {
+        let plain = mem();
+        plain.exec(example_v5().ddl).unwrap();
+        dump(&plain)
+    });
+}
