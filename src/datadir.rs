@@ -120,6 +120,17 @@ pub struct DirReport {
 /// If a later store fails after an earlier one was migrated, the earlier one stays migrated:
 /// each file's migration is atomic on its own, and every one of them is a valid database for
 /// this build.
+///
+/// # Errors
+///
+/// Nothing is written when vetting fails:
+/// - [`StoreError::SchemaTooNew`]: a file was stamped by a newer build;
+/// - [`StoreError::NotADatabase`]: a file is garbage or truncated (a 0-byte file is fine: it is an
+///   empty database);
+/// - [`StoreError::NotAFile`]: a store's path is a directory or another non-file;
+/// - [`StoreError::Io`]: the directory or a file cannot be read (permissions, …).
+///
+/// After vetting, any error of [`crate::migrate`] for one store leaves that file unchanged.
 pub fn migrate_data_dir(dir: &Path) -> Result<Vec<MigrationReport>, StoreError> {
     migrate_data_dir_report(dir).map(|r| r.reports)
 }

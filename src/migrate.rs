@@ -40,7 +40,7 @@ pub struct MigrationReport {
     pub indexes_dropped: Vec<String>,
     pub tables_dropped: Vec<String>,
     /// Rows each dropped table held (one entry per name in `tables_dropped`); the operator's
-    /// only record of data a dead legacy table took with it. A plain object in JS.
+    /// only record of data a dead legacy table took with it.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
     pub rows_dropped: BTreeMap<String, i64>,
     pub tables_created: Vec<String>,
