@@ -182,11 +182,8 @@ pub fn plan_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
     let mut stale_temps = Vec::new();
     for temp in find_temps(dir) {
         match temp.orphan_journal {
-            Some(orphan) => {
-                if orphan {
-                    stale_temps.push(temp.path);
-                }
-            }
+            Some(true) => stale_temps.push(temp.path),
+            Some(false) => {} // listed with its temp file, if that is stale
             None if temp.is_stale() => {
                 let journal = journal_of(&temp.path);
                 stale_temps.push(temp.path);

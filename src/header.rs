@@ -36,7 +36,7 @@ pub fn check_image(db: &str, head: &[u8], total_len: u64) -> Result<(), StoreErr
     if pages > 0 && be32(24) == be32(92) && total_len < pages * page_size {
         return bad(format!("truncated: the header records {} bytes, the file has {total_len}", pages * page_size));
     }
-    if total_len % page_size != 0 {
+    if !total_len.is_multiple_of(page_size) {
         return bad(format!("truncated: {total_len} bytes is not a whole number of {page_size}-byte pages"));
     }
     Ok(())

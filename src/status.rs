@@ -61,11 +61,13 @@ pub struct StoreStatus {
     /// SQLite's `quick_check` result, only when the caller asked for it (natively; the wasm
     /// SQLite build leaves the integrity checks out). Absent from JSON when not asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
     pub integrity: Option<Integrity>,
 }
 
 /// The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including
 /// tables the schema check never reads.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Integrity {
