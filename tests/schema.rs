@@ -213,6 +213,47 @@ fn migrated_fresh_schema_equals_the_reference_at_pragma_level() {
 }
 
 #[test]
+fn migrated_fresh_schema_equals_the_reference_statement_for_statement() {
+    // The pragmas do not show AUTOINCREMENT, CHECK, COLLATE on a column, WITHOUT ROWID or
+    // DEFERRABLE, nor SQLite's own sqlite_sequence; the catalogue's CREATE text does.
+    for store in Store::ALL {
+        let db = mem();
+        migrate(&db, store).unwrap();
+        let reference = db_with(reference_ddl(store));
+        let (ours, theirs) = (catalogue(&db), catalogue(&reference));
+        assert!(!theirs.is_empty());
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert_eq!(a, b, "{store}: catalogue entry differs from the reference");
+        }
+        assert_eq!(ours.len(), theirs.len(), "{store}: {ours:#?}\nvs reference\n{theirs:#?}");
+    }
+    // AUTOINCREMENT is what makes SQLite keep sqlite_sequence; both sides must agree on it.
+    let db = mem();
+    migrate(&db, Store::Objects).unwrap();
+    assert!(table_exists(&db, "sqlite_sequence"));
+    assert!(table_exists(&db_with(reference_ddl(Store::Objects)), "sqlite_sequence"));
+}
+
+#[test]
+fn normalised_sql_sees_what_the_pragmas_miss() {
+    let base = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)";
+    for variant in [
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT CHECK (name != ''))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE)",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT) WITHOUT ROWID",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT REFERENCES u(id) DEFERRABLE INITIALLY DEFERRED)",
+    ] {
+        assert_ne!(catalogue(&db_with(base)), catalogue(&db_with(variant)), "{variant}");
+    }
+    // …and not layout, quoting or IF NOT EXISTS.
+    assert_eq!(
+        catalogue(&db_with(base)),
+        catalogue(&db_with("CREATE TABLE IF NOT EXISTS \"t\"(\n  id  INTEGER PRIMARY KEY ,\n  name TEXT\n)"))
+    );
+}
+
+#[test]
 fn reference_parity_covers_the_details() {
     // Spot checks that the dump really carries what parity is claimed for.
     let s = reference_schema(Store::Objects);
@@ -249,6 +290,8 @@ fn legacy_v11_is_adopted_with_data_and_cascades() {
         ["kept from v11"]
     );
     assert_eq!(count(&db, "SELECT count(*) FROM db_tab WHERE version = 3"), 1);
+    // The AUTOINCREMENT counter moves with the renamed table, so ids are never reused.
+    assert_eq!(sequences(&db), [("db_agent_history".to_string(), 1)]);
 
     db.exec("PRAGMA foreign_keys = ON; DELETE FROM db_agent_definitions WHERE id = 'a1'; DELETE FROM db_identity_bundles WHERE id = 'id1';")
         .unwrap();
@@ -283,6 +326,9 @@ fn upgraded_files_have_the_same_schema_as_fresh_ones() {
         let drift = agentmux_schema::inspect::drift(&got, &fresh);
         assert!(drift.is_empty(), "{name}: {drift:?}");
         assert_eq!(got, fresh, "{name}: pragma-level schema differs from a fresh one");
+        let fresh_db = mem();
+        migrate(&fresh_db, Store::Objects).unwrap();
+        assert_eq!(catalogue(&db), catalogue(&fresh_db), "{name}: CREATE text differs from a fresh file");
     }
 }
 

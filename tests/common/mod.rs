@@ -91,6 +91,62 @@ pub fn dump(db: &impl SqlConn) -> Schema {
     inspect::dump(db).expect("dump")
 }
 
+/// One `sqlite_master` entry: type, name, table, and the `CREATE` text with layout, identifier
+/// quoting and `IF NOT EXISTS` normalised away. The text is what carries what the pragmas do
+/// not show (AUTOINCREMENT, CHECK, COLLATE, WITHOUT ROWID, DEFERRABLE, constraint order).
+pub type CatalogueEntry = (String, String, String, String);
+
+/// The whole catalogue, SQLite's own tables (`sqlite_sequence`, `sqlite_autoindex_*`) included,
+/// sorted by type and name. Automatic indexes have no SQL, so they count by name only.
+pub fn catalogue(db: &impl SqlConn) -> Vec<CatalogueEntry> {
+    let rows = db
+        .query("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name", &[])
+        .expect("catalogue");
+    rows.into_iter()
+        .map(|r| {
+            let t = |i: usize| r[i].as_str().unwrap_or_default().to_string();
+            (t(0), t(1), t(2), normalise_sql(&t(3)))
+        })
+        .collect()
+}
+
+/// Layout-insensitive form of a `CREATE` statement: one space between tokens, none inside
+/// parentheses or before commas, identifier quotes dropped (a rename writes `"name"`), and
+/// `IF NOT EXISTS` removed. Keyword case and everything else are kept as written.
+pub fn normalise_sql(sql: &str) -> String {
+    let flat = sql.replace('"', "").split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = flat.replace(" IF NOT EXISTS", "");
+    let mut out = String::with_capacity(flat.len());
+    let chars: Vec<char> = flat.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = out.chars().last();
+            let next = chars.get(i + 1).copied();
+            if matches!(prev, Some('(')) || matches!(next, Some(')') | Some(',')) {
+                continue;
+            }
+            // `t (a)` and `t(a)` are the same statement.
+            if next == Some('(') && !matches!(prev, Some(',')) {
+                continue;
+            }
+        }
+        out.push(c);
+        if c == ',' && chars.get(i + 1) != Some(&' ') {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// `sqlite_sequence` as (table, seq) pairs, sorted; empty when the file has no AUTOINCREMENT.
+pub fn sequences(db: &impl SqlConn) -> Vec<(String, i64)> {
+    if !table_exists(db, "sqlite_sequence") {
+        return vec![];
+    }
+    let rows = db.query("SELECT name, seq FROM sqlite_sequence ORDER BY name", &[]).expect("sqlite_sequence");
+    rows.into_iter().map(|r| (r[0].as_str().unwrap_or_default().to_string(), r[1].as_i64().unwrap_or(-1))).collect()
+}
+
 /// A fresh database built from the server's original DDL (the seed's statement order).
 pub fn reference_schema(store: Store) -> Schema {
     dump(&db_with(reference_ddl(store)))
