@@ -36,6 +36,9 @@ pub struct MigrationReport {
     pub tables_dropped: Vec<String>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
+    /// Indexes that existed under a canonical name with another definition (columns, order,
+    /// uniqueness, partial `WHERE`, table) and were dropped and created again as canonical.
+    pub indexes_rebuilt: Vec<String>,
     pub rows_seeded: i64,
 }
 
@@ -65,6 +68,7 @@ impl MigrationReport {
             tables_dropped: vec![],
             tables_created: vec![],
             columns_added: vec![],
+            indexes_rebuilt: vec![],
             rows_seeded: 0,
         }
     }
@@ -115,6 +119,10 @@ fn migrate_locked<C: SqlConn + ?Sized>(
         return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
     }
     let (mut report, existed) = apply(conn, store, canonical, found)?;
+    // Indexes live on tables, so a file that held no table held no index to get wrong.
+    if !existed.is_empty() {
+        report.indexes_rebuilt = rebuild_misdefined_indexes(conn, store, canonical)?;
+    }
 
     let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
@@ -163,6 +171,31 @@ fn apply<C: SqlConn + ?Sized>(
         report.rows_seeded = changes()? - start;
     }
     Ok((report, before))
+}
+
+/// `CREATE INDEX IF NOT EXISTS` keeps an index that merely has the canonical name; drop each
+/// such index and create the canonical one. Runs inside the migration transaction: if the
+/// canonical index cannot be built (e.g. duplicate values for a UNIQUE index), the error carries
+/// that `CREATE` statement, which names the index, and everything rolls back.
+fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
+    conn: &C,
+    store: Store,
+    canonical: &Schema,
+) -> Result<Vec<String>, StoreError> {
+    let wrong = inspect::misdefined_indexes(canonical, &inspect::index_definitions(conn)?);
+    if wrong.is_empty() {
+        return Ok(wrong);
+    }
+    let sql = inspect::canonical_index_sql(store)?;
+    for name in &wrong {
+        let create = sql.get(name).ok_or_else(|| StoreError::VerifyFailed {
+            db: store.file_name().to_string(),
+            missing: vec![name.clone()],
+        })?;
+        conn.exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        conn.exec(create)?;
+    }
+    Ok(wrong)
 }
 
 /// A table that exists but lacks a canonical column no additive migration provides cannot be

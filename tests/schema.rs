@@ -454,11 +454,9 @@ fn garbage_and_truncated_images_are_typed_errors() {
     let good = image_of(LEGACY_V11);
     let mut garbage = b"this is not an sqlite database, just some bytes".repeat(200);
     garbage.truncate(4096);
-    for (what, bytes) in [
-        ("garbage", garbage),
-        ("short", good[..50].to_vec()),
-        ("truncated", good[..good.len() / 2 + 100].to_vec()),
-    ] {
+    for (what, bytes) in
+        [("garbage", garbage), ("short", good[..50].to_vec()), ("truncated", good[..good.len() / 2 + 100].to_vec())]
+    {
         match from_bytes(&bytes) {
             Err(StoreError::NotADatabase { db, reason }) => assert!(!reason.is_empty() && !db.is_empty(), "{what}"),
             Err(other) => panic!("{what}: expected NotADatabase, got {other:?}"),
@@ -604,4 +602,123 @@ fn verification_catches_an_incomplete_schema_and_rolls_back() {
         }
         assert_eq!(bytes_of(&mut db), image);
     }
+}
+
+// ---- Index definitions and foreign keys, not just names --------------------------------
+
+/// FLAT_V1 with its slug index declared another way (same name).
+fn flat_v1_with_slug_index(definition: &str) -> String {
+    let canonical = "CREATE UNIQUE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug);";
+    assert!(FLAT_V1.contains(canonical));
+    FLAT_V1.replace(canonical, definition)
+}
+
+#[test]
+fn a_same_name_index_with_another_definition_is_rebuilt_and_reported() {
+    let fresh = mem();
+    migrate(&fresh, Store::Objects).unwrap();
+    let name_recent =
+        "CREATE INDEX idx_agent_instances_name_recent ON db_agent_instances(instance_name, started_at DESC)
+    WHERE display_hidden = 0 AND instance_name != '';";
+    assert!(LEGACY_V11.contains(name_recent));
+    for (what, sql, wrong) in [
+        (
+            "other column",
+            flat_v1_with_slug_index("CREATE UNIQUE INDEX idx_agent_definitions_slug ON db_agent_definitions(name);"),
+            "idx_agent_definitions_slug",
+        ),
+        (
+            "not unique",
+            flat_v1_with_slug_index("CREATE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug);"),
+            "idx_agent_definitions_slug",
+        ),
+        (
+            "collation",
+            flat_v1_with_slug_index(
+                "CREATE UNIQUE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug COLLATE NOCASE);",
+            ),
+            "idx_agent_definitions_slug",
+        ),
+        (
+            "other table",
+            flat_v1_with_slug_index("CREATE INDEX idx_agent_definitions_slug ON db_client(data);"),
+            "idx_agent_definitions_slug",
+        ),
+        (
+            "no WHERE",
+            LEGACY_V11.replace(
+                name_recent,
+                "CREATE INDEX idx_agent_instances_name_recent ON db_agent_instances(instance_name, started_at DESC);",
+            ),
+            "idx_agent_instances_name_recent",
+        ),
+        (
+            "ascending",
+            LEGACY_V11.replace(name_recent, &name_recent.replace(" DESC", "")),
+            "idx_agent_instances_name_recent",
+        ),
+        (
+            "column order",
+            LEGACY_V11.replace(
+                name_recent,
+                &name_recent.replace("instance_name, started_at DESC", "started_at DESC, instance_name"),
+            ),
+            "idx_agent_instances_name_recent",
+        ),
+    ] {
+        let db = db_with(&sql);
+        let before = status(&db, Store::Objects).drift.unwrap();
+        assert_eq!(before.changed_indexes, [wrong], "{what}: status drift");
+        assert!(!before.missing_indexes.contains(&wrong.to_string()), "{what}");
+        let r = migrate(&db, Store::Objects).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.indexes_rebuilt, [wrong], "{what}");
+        assert_eq!(dump(&db), dump(&fresh), "{what}: not rebuilt to the canonical definition");
+        assert!(status(&db, Store::Objects).drift.unwrap().is_empty(), "{what}");
+    }
+    // A file whose indexes are already right rebuilds nothing.
+    let r = migrate(&db_with(LEGACY_V11), Store::Objects).unwrap();
+    assert!(r.indexes_rebuilt.is_empty(), "{r:?}");
+}
+
+#[test]
+fn an_index_that_cannot_be_rebuilt_rolls_back_naming_it() {
+    // Duplicate slugs are allowed by a non-unique index of the canonical name; the canonical
+    // UNIQUE one cannot be built over them.
+    let sql = flat_v1_with_slug_index("CREATE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug);")
+        + "INSERT INTO db_agent_definitions (id, slug, name, provider) VALUES ('dup', 'old', 'Twin', 'claude');";
+    let image = image_of(&sql);
+    let mut db = from_bytes(&image).unwrap();
+    match migrate(&db, Store::Objects) {
+        Err(StoreError::Sqlite { code, sql: Some(sql), .. }) => {
+            assert_eq!(code & 0xff, 19, "SQLITE_CONSTRAINT");
+            assert!(sql.starts_with("CREATE UNIQUE INDEX idx_agent_definitions_slug"), "{sql}");
+        }
+        other => panic!("expected a constraint error naming the index, got {other:?}"),
+    }
+    assert_eq!(bytes_of(&mut db), image, "the DROP INDEX before the failed CREATE must be rolled back");
+    assert!(index_exists(&db, "idx_agent_definitions_slug"));
+}
+
+#[test]
+fn an_adopted_table_with_another_foreign_key_is_refused() {
+    let content = "CREATE TABLE db_agent_content (
+        agent_id TEXT NOT NULL, content_type TEXT NOT NULL,
+        content TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (agent_id, content_type),
+        FOREIGN KEY (agent_id) REFERENCES db_agent_definitions(id){actions});";
+    let want = "db_agent_content(agent_id) REFERENCES db_agent_definitions(id) ON DELETE CASCADE";
+    for actions in ["", " ON DELETE SET NULL", " ON DELETE CASCADE ON UPDATE CASCADE"] {
+        let image = image_of(&format!("{FLAT_V1}{}", content.replace("{actions}", actions)));
+        let mut db = from_bytes(&image).unwrap();
+        assert_eq!(status(&db, Store::Objects).drift.unwrap().missing_foreign_keys, [want], "{actions:?}");
+        match migrate(&db, Store::Objects) {
+            Err(StoreError::VerifyFailed { missing, .. }) => assert_eq!(missing, [want], "{actions:?}"),
+            other => panic!("{actions:?}: expected VerifyFailed, got {other:?}"),
+        }
+        assert_eq!(bytes_of(&mut db), image, "{actions:?}");
+    }
+    // The canonical declaration is accepted.
+    let db = db_with(&format!("{FLAT_V1}{}", content.replace("{actions}", " ON DELETE CASCADE")));
+    migrate(&db, Store::Objects).unwrap();
+    assert!(status(&db, Store::Objects).drift.unwrap().is_empty());
 }
