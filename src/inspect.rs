@@ -191,10 +191,13 @@ pub fn index_definitions<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<Strin
 
 /// A table's foreign keys in a form that ignores SQLite's numbering of them (which follows
 /// declaration order): each constraint as `(parent, [(from, to)], on_update, on_delete)`, sorted.
-pub type ForeignKeySignature = Vec<(String, Vec<(String, Option<String>)>, String, String)>;
+pub type ForeignKeySignature = Vec<ForeignKeyConstraint>;
+
+/// One foreign-key constraint: parent table, `(from, to)` column pairs, ON UPDATE, ON DELETE.
+pub type ForeignKeyConstraint = (String, Vec<(String, Option<String>)>, String, String);
 
 pub fn foreign_key_signature(fks: &[ForeignKey]) -> ForeignKeySignature {
-    let mut by_id: BTreeMap<i64, (String, Vec<(String, Option<String>)>, String, String)> = BTreeMap::new();
+    let mut by_id: BTreeMap<i64, ForeignKeyConstraint> = BTreeMap::new();
     for f in fks {
         let e = by_id
             .entry(f.id)
@@ -207,7 +210,7 @@ pub fn foreign_key_signature(fks: &[ForeignKey]) -> ForeignKeySignature {
 }
 
 /// One foreign key as it would be declared, for messages: `child(a) REFERENCES parent(b) ON DELETE CASCADE`.
-fn describe_foreign_key(child: &str, fk: &(String, Vec<(String, Option<String>)>, String, String)) -> String {
+fn describe_foreign_key(child: &str, fk: &ForeignKeyConstraint) -> String {
     let from: Vec<&str> = fk.1.iter().map(|(f, _)| f.as_str()).collect();
     let to: Vec<&str> = fk.1.iter().filter_map(|(_, t)| t.as_deref()).collect();
     let mut s = format!("{child}({}) REFERENCES {}({})", from.join(", "), fk.0, to.join(", "));
