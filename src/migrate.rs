@@ -20,6 +20,9 @@ use crate::{Store, StoreError};
 
 type Columns = BTreeMap<String, BTreeSet<String>>;
 
+/// SQLite's generic error code, which is also what ROLLBACK returns when no transaction is open.
+const SQLITE_ERROR: i32 = 1;
+
 /// What a migration found and did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -94,17 +97,51 @@ pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationR
 
     with_busy_timeout(conn, || {
         conn.exec("BEGIN IMMEDIATE")?;
-        let result = migrate_locked(conn, store, canonical).and_then(|report| {
-            conn.exec("COMMIT")?;
-            Ok(report)
-        });
-        if result.is_err() {
-            // If COMMIT itself failed the transaction may still be open; if the failure already
-            // ended it, ROLLBACK reports "no transaction", which is not news.
-            let _ = conn.exec("ROLLBACK");
+        let report = match migrate_locked(conn, store, canonical) {
+            Ok(report) => report,
+            Err(e) => {
+                // Nothing to add if this fails too: an error ends or aborts the transaction, and
+                // either way the caller gets the error that caused it.
+                let _ = conn.exec("ROLLBACK");
+                return Err(e);
+            }
+        };
+        match conn.exec("COMMIT") {
+            Ok(()) => Ok(report),
+            Err(e) => settle_failed_commit(conn, report, e),
         }
-        result
     })
+}
+
+/// A COMMIT that reports an error may still have taken effect (the error can come after the
+/// commit point, e.g. while the journal is removed). The caller must be told what the file
+/// holds, not what the call returned:
+/// * the transaction is still open (ROLLBACK succeeds): nothing was written → the error;
+/// * it is gone (ROLLBACK says there is none) and the file carries this migration's stamp:
+///   the migration is on disk → the report, as if COMMIT had returned cleanly;
+/// * anything else (ROLLBACK failing otherwise, the stamp absent) → the error.
+fn settle_failed_commit<C: SqlConn + ?Sized>(
+    conn: &C,
+    report: MigrationReport,
+    commit_error: StoreError,
+) -> Result<MigrationReport, StoreError> {
+    match conn.exec("ROLLBACK") {
+        Ok(()) => Err(commit_error),
+        // "No transaction is active" is a plain SQLITE_ERROR. Confirm it the only sure way (a
+        // transaction can begin only outside another), then read the committed version.
+        Err(e) if e.sqlite_code() == Some(SQLITE_ERROR) && conn.exec("BEGIN").is_ok() => {
+            let found = read_version(conn);
+            let _ = conn.exec("ROLLBACK");
+            match found {
+                Ok(v) if v == report.to_version => {
+                    tracing::warn!(error = %commit_error, "COMMIT reported an error but took effect; the migration is on disk");
+                    Ok(report)
+                }
+                _ => Err(commit_error),
+            }
+        }
+        Err(_) => Err(commit_error),
+    }
 }
 
 fn migrate_locked<C: SqlConn + ?Sized>(

@@ -493,39 +493,71 @@ fn bad_sql_carries_the_code_and_the_statement() {
 
 // ---- Fault injection: a failure at any statement rolls everything back ------------------
 
-fn every_failure_point_rolls_back(sql: &str) {
+/// Fail each statement of a migration in turn — refused before it runs, or (`applied`) run and
+/// then reported as failed — and check what the caller is told against what the file holds:
+/// an error means the image is exactly as it was and the connection is usable again; success
+/// means the file is fully migrated and the report is the one a clean run gives.
+fn every_failure_point_is_reported_truthfully(sql: &str, applied: bool) {
     let image = image_of(sql);
-    let total = {
+    let (total, clean_report, clean_catalogue) = {
         let db = from_bytes(&image).unwrap();
         let spy = FailAt::new(&db, usize::MAX);
-        migrate(&spy, Store::Objects).unwrap();
-        spy.calls.get()
+        let report = migrate(&spy, Store::Objects).unwrap();
+        (spy.calls.get(), report, catalogue(&db))
     };
-    assert!(total > 8, "a migration should take more than a handful of calls, took {total}");
+    // The DDL alone is over forty statements: fewer means batches were not split.
+    assert!(total > 50, "the fault injector should see every statement, saw {total}");
+    let (mut commit_seen, mut mid_ddl_seen) = (false, false);
     for k in 1..=total {
         let mut db = from_bytes(&image).unwrap();
-        let failing = FailAt::new(&db, k);
+        let failing = if applied { FailAt::after(&db, k) } else { FailAt::new(&db, k) };
         let result = migrate(&failing, Store::Objects);
         let step = failing.log.borrow().get(k - 1).cloned().unwrap_or_default();
+        // SQLite's BEGIN either starts a transaction or fails; it cannot half-succeed.
+        if applied && step.starts_with("BEGIN") {
+            continue;
+        }
+        commit_seen |= step == "COMMIT";
+        mid_ddl_seen |= step.starts_with("CREATE INDEX IF NOT EXISTS idx_agents_is_template");
         match result {
-            Err(_) => assert_eq!(bytes_of(&mut db), image, "failure at call {k} ({step}) left changes behind"),
-            // Only the final restore of the caller's busy timeout may fail after the commit.
-            Ok(_) => {
-                assert!(step.starts_with("PRAGMA busy_timeout"), "failure at call {k} ({step}) was swallowed");
+            Err(e) => {
+                assert!(bytes_of(&mut db) == image, "failure at statement {k} ({step}) left changes behind: {e}");
+                let again = migrate(&db, Store::Objects);
+                assert!(
+                    again.is_ok(),
+                    "after a failure at statement {k} ({step}) the connection is unusable: {again:?}"
+                );
+            }
+            Ok(report) => {
+                // Only failures once the commit is on disk may be absorbed: the restore of the
+                // caller's busy timeout, or a COMMIT that took effect and then reported an error.
+                let after_commit = step.starts_with("PRAGMA busy_timeout") || (applied && step == "COMMIT");
+                assert!(after_commit, "failure at statement {k} ({step}) was swallowed");
+                assert_eq!(report, clean_report, "failure at statement {k} ({step}): the report differs");
                 assert_eq!(version(&db), 4);
+                assert_eq!(catalogue(&db), clean_catalogue, "failure at statement {k} ({step})");
             }
         }
     }
+    assert!(commit_seen, "COMMIT was never failed");
+    assert!(mid_ddl_seen, "no failure landed inside the DDL batch");
 }
 
 #[test]
-fn fault_at_every_step_of_a_legacy_migration_leaves_the_image_unchanged() {
-    every_failure_point_rolls_back(LEGACY_V11);
+fn fault_at_every_statement_of_a_legacy_migration_leaves_the_image_unchanged() {
+    every_failure_point_is_reported_truthfully(LEGACY_V11, false);
 }
 
 #[test]
-fn fault_at_every_step_of_a_fresh_migration_leaves_the_image_unchanged() {
-    every_failure_point_rolls_back("PRAGMA user_version = 0;");
+fn fault_at_every_statement_of_a_fresh_migration_leaves_the_image_unchanged() {
+    every_failure_point_is_reported_truthfully("PRAGMA user_version = 0;", false);
+}
+
+#[test]
+fn a_statement_that_takes_effect_and_then_fails_is_reported_truthfully() {
+    // Including COMMIT: the file is migrated, so the caller gets the report, not an error.
+    every_failure_point_is_reported_truthfully(LEGACY_V11, true);
+    every_failure_point_is_reported_truthfully("PRAGMA user_version = 0;", true);
 }
 
 // ---- Read-only status ------------------------------------------------------------------
