@@ -14,10 +14,44 @@ export PATH="$HOME/.cargo/bin:$PATH"
 start=$SECONDS
 stage() { printf '\n== %s (%ss) ==\n' "$1" "$((SECONDS - start))"; }
 
+# Run one wasm test command, showing its output, and fail unless it really ran the suites: the
+# runner exits 0 when it skips a suite. A browser run without WASM_BINDGEN_USE_BROWSER=1 skips
+# every Node-configured suite (tests/schema.rs, tests/js_api.rs) and runs only the worker one,
+# so both "a suite was skipped in a browser run" and "zero tests in total" fail here. (Under Node
+# the worker-only tests/js_opfs.rs is skipped by design.)
+wasm_tests() {
+  local label=$1 log passed
+  shift
+  log=$(mktemp)
+  if ! "$@" 2>&1 | tee "$log"; then
+    rm -f "$log"
+    return 1
+  fi
+  passed=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$log" | awk '{n += $4} END {print n + 0}')
+  if grep -q 'only configured to run in node.js' "$log"; then
+    rm -f "$log"
+    echo "error: $label skipped a Node-configured suite (is WASM_BINDGEN_USE_BROWSER=1 set?)" >&2
+    return 1
+  fi
+  rm -f "$log"
+  if [ "$passed" -eq 0 ]; then
+    echo "error: $label executed zero tests (the runner skipped them all); treating this as a failure" >&2
+    return 1
+  fi
+  echo "$label: $passed tests passed"
+}
+
 stage setup
 bash scripts/setup.sh
 stage "build pkg/"
 bash scripts/build-pkg.sh
+# pkg/ is committed and the build is reproducible, so a fresh build must match it; the parity
+# test (tests/wasm_parity.rs) reads the committed pkg/ and would otherwise test stale code.
+if ! git diff --exit-code --stat -- pkg; then
+  echo "error: the freshly built pkg/ differs from the committed one (above). Commit the rebuilt" >&2
+  echo "       pkg/ (bash scripts/build-pkg.sh && git add pkg) together with the source change." >&2
+  exit 1
+fi
 
 stage "lint: rustfmt + clippy (native and wasm32)"
 cargo fmt --check
@@ -29,16 +63,16 @@ cargo test --locked
 
 # The same test files again, compiled for wasm32 (doc tests are native-only: see src/lib.rs).
 stage "wasm: node"
-wasm-pack test --node --mode no-install -- --locked
+wasm_tests "wasm: node" wasm-pack test --node --mode no-install -- --locked
 
 if [ -z "${SKIP_BROWSERS:-}" ]; then
   # The runner picks Firefox whenever GECKODRIVER is set, so each browser gets its own run.
   stage "wasm: headless chrome"
-  env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" WASM_BINDGEN_USE_BROWSER=1 \
-    wasm-pack test --headless --chrome --mode no-install -- --locked
+  wasm_tests "wasm: headless chrome" env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
+    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --mode no-install -- --locked
   stage "wasm: headless firefox"
-  env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_USE_BROWSER=1 \
-    wasm-pack test --headless --firefox --mode no-install -- --locked
+  wasm_tests "wasm: headless firefox" env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
+    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --firefox --mode no-install -- --locked
 
   # The packed tarball as a JS developer meets it: README snippets, publint, attw, strict tsc,
   # a Vite app in Chromium, argument fuzzing (tests/npm/).

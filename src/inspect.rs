@@ -119,24 +119,10 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
         });
     }
 
-    let fks = conn.query(
-        &format!(
-            "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete
-             FROM ({USER_TABLES}) m JOIN pragma_foreign_key_list(m.name) f ORDER BY m.name, f.id, f.seq"
-        ),
-        &[],
-    )?;
-    for r in fks {
-        let Some(t) = schema.tables.get_mut(&text(&r[0])) else { continue };
-        t.foreign_keys.push(ForeignKey {
-            id: int(&r[1]),
-            seq: int(&r[2]),
-            table: text(&r[3]),
-            from: text(&r[4]),
-            to: opt_text(&r[5]),
-            on_update: text(&r[6]),
-            on_delete: text(&r[7]),
-        });
+    for (name, fks) in foreign_keys(conn)? {
+        if let Some(t) = schema.tables.get_mut(&name) {
+            t.foreign_keys = fks;
+        }
     }
 
     let idx = conn.query(
@@ -174,6 +160,149 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
     Ok(schema)
 }
 
+/// Every index in the file by name, with the table it is on: the same definition [`dump`] gives,
+/// read in two catalogue queries so verification can afford it inside a migration.
+pub fn index_definitions<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<String, (String, Index)>, StoreError> {
+    let mut out = BTreeMap::new();
+    for r in conn.query(
+        "SELECT s.name, s.tbl_name, il.\"unique\", il.origin, il.partial, s.sql
+         FROM sqlite_master s JOIN pragma_index_list(s.tbl_name) il ON il.name = s.name
+         WHERE s.type = 'index'",
+        &[],
+    )? {
+        let partial_where = if int(&r[4]) != 0 { opt_text(&r[5]).and_then(|s| where_clause(&s)) } else { None };
+        out.insert(
+            text(&r[0]),
+            (text(&r[1]), Index { unique: int(&r[2]) != 0, origin: text(&r[3]), partial_where, columns: Vec::new() }),
+        );
+    }
+    for r in conn.query(
+        "SELECT s.name, x.name, x.\"desc\", x.coll
+         FROM sqlite_master s JOIN pragma_index_xinfo(s.name) x
+         WHERE s.type = 'index' AND x.\"key\" = 1 ORDER BY s.name, x.seqno",
+        &[],
+    )? {
+        if let Some((_, i)) = out.get_mut(&text(&r[0])) {
+            i.columns.push(IndexColumn { name: opt_text(&r[1]), desc: int(&r[2]) != 0, collation: text(&r[3]) });
+        }
+    }
+    Ok(out)
+}
+
+/// A table's foreign keys in a form that ignores SQLite's numbering of them (which follows
+/// declaration order): each constraint as `(parent, [(from, to)], on_update, on_delete)`, sorted.
+pub type ForeignKeySignature = Vec<ForeignKeyConstraint>;
+
+/// One foreign-key constraint: parent table, `(from, to)` column pairs, ON UPDATE, ON DELETE.
+pub type ForeignKeyConstraint = (String, Vec<(String, Option<String>)>, String, String);
+
+pub fn foreign_key_signature(fks: &[ForeignKey]) -> ForeignKeySignature {
+    let mut by_id: BTreeMap<i64, ForeignKeyConstraint> = BTreeMap::new();
+    for f in fks {
+        let e = by_id
+            .entry(f.id)
+            .or_insert_with(|| (f.table.clone(), Vec::new(), f.on_update.clone(), f.on_delete.clone()));
+        e.1.push((f.from.clone(), f.to.clone()));
+    }
+    let mut out: ForeignKeySignature = by_id.into_values().collect();
+    out.sort();
+    out
+}
+
+/// One foreign key as it would be declared, for messages: `child(a) REFERENCES parent(b) ON DELETE CASCADE`.
+fn describe_foreign_key(child: &str, fk: &ForeignKeyConstraint) -> String {
+    let from: Vec<&str> = fk.1.iter().map(|(f, _)| f.as_str()).collect();
+    let to: Vec<&str> = fk.1.iter().filter_map(|(_, t)| t.as_deref()).collect();
+    let mut s = format!("{child}({}) REFERENCES {}({})", from.join(", "), fk.0, to.join(", "));
+    if fk.2 != "NO ACTION" {
+        s.push_str(&format!(" ON UPDATE {}", fk.2));
+    }
+    if fk.3 != "NO ACTION" {
+        s.push_str(&format!(" ON DELETE {}", fk.3));
+    }
+    s
+}
+
+/// The foreign keys `table` should have but does not, described as declarations.
+pub fn missing_foreign_keys(table: &str, have: &[ForeignKey], want: &[ForeignKey]) -> Vec<String> {
+    let have = foreign_key_signature(have);
+    foreign_key_signature(want)
+        .iter()
+        .filter(|fk| !have.contains(fk))
+        .map(|fk| describe_foreign_key(table, fk))
+        .collect()
+}
+
+/// The `CREATE INDEX` statement of every named index of a store's canonical schema, as SQLite
+/// stored it (so without `IF NOT EXISTS`): what a wrong-definition index is rebuilt from.
+pub fn canonical_index_sql(store: Store) -> Result<&'static BTreeMap<String, String>, StoreError> {
+    static CACHE: OnceLock<[BTreeMap<String, String>; 3]> = OnceLock::new();
+    if let Some(all) = CACHE.get() {
+        return Ok(&all[store as usize]);
+    }
+    let build = |s: Store| -> Result<BTreeMap<String, String>, StoreError> {
+        let db = crate::backend::memory()?;
+        db.exec(s.ddl())?;
+        let rows = db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", &[])?;
+        Ok(rows.iter().map(|r| (text(&r[0]), text(&r[1]))).collect())
+    };
+    let all = [build(Store::Objects)?, build(Store::Filestore)?, build(Store::Sagas)?];
+    Ok(&CACHE.get_or_init(|| all)[store as usize])
+}
+
+/// [`canonical_index_sql`] of `spec`: cached for a shipped definition, built for any other.
+pub fn canonical_index_sql_of(
+    spec: &crate::Spec,
+) -> Result<std::borrow::Cow<'static, BTreeMap<String, String>>, StoreError> {
+    if spec.is_shipped() {
+        return canonical_index_sql(spec.store).map(std::borrow::Cow::Borrowed);
+    }
+    let db = crate::backend::memory()?;
+    db.exec(spec.ddl)?;
+    let rows = db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", &[])?;
+    Ok(std::borrow::Cow::Owned(rows.iter().map(|r| (text(&r[0]), text(&r[1]))).collect()))
+}
+
+/// The canonical indexes that exist under their canonical name but with another definition
+/// (other columns, order, direction, collation, uniqueness or partial `WHERE`, or on another
+/// table): `CREATE INDEX IF NOT EXISTS` skips them, so they have to be rebuilt.
+pub fn misdefined_indexes(canonical: &Schema, actual: &BTreeMap<String, (String, Index)>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (table, want_table) in &canonical.tables {
+        for (name, want) in want_table.indexes.iter().filter(|(i, _)| !is_auto(i)) {
+            if let Some((on, have)) = actual.get(name) {
+                if on != table || have != want {
+                    out.push(name.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every user table's foreign keys, in one query.
+pub fn foreign_keys<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<String, Vec<ForeignKey>>, StoreError> {
+    let mut out: BTreeMap<String, Vec<ForeignKey>> = BTreeMap::new();
+    for r in conn.query(
+        &format!(
+            "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete
+             FROM ({USER_TABLES}) m JOIN pragma_foreign_key_list(m.name) f ORDER BY m.name, f.id, f.seq"
+        ),
+        &[],
+    )? {
+        out.entry(text(&r[0])).or_default().push(ForeignKey {
+            id: int(&r[1]),
+            seq: int(&r[2]),
+            table: text(&r[3]),
+            from: text(&r[4]),
+            to: opt_text(&r[5]),
+            on_update: text(&r[6]),
+            on_delete: text(&r[7]),
+        });
+    }
+    Ok(out)
+}
+
 /// Column names per table in one query: the cheap view of a schema that the migration's hot path
 /// needs (which tables exist, which columns they have), without the full pragma-level dump.
 pub fn table_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<String, BTreeSet<String>>, StoreError> {
@@ -205,7 +334,9 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
             _ => false,
         };
     }
-    let cols = if canonical.tables.keys().any(|t| check_columns(t)) { table_columns(conn)? } else { BTreeMap::new() };
+    let existed = canonical.tables.keys().any(|t| check_columns(t));
+    let cols = if existed { table_columns(conn)? } else { BTreeMap::new() };
+    let fks = if existed { foreign_keys(conn)? } else { BTreeMap::new() };
     let mut missing = Vec::new();
     for (name, want) in &canonical.tables {
         if !tables.contains(name) {
@@ -219,6 +350,10 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
                     missing.push(format!("{name}.{}", c.name));
                 }
             }
+            // An adopted table keeps the constraints it was created with; one whose foreign key
+            // points elsewhere (or is gone) would silently stop cascading.
+            let have_fks = fks.get(name).map(Vec::as_slice).unwrap_or_default();
+            missing.extend(missing_foreign_keys(name, have_fks, &want.foreign_keys));
         }
         for i in want.indexes.keys().filter(|i| !is_auto(i)) {
             if !indexes.contains(i) {
@@ -269,6 +404,12 @@ pub struct Drift {
     pub changed_columns: Vec<String>,
     pub missing_indexes: Vec<String>,
     pub extra_indexes: Vec<String>,
+    /// Canonical index names that exist with another definition (columns, order, direction,
+    /// collation, uniqueness, partial `WHERE`) or on another table; `migrate` rebuilds them.
+    pub changed_indexes: Vec<String>,
+    /// Canonical foreign keys a table lacks (it references another table or column, or has
+    /// other actions), as declarations: `child(col) REFERENCES parent(col) ON DELETE CASCADE`.
+    pub missing_foreign_keys: Vec<String>,
 }
 
 impl Drift {
@@ -281,6 +422,7 @@ impl Drift {
         let mut v = self.missing_tables.clone();
         v.extend(self.missing_columns.iter().cloned());
         v.extend(self.missing_indexes.iter().cloned());
+        v.extend(self.missing_foreign_keys.iter().cloned());
         v
     }
 }
@@ -306,16 +448,21 @@ pub fn drift(actual: &Schema, canonical: &Schema) -> Drift {
                 d.extra_columns.push(format!("{name}.{}", c.name));
             }
         }
-        for i in want.indexes.keys().filter(|i| !is_auto(i)) {
-            if !have.indexes.contains_key(i) {
-                d.missing_indexes.push(i.clone());
+        for (i, want_index) in want.indexes.iter().filter(|(i, _)| !is_auto(i)) {
+            match have.indexes.get(i) {
+                Some(h) if h != want_index => d.changed_indexes.push(i.clone()),
+                Some(_) => {}
+                // Index names are global: one on another table is the same name, misplaced.
+                None if actual.tables.values().any(|t| t.indexes.contains_key(i)) => d.changed_indexes.push(i.clone()),
+                None => d.missing_indexes.push(i.clone()),
             }
         }
         for i in have.indexes.keys().filter(|i| !is_auto(i)) {
-            if !want.indexes.contains_key(i) {
+            if !want.indexes.contains_key(i) && !canonical.tables.values().any(|t| t.indexes.contains_key(i)) {
                 d.extra_indexes.push(i.clone());
             }
         }
+        d.missing_foreign_keys.extend(missing_foreign_keys(name, &have.foreign_keys, &want.foreign_keys));
     }
     for name in actual.tables.keys() {
         if !canonical.tables.contains_key(name) {

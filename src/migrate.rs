@@ -24,6 +24,9 @@ use crate::{Store, StoreError};
 /// Column names per table: the cheap view of a schema the migration decides with.
 pub(crate) type Columns = BTreeMap<String, BTreeSet<String>>;
 
+/// SQLite's generic error code, which is also what ROLLBACK returns when no transaction is open.
+const SQLITE_ERROR: i32 = 1;
+
 /// What a migration found and did.
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +52,9 @@ pub struct MigrationReport {
     pub tables_rebuilt: Vec<String>,
     /// Data steps run, as `v5: backfill db_agents`.
     pub steps_run: Vec<String>,
+    /// Indexes that existed under a canonical name with another definition (columns, order,
+    /// uniqueness, partial `WHERE`, table) and were dropped and created again as canonical.
+    pub indexes_rebuilt: Vec<String>,
     pub rows_seeded: i64,
 }
 
@@ -82,6 +88,7 @@ impl MigrationReport {
             columns_added: vec![],
             tables_rebuilt: vec![],
             steps_run: vec![],
+            indexes_rebuilt: vec![],
             rows_seeded: 0,
         }
     }
@@ -127,18 +134,52 @@ pub fn migrate_spec<C: SqlConn + ?Sized>(conn: &C, spec: &Spec) -> Result<Migrat
     with_foreign_keys_paused(conn, pause_foreign_keys, || {
         with_busy_timeout(conn, || {
             conn.exec("BEGIN IMMEDIATE")?;
-            let result = migrate_locked(conn, spec, &canonical).and_then(|report| {
-                conn.exec("COMMIT")?;
-                Ok(report)
-            });
-            if result.is_err() {
-                // If COMMIT itself failed the transaction may still be open; if the failure
-                // already ended it, ROLLBACK reports "no transaction", which is not news.
-                let _ = conn.exec("ROLLBACK");
+            let report = match migrate_locked(conn, spec, &canonical) {
+                Ok(report) => report,
+                Err(e) => {
+                    // Nothing to add if this fails too: an error ends or aborts the transaction,
+                    // and either way the caller gets the error that caused it.
+                    let _ = conn.exec("ROLLBACK");
+                    return Err(e);
+                }
+            };
+            match conn.exec("COMMIT") {
+                Ok(()) => Ok(report),
+                Err(e) => settle_failed_commit(conn, report, e),
             }
-            result
         })
     })
+}
+
+/// A COMMIT that reports an error may still have taken effect (the error can come after the
+/// commit point, e.g. while the journal is removed). The caller must be told what the file
+/// holds, not what the call returned:
+/// * the transaction is still open (ROLLBACK succeeds): nothing was written → the error;
+/// * it is gone (ROLLBACK says there is none) and the file carries this migration's stamp:
+///   the migration is on disk → the report, as if COMMIT had returned cleanly;
+/// * anything else (ROLLBACK failing otherwise, the stamp absent) → the error.
+fn settle_failed_commit<C: SqlConn + ?Sized>(
+    conn: &C,
+    report: MigrationReport,
+    commit_error: StoreError,
+) -> Result<MigrationReport, StoreError> {
+    match conn.exec("ROLLBACK") {
+        Ok(()) => Err(commit_error),
+        // "No transaction is active" is a plain SQLITE_ERROR. Confirm it the only sure way (a
+        // transaction can begin only outside another), then read the committed version.
+        Err(e) if e.sqlite_code() == Some(SQLITE_ERROR) && conn.exec("BEGIN").is_ok() => {
+            let found = read_version(conn);
+            let _ = conn.exec("ROLLBACK");
+            match found {
+                Ok(v) if v == report.to_version => {
+                    tracing::warn!(error = %commit_error, "COMMIT reported an error but took effect; the migration is on disk");
+                    Ok(report)
+                }
+                _ => Err(commit_error),
+            }
+        }
+        Err(_) => Err(commit_error),
+    }
 }
 
 fn migrate_locked<C: SqlConn + ?Sized>(
@@ -154,6 +195,10 @@ fn migrate_locked<C: SqlConn + ?Sized>(
         return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
     }
     let (mut report, existed) = apply(conn, spec, canonical, found)?;
+    // Indexes live on tables, so a file that held no table held no index to get wrong.
+    if !existed.is_empty() {
+        report.indexes_rebuilt = rebuild_misdefined_indexes(conn, spec, canonical)?;
+    }
 
     let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
@@ -211,6 +256,31 @@ fn apply<C: SqlConn + ?Sized>(
         report.rows_seeded = changes()? - start;
     }
     Ok((report, before))
+}
+
+/// `CREATE INDEX IF NOT EXISTS` keeps an index that merely has the canonical name; drop each
+/// such index and create the canonical one. Runs inside the migration transaction: if the
+/// canonical index cannot be built (e.g. duplicate values for a UNIQUE index), the error carries
+/// that `CREATE` statement, which names the index, and everything rolls back.
+fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
+    conn: &C,
+    spec: &Spec,
+    canonical: &Schema,
+) -> Result<Vec<String>, StoreError> {
+    let wrong = inspect::misdefined_indexes(canonical, &inspect::index_definitions(conn)?);
+    if wrong.is_empty() {
+        return Ok(wrong);
+    }
+    let sql = inspect::canonical_index_sql_of(spec)?;
+    for name in &wrong {
+        let create = sql.get(name).ok_or_else(|| StoreError::VerifyFailed {
+            db: spec.store.file_name().to_string(),
+            missing: vec![name.clone()],
+        })?;
+        conn.exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        conn.exec(create)?;
+    }
+    Ok(wrong)
 }
 
 /// A table that exists but lacks a canonical column that no step provides cannot be completed by

@@ -213,6 +213,47 @@ fn migrated_fresh_schema_equals_the_reference_at_pragma_level() {
 }
 
 #[test]
+fn migrated_fresh_schema_equals_the_reference_statement_for_statement() {
+    // The pragmas do not show AUTOINCREMENT, CHECK, COLLATE on a column, WITHOUT ROWID or
+    // DEFERRABLE, nor SQLite's own sqlite_sequence; the catalogue's CREATE text does.
+    for store in Store::ALL {
+        let db = mem();
+        migrate(&db, store).unwrap();
+        let reference = db_with(reference_ddl(store));
+        let (ours, theirs) = (catalogue(&db), catalogue(&reference));
+        assert!(!theirs.is_empty());
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert_eq!(a, b, "{store}: catalogue entry differs from the reference");
+        }
+        assert_eq!(ours.len(), theirs.len(), "{store}: {ours:#?}\nvs reference\n{theirs:#?}");
+    }
+    // AUTOINCREMENT is what makes SQLite keep sqlite_sequence; both sides must agree on it.
+    let db = mem();
+    migrate(&db, Store::Objects).unwrap();
+    assert!(table_exists(&db, "sqlite_sequence"));
+    assert!(table_exists(&db_with(reference_ddl(Store::Objects)), "sqlite_sequence"));
+}
+
+#[test]
+fn normalised_sql_sees_what_the_pragmas_miss() {
+    let base = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)";
+    for variant in [
+        "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT CHECK (name != ''))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE)",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT) WITHOUT ROWID",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT REFERENCES u(id) DEFERRABLE INITIALLY DEFERRED)",
+    ] {
+        assert_ne!(catalogue(&db_with(base)), catalogue(&db_with(variant)), "{variant}");
+    }
+    // …and not layout, quoting or IF NOT EXISTS.
+    assert_eq!(
+        catalogue(&db_with(base)),
+        catalogue(&db_with("CREATE TABLE IF NOT EXISTS \"t\"(\n  id  INTEGER PRIMARY KEY ,\n  name TEXT\n)"))
+    );
+}
+
+#[test]
 fn reference_parity_covers_the_details() {
     // Spot checks that the dump really carries what parity is claimed for.
     let s = reference_schema(Store::Objects);
@@ -249,6 +290,8 @@ fn legacy_v11_is_adopted_with_data_and_cascades() {
         ["kept from v11"]
     );
     assert_eq!(count(&db, "SELECT count(*) FROM db_tab WHERE version = 3"), 1);
+    // The AUTOINCREMENT counter moves with the renamed table, so ids are never reused.
+    assert_eq!(sequences(&db), [("db_agent_history".to_string(), 1)]);
 
     db.exec("PRAGMA foreign_keys = ON; DELETE FROM db_agent_definitions WHERE id = 'a1'; DELETE FROM db_identity_bundles WHERE id = 'id1';")
         .unwrap();
@@ -283,6 +326,9 @@ fn upgraded_files_have_the_same_schema_as_fresh_ones() {
         let drift = agentmux_schema::inspect::drift(&got, &fresh);
         assert!(drift.is_empty(), "{name}: {drift:?}");
         assert_eq!(got, fresh, "{name}: pragma-level schema differs from a fresh one");
+        let fresh_db = mem();
+        migrate(&fresh_db, Store::Objects).unwrap();
+        assert_eq!(catalogue(&db), catalogue(&fresh_db), "{name}: CREATE text differs from a fresh file");
     }
 }
 
@@ -447,39 +493,77 @@ fn bad_sql_carries_the_code_and_the_statement() {
 
 // ---- Fault injection: a failure at any statement rolls everything back ------------------
 
-fn every_failure_point_rolls_back(sql: &str) {
+/// Fail each statement of a migration in turn — refused before it runs, or (`applied`) run and
+/// then reported as failed — and check what the caller is told against what the file holds:
+/// an error means the image is exactly as it was and the connection is usable again; success
+/// means the file is fully migrated and the report is the one a clean run gives.
+fn every_failure_point_is_reported_truthfully(sql: &str, applied: bool) {
     let image = image_of(sql);
-    let total = {
+    let (total, clean_report, clean_catalogue) = {
         let db = from_bytes(&image).unwrap();
         let spy = FailAt::new(&db, usize::MAX);
-        migrate(&spy, Store::Objects).unwrap();
-        spy.calls.get()
+        let report = migrate(&spy, Store::Objects).unwrap();
+        (spy.calls.get(), report, catalogue(&db))
     };
-    assert!(total > 8, "a migration should take more than a handful of calls, took {total}");
+    // The DDL alone is over forty statements: fewer means batches were not split.
+    assert!(total > 50, "the fault injector should see every statement, saw {total}");
+    let (mut commit_seen, mut mid_ddl_seen) = (false, false);
     for k in 1..=total {
         let mut db = from_bytes(&image).unwrap();
-        let failing = FailAt::new(&db, k);
+        let failing = if applied { FailAt::after(&db, k) } else { FailAt::new(&db, k) };
         let result = migrate(&failing, Store::Objects);
         let step = failing.log.borrow().get(k - 1).cloned().unwrap_or_default();
+        // SQLite's BEGIN either starts a transaction or fails; it cannot half-succeed.
+        if applied && step.starts_with("BEGIN") {
+            continue;
+        }
+        commit_seen |= step == "COMMIT";
+        mid_ddl_seen |= step.starts_with("CREATE INDEX IF NOT EXISTS idx_agents_is_template");
         match result {
-            Err(_) => assert_eq!(bytes_of(&mut db), image, "failure at call {k} ({step}) left changes behind"),
-            // Only the final restore of the caller's busy timeout may fail after the commit.
-            Ok(_) => {
-                assert!(step.starts_with("PRAGMA busy_timeout"), "failure at call {k} ({step}) was swallowed");
+            Err(e) => {
+                assert!(bytes_of(&mut db) == image, "failure at statement {k} ({step}) left changes behind: {e}");
+                // No transaction left open: a new one can begin (and is ended again).
+                let fresh = db.exec("BEGIN; ROLLBACK");
+                assert!(
+                    fresh.is_ok(),
+                    "after a failure at statement {k} ({step}) a transaction is still open: {fresh:?}"
+                );
+            }
+            Ok(report) => {
+                // Only failures once the commit is on disk may be absorbed: the restore of the
+                // caller's busy timeout, or a COMMIT that took effect and then reported an error.
+                let after_commit = step.starts_with("PRAGMA busy_timeout") || (applied && step == "COMMIT");
+                assert!(after_commit, "failure at statement {k} ({step}) was swallowed");
+                assert_eq!(report, clean_report, "failure at statement {k} ({step}): the report differs");
                 assert_eq!(version(&db), 4);
+                assert_eq!(catalogue(&db), clean_catalogue, "failure at statement {k} ({step})");
             }
         }
     }
+    assert!(commit_seen, "COMMIT was never failed");
+    assert!(mid_ddl_seen, "no failure landed inside the DDL batch");
 }
 
 #[test]
-fn fault_at_every_step_of_a_legacy_migration_leaves_the_image_unchanged() {
-    every_failure_point_rolls_back(LEGACY_V11);
+fn fault_at_every_statement_of_a_legacy_migration_leaves_the_image_unchanged() {
+    every_failure_point_is_reported_truthfully(LEGACY_V11, false);
 }
 
 #[test]
-fn fault_at_every_step_of_a_fresh_migration_leaves_the_image_unchanged() {
-    every_failure_point_rolls_back("PRAGMA user_version = 0;");
+fn fault_at_every_statement_of_a_fresh_migration_leaves_the_image_unchanged() {
+    every_failure_point_is_reported_truthfully("PRAGMA user_version = 0;", false);
+}
+
+// A statement that takes effect and then reports an error — including COMMIT: the file is then
+// migrated, so the caller gets the report, not an error.
+#[test]
+fn a_legacy_migration_statement_that_takes_effect_and_then_fails_is_reported_truthfully() {
+    every_failure_point_is_reported_truthfully(LEGACY_V11, true);
+}
+
+#[test]
+fn a_fresh_migration_statement_that_takes_effect_and_then_fails_is_reported_truthfully() {
+    every_failure_point_is_reported_truthfully("PRAGMA user_version = 0;", true);
 }
 
 // ---- Read-only status ------------------------------------------------------------------
@@ -556,4 +640,123 @@ fn verification_catches_an_incomplete_schema_and_rolls_back() {
         }
         assert_eq!(bytes_of(&mut db), image);
     }
+}
+
+// ---- Index definitions and foreign keys, not just names --------------------------------
+
+/// FLAT_V1 with its slug index declared another way (same name).
+fn flat_v1_with_slug_index(definition: &str) -> String {
+    let canonical = "CREATE UNIQUE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug);";
+    assert!(FLAT_V1.contains(canonical));
+    FLAT_V1.replace(canonical, definition)
+}
+
+#[test]
+fn a_same_name_index_with_another_definition_is_rebuilt_and_reported() {
+    let fresh = mem();
+    migrate(&fresh, Store::Objects).unwrap();
+    let name_recent =
+        "CREATE INDEX idx_agent_instances_name_recent ON db_agent_instances(instance_name, started_at DESC)
+    WHERE display_hidden = 0 AND instance_name != '';";
+    assert!(LEGACY_V11.contains(name_recent));
+    for (what, sql, wrong) in [
+        (
+            "other column",
+            flat_v1_with_slug_index("CREATE UNIQUE INDEX idx_agent_definitions_slug ON db_agent_definitions(name);"),
+            "idx_agent_definitions_slug",
+        ),
+        (
+            "not unique",
+            flat_v1_with_slug_index("CREATE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug);"),
+            "idx_agent_definitions_slug",
+        ),
+        (
+            "collation",
+            flat_v1_with_slug_index(
+                "CREATE UNIQUE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug COLLATE NOCASE);",
+            ),
+            "idx_agent_definitions_slug",
+        ),
+        (
+            "other table",
+            flat_v1_with_slug_index("CREATE INDEX idx_agent_definitions_slug ON db_client(data);"),
+            "idx_agent_definitions_slug",
+        ),
+        (
+            "no WHERE",
+            LEGACY_V11.replace(
+                name_recent,
+                "CREATE INDEX idx_agent_instances_name_recent ON db_agent_instances(instance_name, started_at DESC);",
+            ),
+            "idx_agent_instances_name_recent",
+        ),
+        (
+            "ascending",
+            LEGACY_V11.replace(name_recent, &name_recent.replace(" DESC", "")),
+            "idx_agent_instances_name_recent",
+        ),
+        (
+            "column order",
+            LEGACY_V11.replace(
+                name_recent,
+                &name_recent.replace("instance_name, started_at DESC", "started_at DESC, instance_name"),
+            ),
+            "idx_agent_instances_name_recent",
+        ),
+    ] {
+        let db = db_with(&sql);
+        let before = status(&db, Store::Objects).drift.unwrap();
+        assert_eq!(before.changed_indexes, [wrong], "{what}: status drift");
+        assert!(!before.missing_indexes.contains(&wrong.to_string()), "{what}");
+        let r = migrate(&db, Store::Objects).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.indexes_rebuilt, [wrong], "{what}");
+        assert_eq!(dump(&db), dump(&fresh), "{what}: not rebuilt to the canonical definition");
+        assert!(status(&db, Store::Objects).drift.unwrap().is_empty(), "{what}");
+    }
+    // A file whose indexes are already right rebuilds nothing.
+    let r = migrate(&db_with(LEGACY_V11), Store::Objects).unwrap();
+    assert!(r.indexes_rebuilt.is_empty(), "{r:?}");
+}
+
+#[test]
+fn an_index_that_cannot_be_rebuilt_rolls_back_naming_it() {
+    // Duplicate slugs are allowed by a non-unique index of the canonical name; the canonical
+    // UNIQUE one cannot be built over them.
+    let sql = flat_v1_with_slug_index("CREATE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug);")
+        + "INSERT INTO db_agent_definitions (id, slug, name, provider) VALUES ('dup', 'old', 'Twin', 'claude');";
+    let image = image_of(&sql);
+    let mut db = from_bytes(&image).unwrap();
+    match migrate(&db, Store::Objects) {
+        Err(StoreError::Sqlite { code, sql: Some(sql), .. }) => {
+            assert_eq!(code & 0xff, 19, "SQLITE_CONSTRAINT");
+            assert!(sql.starts_with("CREATE UNIQUE INDEX idx_agent_definitions_slug"), "{sql}");
+        }
+        other => panic!("expected a constraint error naming the index, got {other:?}"),
+    }
+    assert_eq!(bytes_of(&mut db), image, "the DROP INDEX before the failed CREATE must be rolled back");
+    assert!(index_exists(&db, "idx_agent_definitions_slug"));
+}
+
+#[test]
+fn an_adopted_table_with_another_foreign_key_is_refused() {
+    let content = "CREATE TABLE db_agent_content (
+        agent_id TEXT NOT NULL, content_type TEXT NOT NULL,
+        content TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (agent_id, content_type),
+        FOREIGN KEY (agent_id) REFERENCES db_agent_definitions(id){actions});";
+    let want = "db_agent_content(agent_id) REFERENCES db_agent_definitions(id) ON DELETE CASCADE";
+    for actions in ["", " ON DELETE SET NULL", " ON DELETE CASCADE ON UPDATE CASCADE"] {
+        let image = image_of(&format!("{FLAT_V1}{}", content.replace("{actions}", actions)));
+        let mut db = from_bytes(&image).unwrap();
+        assert_eq!(status(&db, Store::Objects).drift.unwrap().missing_foreign_keys, [want], "{actions:?}");
+        match migrate(&db, Store::Objects) {
+            Err(StoreError::VerifyFailed { missing, .. }) => assert_eq!(missing, [want], "{actions:?}"),
+            other => panic!("{actions:?}: expected VerifyFailed, got {other:?}"),
+        }
+        assert_eq!(bytes_of(&mut db), image, "{actions:?}");
+    }
+    // The canonical declaration is accepted.
+    let db = db_with(&format!("{FLAT_V1}{}", content.replace("{actions}", " ON DELETE CASCADE")));
+    migrate(&db, Store::Objects).unwrap();
+    assert!(status(&db, Store::Objects).drift.unwrap().is_empty());
 }

@@ -91,45 +91,184 @@ pub fn dump(db: &impl SqlConn) -> Schema {
     inspect::dump(db).expect("dump")
 }
 
+/// One `sqlite_master` entry: type, name, table, and the `CREATE` text with layout, identifier
+/// quoting and `IF NOT EXISTS` normalised away. The text is what carries what the pragmas do
+/// not show (AUTOINCREMENT, CHECK, COLLATE, WITHOUT ROWID, DEFERRABLE, constraint order).
+pub type CatalogueEntry = (String, String, String, String);
+
+/// The whole catalogue, SQLite's own tables (`sqlite_sequence`, `sqlite_autoindex_*`) included,
+/// sorted by type and name. Automatic indexes have no SQL, so they count by name only.
+pub fn catalogue(db: &impl SqlConn) -> Vec<CatalogueEntry> {
+    let rows = db
+        .query("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name", &[])
+        .expect("catalogue");
+    rows.into_iter()
+        .map(|r| {
+            let t = |i: usize| r[i].as_str().unwrap_or_default().to_string();
+            (t(0), t(1), t(2), normalise_sql(&t(3)))
+        })
+        .collect()
+}
+
+/// Layout-insensitive form of a `CREATE` statement: one space between tokens, none inside
+/// parentheses or before commas, identifier quotes dropped (a rename writes `"name"`), and
+/// `IF NOT EXISTS` removed. Keyword case and everything else are kept as written.
+pub fn normalise_sql(sql: &str) -> String {
+    let flat = sql.replace('"', "").split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = flat.replace(" IF NOT EXISTS", "");
+    let mut out = String::with_capacity(flat.len());
+    let chars: Vec<char> = flat.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let prev = out.chars().last();
+            let next = chars.get(i + 1).copied();
+            if matches!(prev, Some('(')) || matches!(next, Some(')') | Some(',')) {
+                continue;
+            }
+            // `t (a)` and `t(a)` are the same statement.
+            if next == Some('(') && !matches!(prev, Some(',')) {
+                continue;
+            }
+        }
+        out.push(c);
+        if c == ',' && chars.get(i + 1) != Some(&' ') {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// `sqlite_sequence` as (table, seq) pairs, sorted; empty when the file has no AUTOINCREMENT.
+pub fn sequences(db: &impl SqlConn) -> Vec<(String, i64)> {
+    if !table_exists(db, "sqlite_sequence") {
+        return vec![];
+    }
+    let rows = db.query("SELECT name, seq FROM sqlite_sequence ORDER BY name", &[]).expect("sqlite_sequence");
+    rows.into_iter().map(|r| (r[0].as_str().unwrap_or_default().to_string(), r[1].as_i64().unwrap_or(-1))).collect()
+}
+
 /// A fresh database built from the server's original DDL (the seed's statement order).
 pub fn reference_schema(store: Store) -> Schema {
     dump(&db_with(reference_ddl(store)))
 }
 
-/// Wraps a connection and fails the `fail_at`-th call (1-based) with an I/O error, letting all
-/// others through: a stand-in for a disk error, a crash or a lock timeout at that exact point.
+/// Wraps a connection and injects one failure at the `fail_at`-th statement (1-based), letting
+/// every other statement through. Batches are split into their statements first, so the failure
+/// can land between any two statements of the DDL, not only between calls.
+///
+/// Two kinds of failure, both reported as an I/O error (`SQLITE_IOERR`):
+/// * [`FailAt::new`]: the statement is refused before it runs, as SQLite refuses one on a disk
+///   error, a full disk or a lock timeout;
+/// * [`FailAt::after`]: the statement runs and takes effect, then the call reports an error —
+///   what a COMMIT that reached the disk but failed afterwards (e.g. while removing its journal)
+///   looks like to the caller.
+///
+/// It does not simulate a crash (a lost process, unsynced pages): the connection and its
+/// in-memory state survive every injected failure.
 pub struct FailAt<'a> {
     pub inner: &'a Db,
     pub fail_at: usize,
+    /// Run the failing statement before reporting the error.
+    pub applied: bool,
     pub calls: Cell<usize>,
     pub log: std::cell::RefCell<Vec<String>>,
 }
 
 impl<'a> FailAt<'a> {
     pub fn new(inner: &'a Db, fail_at: usize) -> Self {
-        FailAt { inner, fail_at, calls: Cell::new(0), log: Default::default() }
+        FailAt { inner, fail_at, applied: false, calls: Cell::new(0), log: Default::default() }
     }
 
-    fn tick(&self, sql: &str) -> Result<(), StoreError> {
+    pub fn after(inner: &'a Db, fail_at: usize) -> Self {
+        FailAt { applied: true, ..Self::new(inner, fail_at) }
+    }
+
+    /// Counts one statement; true when this is the one to fail.
+    fn tick(&self, sql: &str) -> bool {
         let n = self.calls.get() + 1;
         self.calls.set(n);
         self.log.borrow_mut().push(inspect::one_line(sql, 60));
-        if n == self.fail_at {
-            return Err(StoreError::Sqlite { code: 10, message: "injected I/O failure".into(), sql: Some(sql.into()) });
-        }
-        Ok(())
+        n == self.fail_at
+    }
+
+    fn injected(sql: &str) -> StoreError {
+        StoreError::Sqlite { code: 10, message: "injected I/O failure".into(), sql: Some(sql.into()) }
     }
 }
 
 impl SqlConn for FailAt<'_> {
     fn exec(&self, sql: &str) -> Result<(), StoreError> {
-        self.tick(sql)?;
-        self.inner.exec(sql)
+        for stmt in split_statements(sql) {
+            let fail = self.tick(stmt);
+            if fail && !self.applied {
+                return Err(Self::injected(stmt));
+            }
+            self.inner.exec(stmt)?;
+            if fail {
+                return Err(Self::injected(stmt));
+            }
+        }
+        Ok(())
     }
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
-        self.tick(sql)?;
-        self.inner.query(sql, params)
+        let fail = self.tick(sql);
+        if fail && !self.applied {
+            return Err(Self::injected(sql));
+        }
+        let rows = self.inner.query(sql, params)?;
+        if fail {
+            return Err(Self::injected(sql));
+        }
+        Ok(rows)
     }
+}
+
+/// The statements of a batch, each with its `;`, skipping blanks and comments between them.
+/// A lexical split (quotes and comments respected) is enough: the schema has no triggers, so
+/// no statement contains a `;` of its own outside a literal.
+pub fn split_statements<'s>(sql: &'s str) -> Vec<&'s str> {
+    let bytes = sql.as_bytes();
+    let (mut out, mut start, mut i) = (Vec::new(), 0, 0);
+    let push = |from: usize, to: usize, out: &mut Vec<&'s str>| {
+        let stmt = sql[from..to].trim();
+        let meaningful = stmt.lines().any(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with("--") && l != ";"
+        });
+        if meaningful {
+            out.push(stmt);
+        }
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    i += 1;
+                }
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' => {
+                push(start, i + 1, &mut out);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    push(start, bytes.len(), &mut out);
+    out
 }
 
 /// Run `migrate_fn` on a copy of `image` once to count its calls, then once per call with a
