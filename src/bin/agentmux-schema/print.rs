@@ -94,6 +94,8 @@ pub fn status(s: &StoreStatus) {
             ("changed columns", &d.changed_columns),
             ("missing indexes", &d.missing_indexes),
             ("extra indexes", &d.extra_indexes),
+            ("changed indexes", &d.changed_indexes),
+            ("missing foreign keys", &d.missing_foreign_keys),
         ] {
             list(label, items);
         }
