@@ -120,9 +120,11 @@ const DRIFT_LABELS = [
   ["changedColumns", "Changed columns"],
   ["missingIndexes", "Missing indexes"],
   ["extraIndexes", "Extra indexes"],
+  ["changedIndexes", "Indexes with another definition"],
+  ["missingForeignKeys", "Missing foreign keys"],
 ];
 
-const hasDrift = (drift) => !!drift && DRIFT_LABELS.some(([k]) => drift[k].length);
+const hasDrift = (drift) => !!drift && DRIFT_LABELS.some(([k]) => drift[k]?.length);
 const refusedState = (state) => state === "too-new" || state === "unreadable";
 const stateBadge = (state) => h("span", { class: `badge state-${state}`, "data-testid": "state" }, state);
 const version = (v) => (v === null || v === undefined ? "—" : `v${v}`);
