@@ -80,6 +80,12 @@ impl MigrationReport {
 /// The connection must not be inside a transaction. Its busy timeout is raised for the duration
 /// (so a second process migrating the same file waits instead of failing) and then restored.
 pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
+    migrate_dyn(&conn, store)
+}
+
+// The work behind the generic entry points takes `&dyn SqlConn`, so it is compiled once
+// however many connection types call it (the wasm module would otherwise carry a copy per type).
+fn migrate_dyn(conn: &dyn SqlConn, store: Store) -> Result<MigrationReport, StoreError> {
     let found = read_version(conn)?;
     refuse_if_newer(found, store.version(), store.file_name())?;
     if found == store.version() {
@@ -103,11 +109,7 @@ pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationR
     })
 }
 
-fn migrate_locked<C: SqlConn + ?Sized>(
-    conn: &C,
-    store: Store,
-    canonical: &Schema,
-) -> Result<MigrationReport, StoreError> {
+fn migrate_locked(conn: &dyn SqlConn, store: Store, canonical: &Schema) -> Result<MigrationReport, StoreError> {
     // Another process may have migrated (or a newer build stamped) the file while we waited.
     let found = read_version(conn)?;
     refuse_if_newer(found, store.version(), store.file_name())?;
@@ -128,8 +130,8 @@ fn migrate_locked<C: SqlConn + ?Sized>(
 /// The schema work shared by [`migrate`] and the `run_*` functions: adopt, refuse shapes that
 /// cannot be completed, create, add columns, seed. Also returns the tables (and their columns)
 /// that existed once adoption was done, i.e. the ones the canonical DDL did not create.
-fn apply<C: SqlConn + ?Sized>(
-    conn: &C,
+fn apply(
+    conn: &dyn SqlConn,
     store: Store,
     canonical: &Schema,
     from_version: i64,
@@ -188,7 +190,7 @@ fn refuse_unadoptable(store: Store, before: &Columns, canonical: &Schema) -> Res
     Ok(())
 }
 
-fn run_unstamped<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<(), StoreError> {
+fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {
     let canonical = inspect::canonical(store)?;
     let from = read_version(conn)?;
     apply(conn, store, canonical, from).map(drop)
@@ -198,17 +200,17 @@ fn run_unstamped<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<(), Stor
 /// blank rows) on the caller's connection, without a transaction or a stamp of its own.
 /// Idempotent. Prefer [`migrate`], which adds the tripwire, atomicity, verification and stamp.
 pub fn run_object_schema<C: SqlConn + ?Sized>(conn: &C) -> Result<(), StoreError> {
-    run_unstamped(conn, Store::Objects)
+    run_unstamped(&conn, Store::Objects)
 }
 
 /// Lay down the `filestore.db` tables. Idempotent; see [`run_object_schema`].
 pub fn run_filestore_migrations<C: SqlConn + ?Sized>(conn: &C) -> Result<(), StoreError> {
-    run_unstamped(conn, Store::Filestore)
+    run_unstamped(&conn, Store::Filestore)
 }
 
 /// Lay down the `sagas.db` tables. Idempotent; see [`run_object_schema`].
 pub fn run_saga_log_migrations<C: SqlConn + ?Sized>(conn: &C) -> Result<(), StoreError> {
-    run_unstamped(conn, Store::Sagas)
+    run_unstamped(&conn, Store::Sagas)
 }
 
 /// Migrate several stores as one start-up: every tripwire is read (without writing) before any
