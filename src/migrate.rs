@@ -114,12 +114,18 @@ impl MigrationReport {
 /// - [`StoreError::Sqlite`] for anything SQLite refuses (busy past the wait, I/O, corruption),
 ///   with the failing statement; also rolled back.
 pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
-    migrate_spec(conn, store.spec())
+    migrate_dyn(&conn, store.spec())
 }
 
 /// [`migrate`] to a schema definition other than the shipped one, e.g. the next version while it
 /// is being written and tested (its canonical schema is built from `spec.ddl` on each call).
 pub fn migrate_spec<C: SqlConn + ?Sized>(conn: &C, spec: &Spec) -> Result<MigrationReport, StoreError> {
+    migrate_dyn(&conn, spec)
+}
+
+// The work behind the generic entry points takes `&dyn SqlConn`, so it is compiled once however
+// many connection types call it (the wasm module would otherwise carry a copy per type).
+fn migrate_dyn(conn: &dyn SqlConn, spec: &Spec) -> Result<MigrationReport, StoreError> {
     let found = read_version(conn)?;
     refuse_if_newer(found, spec.version, spec.store.file_name())?;
     if found == spec.version {
@@ -315,7 +321,7 @@ fn refuse_unadoptable(spec: &Spec, before: &Columns, canonical: &Schema, found: 
     Ok(())
 }
 
-fn run_unstamped<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<(), StoreError> {
+fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {
     let spec = store.spec();
     let canonical = inspect::canonical_of(spec)?;
     let from = read_version(conn)?;
@@ -326,17 +332,17 @@ fn run_unstamped<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<(), Stor
 /// blank rows) on the caller's connection, without a transaction or a stamp of its own.
 /// Idempotent. Prefer [`migrate`], which adds the tripwire, atomicity, verification and stamp.
 pub fn run_object_schema<C: SqlConn + ?Sized>(conn: &C) -> Result<(), StoreError> {
-    run_unstamped(conn, Store::Objects)
+    run_unstamped(&conn, Store::Objects)
 }
 
 /// Lay down the `filestore.db` tables. Idempotent; see [`run_object_schema`].
 pub fn run_filestore_migrations<C: SqlConn + ?Sized>(conn: &C) -> Result<(), StoreError> {
-    run_unstamped(conn, Store::Filestore)
+    run_unstamped(&conn, Store::Filestore)
 }
 
 /// Lay down the `sagas.db` tables. Idempotent; see [`run_object_schema`].
 pub fn run_saga_log_migrations<C: SqlConn + ?Sized>(conn: &C) -> Result<(), StoreError> {
-    run_unstamped(conn, Store::Sagas)
+    run_unstamped(&conn, Store::Sagas)
 }
 
 /// Migrate several stores as one start-up: every tripwire is read (without writing) before any

@@ -118,13 +118,13 @@ impl StoreStatus {
 /// Inspect `conn` as `store` without writing. Read failures become an `Unreadable` status
 /// rather than an error, since reporting them is the point.
 pub fn status<C: SqlConn + ?Sized>(conn: &C, store: Store) -> StoreStatus {
-    match read_status(conn, store) {
+    match read_status(&conn, store) {
         Ok(s) => s,
         Err(e) => StoreStatus::unreadable(store, &e),
     }
 }
 
-fn read_status<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<StoreStatus, StoreError> {
+fn read_status(conn: &dyn SqlConn, store: Store) -> Result<StoreStatus, StoreError> {
     let version = read_version(conn)?;
     let schema = inspect::dump(conn)?;
     let counts = inspect::row_counts(conn, &schema)?;
