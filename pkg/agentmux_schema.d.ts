@@ -39,6 +39,16 @@ export interface Drift {
     changedColumns: string[];
     missingIndexes: string[];
     extraIndexes: string[];
+    /**
+     * Canonical index names that exist with another definition (columns, order, direction,
+     * collation, uniqueness, partial `WHERE`) or on another table; `migrate` rebuilds them.
+     */
+    changedIndexes: string[];
+    /**
+     * Canonical foreign keys a table lacks (it references another table or column, or has
+     * other actions), as declarations: `child(col) REFERENCES parent(col) ON DELETE CASCADE`.
+     */
+    missingForeignKeys: string[];
 }
 
 /**
@@ -77,6 +87,18 @@ export interface TableSummary {
 export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError" } | { name: "SchemaError" };
 
 /**
+ * The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including
+ * tables the schema check never reads.
+ */
+export interface Integrity {
+    ok: boolean;
+    /**
+     * SQLite's messages when not ok (at most the first 100).
+     */
+    problems: string[];
+}
+
+/**
  * The read-only status of one database.
  */
 export interface StoreStatus {
@@ -86,12 +108,22 @@ export interface StoreStatus {
     userVersion: number | null;
     expectedVersion: number;
     state: State;
+    /**
+     * How the schema differs from this build's; `None` when there is nothing meaningful to
+     * compare: the file is missing, unreadable, or too new (a newer schema measured against
+     * this build's older one is only noise).
+     */
     drift: Drift | null;
     tables: TableSummary[];
     /**
      * Why the file is unreadable, when it is.
      */
     error: string | null;
+    /**
+     * SQLite's `quick_check` result, only when the caller asked for it (natively; the wasm
+     * SQLite build leaves the integrity checks out). Absent from JSON when not asked for.
+     */
+    integrity?: Integrity;
 }
 
 /**
@@ -115,6 +147,11 @@ export interface MigrationReport {
     legacyTablesKept: Rename[];
     indexesDropped: string[];
     tablesDropped: string[];
+    /**
+     * Rows each dropped table held (one entry per name in `tables_dropped`); the operator's
+     * only record of data a dead legacy table took with it.
+     */
+    rowsDropped: Record<string, number>;
     tablesCreated: string[];
     columnsAdded: string[];
     /**
@@ -125,6 +162,11 @@ export interface MigrationReport {
      * Data steps run, as `v5: backfill db_agents`.
      */
     stepsRun: string[];
+    /**
+     * Indexes that existed under a canonical name with another definition (columns, order,
+     * uniqueness, partial `WHERE`, table) and were dropped and created again as canonical.
+     */
+    indexesRebuilt: string[];
     rowsSeeded: number;
 }
 

@@ -1,4 +1,6 @@
 /* @ts-self-types="./agentmux_schema.d.ts" */
+import { schemaError } from './snippets/agentmux-schema-be864372be0b2cd4/js/errors.js';
+
 
 /**
  * An SQLite database (in memory, or a file in an OPFS pool) with the schema operations.
@@ -21,14 +23,6 @@ export class Database {
         wasm.__wbg_database_free(ptr, 0);
     }
     /**
-     * Internal: the registry handle `migrateAll` uses to find this database.
-     * @returns {number}
-     */
-    __amuxHandle() {
-        const ret = wasm.database___amuxHandle(this.__wbg_ptr);
-        return ret >>> 0;
-    }
-    /**
      * Close the connection. Idempotent; any later use throws `ClosedError`.
      */
     close() {
@@ -42,23 +36,20 @@ export class Database {
      * @param {string} sql
      */
     exec(sql) {
-        const ptr0 = passStringToWasm0(sql, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.database_exec(this.__wbg_ptr, ptr0, len0);
+        const ret = wasm.database_exec(this.__wbg_ptr, sql);
         if (ret[1]) {
             throw takeFromExternrefTable0(ret[0]);
         }
     }
     /**
-     * An in-memory database holding a copy of a `.db` file image. Garbage, empty or truncated
-     * bytes throw `NotADatabaseError`.
-     * @param {Uint8Array | number[]} bytes
+     * An in-memory database holding a copy of a `.db` file image (the caller's bytes are never
+     * modified). Garbage or truncated bytes throw `NotADatabaseError`; zero bytes are an empty
+     * database, as an empty file is.
+     * @param {Uint8Array} bytes
      * @returns {Database}
      */
     static fromBytes(bytes) {
-        const ptr0 = passArray8ToWasm0(bytes, wasm.__wbindgen_malloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.database_fromBytes(ptr0, len0);
+        const ret = wasm.database_fromBytes(bytes);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -90,34 +81,21 @@ export class Database {
      * @returns {MigrationReport}
      */
     migrate(store) {
-        const ptr0 = passStringToWasm0(store, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.database_migrate(this.__wbg_ptr, ptr0, len0);
+        const ret = wasm.database_migrate(this.__wbg_ptr, store);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
         return takeFromExternrefTable0(ret[0]);
     }
     /**
-     * Run one statement (`params` are bound as text to `?1..?n`) and return its rows as plain
-     * objects keyed by column name.
+     * Run one statement with `params` bound to `?1..?n` and return its rows as plain objects
+     * keyed by column name.
      * @param {string} sql
-     * @param {string[] | null} [params]
+     * @param {SqlParam[] | null} [params]
      * @returns {Row[]}
      */
     query(sql, params) {
-        let ptr0, len0, ptr1, len1;
-        try {
-            ptr0 = passStringToWasm0(sql, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = isLikeNone(params) ? 0 : passArrayJsValueToWasm0(params, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr1) { wasm.__externref_drop_slice(ptr1, len1); wasm.__wbindgen_free(ptr1, len1 * 4, 4); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-            throw e;
-        }
-        const ret = wasm.database_query(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+        const ret = wasm.database_query(this.__wbg_ptr, sql, isLikeNone(params) ? 0 : addToExternrefTable0(params));
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -129,9 +107,7 @@ export class Database {
      * @returns {StoreStatus}
      */
     status(store) {
-        const ptr0 = passStringToWasm0(store, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.database_status(this.__wbg_ptr, ptr0, len0);
+        const ret = wasm.database_status(this.__wbg_ptr, store);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -165,8 +141,7 @@ export class Database {
 if (Symbol.dispose) Database.prototype[Symbol.dispose] = Database.prototype.free;
 
 /**
- * A pool of database files in the Origin Private File System (the `opfs-sahpool` VFS).
- * Only available inside a dedicated Worker in a secure context.
+ * A pool of database files in the Origin Private File System.
  */
 export class OpfsPool {
     static __wrap(ptr) {
@@ -191,9 +166,7 @@ export class OpfsPool {
      * @returns {boolean}
      */
     deleteFile(name) {
-        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.opfspool_deleteFile(this.__wbg_ptr, ptr0, len0);
+        const ret = wasm.opfspool_deleteFile(this.__wbg_ptr, name);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -205,15 +178,13 @@ export class OpfsPool {
      * @returns {Uint8Array}
      */
     exportFile(name) {
-        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.opfspool_exportFile(this.__wbg_ptr, ptr0, len0);
+        const ret = wasm.opfspool_exportFile(this.__wbg_ptr, name);
         if (ret[3]) {
             throw takeFromExternrefTable0(ret[2]);
         }
-        var v2 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+        var v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
         wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
-        return v2;
+        return v1;
     }
     /**
      * The names of the files in the pool.
@@ -229,24 +200,13 @@ export class OpfsPool {
         return v1;
     }
     /**
-     * Store `bytes` as file `name`. The image is checked first (`NotADatabaseError`); the name
-     * must not exist yet (delete it first to replace it).
+     * Store `bytes` as file `name`. Garbage or truncated bytes throw `NotADatabaseError`; the
+     * name must not exist yet (delete it first to replace it).
      * @param {string} name
-     * @param {Uint8Array | number[]} bytes
+     * @param {Uint8Array} bytes
      */
     importFile(name, bytes) {
-        let ptr0, len0, ptr1, len1;
-        try {
-            ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-            len0 = WASM_VECTOR_LEN;
-            ptr1 = passArray8ToWasm0(bytes, wasm.__wbindgen_malloc);
-            len1 = WASM_VECTOR_LEN;
-        } catch (e) {
-            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-            throw e;
-        }
-        const ret = wasm.opfspool_importFile(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+        const ret = wasm.opfspool_importFile(this.__wbg_ptr, name, bytes);
         if (ret[1]) {
             throw takeFromExternrefTable0(ret[0]);
         }
@@ -257,9 +217,7 @@ export class OpfsPool {
      * @returns {Database}
      */
     open(name) {
-        const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.opfspool_open(this.__wbg_ptr, ptr0, len0);
+        const ret = wasm.opfspool_open(this.__wbg_ptr, name);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }
@@ -286,30 +244,69 @@ if (Symbol.dispose) OpfsPool.prototype[Symbol.dispose] = OpfsPool.prototype.free
  * @returns {Promise<OpfsPool>}
  */
 export function installOpfs(directory, vfsName) {
-    let ptr0, len0, ptr1, len1;
-    try {
-        ptr0 = isLikeNone(directory) ? 0 : passStringToWasm0(directory, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        len0 = WASM_VECTOR_LEN;
-        ptr1 = isLikeNone(vfsName) ? 0 : passStringToWasm0(vfsName, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        len1 = WASM_VECTOR_LEN;
-    } catch (e) {
-        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
-        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
-        throw e;
-    }
-    const ret = wasm.installOpfs(ptr0, len0, ptr1, len1);
+    const ret = wasm.installOpfs(isLikeNone(directory) ? 0 : addToExternrefTable0(directory), isLikeNone(vfsName) ? 0 : addToExternrefTable0(vfsName));
     return ret;
 }
 
 /**
- * Migrate several stores as one start-up: every tripwire is read before any store is written,
+ * Migrate the three stores as one start-up: every tripwire is read before any store is written,
  * so one too-new file stops all of them (`SchemaTooNewError`, nothing written). Reports come
- * back in the order objects, filestore, sagas (omitted stores are skipped).
- * @param {StoreSet} stores
+ * back in the order objects, filestore, sagas.
+ * @param {Database} objects
+ * @param {Database} filestore
+ * @param {Database} sagas
  * @returns {MigrationReport[]}
  */
-export function migrateAll(stores) {
-    const ret = wasm.migrateAll(stores);
+export function migrateAll(objects, filestore, sagas) {
+    _assertClass(objects, Database);
+    _assertClass(filestore, Database);
+    _assertClass(sagas, Database);
+    const ret = wasm.migrateAll(objects.__wbg_ptr, filestore.__wbg_ptr, sagas.__wbg_ptr);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+/**
+ * This package's version (the Rust crate's, which the npm package shares).
+ * @returns {string}
+ */
+export function packageVersion() {
+    let deferred1_0;
+    let deferred1_1;
+    try {
+        const ret = wasm.packageVersion();
+        deferred1_0 = ret[0];
+        deferred1_1 = ret[1];
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+    }
+}
+
+/**
+ * The read-only status of a file image as `store`, without keeping it open: unreadable bytes
+ * give `state: "unreadable"` (with the reason in `error`) instead of throwing. The caller's bytes
+ * are not modified.
+ * @param {Uint8Array} bytes
+ * @param {StoreName} store
+ * @returns {StoreStatus}
+ */
+export function statusOfBytes(bytes, store) {
+    const ret = wasm.statusOfBytes(bytes, store);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+/**
+ * The three stores, in the order `migrateAll` takes them.
+ * @returns {StoreInfo[]}
+ */
+export function stores() {
+    const ret = wasm.stores();
     if (ret[2]) {
         throw takeFromExternrefTable0(ret[1]);
     }
@@ -318,10 +315,6 @@ export function migrateAll(stores) {
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
-        __wbg_BigInt_3e93c219586a8b84: function(arg0, arg1) {
-            const ret = BigInt(getStringFromWasm0(arg0, arg1));
-            return ret;
-        },
         __wbg_Error_208446807d0d1e30: function(arg0, arg1) {
             const ret = Error(getStringFromWasm0(arg0, arg1));
             return ret;
@@ -333,12 +326,27 @@ function __wbg_get_imports() {
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
         },
+        __wbg___wbindgen_bigint_get_as_i64_11da4b52cd0aedef: function(arg0, arg1) {
+            const v = arg1;
+            const ret = typeof(v) === 'bigint' ? v : undefined;
+            getDataViewMemory0().setBigInt64((arg0 >>> 0) + 8 * 1, isLikeNone(ret) ? BigInt(0) : ret, true);
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, !isLikeNone(ret), true);
+        },
+        __wbg___wbindgen_boolean_get_4f1baf9a00be3c74: function(arg0) {
+            const v = arg0;
+            const ret = typeof(v) === 'boolean' ? v : undefined;
+            return isLikeNone(ret) ? 0xFFFFFF : ret ? 1 : 0;
+        },
         __wbg___wbindgen_debug_string_f249a2a76caa9a55: function(arg0, arg1) {
             const ret = debugString(arg1);
             const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
             const len1 = WASM_VECTOR_LEN;
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
+        },
+        __wbg___wbindgen_is_bigint_5fa10641e039d3ef: function(arg0) {
+            const ret = typeof(arg0) === 'bigint';
+            return ret;
         },
         __wbg___wbindgen_is_function_741ff2bb612836f5: function(arg0) {
             const ret = typeof(arg0) === 'function';
@@ -348,13 +356,16 @@ function __wbg_get_imports() {
             const ret = arg0 === null;
             return ret;
         },
-        __wbg___wbindgen_is_object_8b968c3ab8e96595: function(arg0) {
-            const val = arg0;
-            const ret = typeof(val) === 'object' && val !== null;
+        __wbg___wbindgen_is_string_fc456fee5d3317de: function(arg0) {
+            const ret = typeof(arg0) === 'string';
             return ret;
         },
         __wbg___wbindgen_is_undefined_be5b34249ff1fc15: function(arg0) {
             const ret = arg0 === undefined;
+            return ret;
+        },
+        __wbg___wbindgen_jsval_eq_38d7bfbe4cc84039: function(arg0, arg1) {
+            const ret = arg0 === arg1;
             return ret;
         },
         __wbg___wbindgen_memory_17a1178bc3328ea3: function() {
@@ -378,6 +389,10 @@ function __wbg_get_imports() {
         __wbg___wbindgen_throw_4c88d8bf264fd984: function(arg0, arg1) {
             throw new Error(getStringFromWasm0(arg0, arg1));
         },
+        __wbg___wbindgen_typeof_ee4990276e02f607: function(arg0) {
+            const ret = typeof arg0;
+            return ret;
+        },
         __wbg__wbg_cb_unref_09736879a3f67559: function(arg0) {
             arg0._wbg_cb_unref();
         },
@@ -385,10 +400,6 @@ function __wbg_get_imports() {
             const ret = arg0.buffer;
             return ret;
         },
-        __wbg_call_40b008ba32f73991: function() { return handleError(function (arg0, arg1) {
-            const ret = arg0.call(arg1);
-            return ret;
-        }, arguments); },
         __wbg_call_a410eb4b59ed5965: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = arg0.call(arg1, arg2);
             return ret;
@@ -478,6 +489,10 @@ function __wbg_get_imports() {
             const ret = arg0[arg1 >>> 0];
             return ret;
         },
+        __wbg_get_unchecked_e6325ad374eff861: function(arg0, arg1) {
+            const ret = arg0[arg1 >>> 0];
+            return ret;
+        },
         __wbg_instanceof_DedicatedWorkerGlobalScope_3f1bee35601e7e7b: function(arg0) {
             let result;
             try {
@@ -488,7 +503,29 @@ function __wbg_get_imports() {
             const ret = result;
             return ret;
         },
+        __wbg_instanceof_Uint8Array_d7aeb0dcb3108fea: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof Uint8Array;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
+            return ret;
+        },
+        __wbg_isArray_181eee9e42397260: function(arg0) {
+            const ret = Array.isArray(arg0);
+            return ret;
+        },
+        __wbg_isArray_bcf1376d0d732d08: function(arg0) {
+            const ret = Array.isArray(arg0);
+            return ret;
+        },
         __wbg_length_186163212ffe79c3: function(arg0) {
+            const ret = arg0.length;
+            return ret;
+        },
+        __wbg_length_b03a0fabb109b1e9: function(arg0) {
             const ret = arg0.length;
             return ret;
         },
@@ -516,8 +553,8 @@ function __wbg_get_imports() {
             const ret = new Int32Array(arg0);
             return ret;
         },
-        __wbg_new_787b9fb330d55d78: function(arg0, arg1) {
-            const ret = new Error(getStringFromWasm0(arg0, arg1));
+        __wbg_new_7075786089b89c5e: function() {
+            const ret = new Map();
             return ret;
         },
         __wbg_new_cd4348290afae586: function() {
@@ -596,10 +633,18 @@ function __wbg_get_imports() {
             const ret = Promise.resolve(arg0);
             return ret;
         },
+        __wbg_schemaError_f23a4ae07b78d359: function(arg0, arg1, arg2) {
+            const ret = schemaError(getStringFromWasm0(arg0, arg1), arg2);
+            return ret;
+        },
         __wbg_set_2793479888329cb6: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = Reflect.set(arg0, arg1, arg2);
             return ret;
         }, arguments); },
+        __wbg_set_8282f7e0d2d01336: function(arg0, arg1, arg2) {
+            const ret = arg0.set(arg1, arg2);
+            return ret;
+        },
         __wbg_set_at_f569a2586a7350aa: function(arg0, arg1) {
             arg0.at = arg1;
         },
@@ -614,9 +659,6 @@ function __wbg_get_imports() {
         },
         __wbg_set_e4b9a833d288759a: function(arg0, arg1, arg2) {
             arg0[arg1] = arg2;
-        },
-        __wbg_set_name_822e3903f3184979: function(arg0, arg1, arg2) {
-            arg0.name = getStringFromWasm0(arg1, arg2);
         },
         __wbg_static_accessor_GLOBAL_THIS_003ee833af9699fc: function() {
             const ret = typeof globalThis === 'undefined' ? undefined : globalThis;
@@ -665,7 +707,7 @@ function __wbg_get_imports() {
             return ret;
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 323, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 322, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h60702a48838d1764);
             return ret;
         },
@@ -721,6 +763,12 @@ function addToExternrefTable0(obj) {
     const idx = wasm.__externref_table_alloc();
     wasm.__wbindgen_externrefs.set(idx, obj);
     return idx;
+}
+
+function _assertClass(instance, klass) {
+    if (!(instance instanceof klass)) {
+        throw new Error(`expected instance of ${klass.name}`);
+    }
 }
 
 const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
@@ -861,23 +909,6 @@ function makeMutClosure(arg0, arg1, f) {
     };
     CLOSURE_DTORS.register(real, state, state);
     return real;
-}
-
-function passArray8ToWasm0(arg, malloc) {
-    const ptr = malloc(arg.length * 1, 1) >>> 0;
-    getUint8ArrayMemory0().set(arg, ptr / 1);
-    WASM_VECTOR_LEN = arg.length;
-    return ptr;
-}
-
-function passArrayJsValueToWasm0(array, malloc) {
-    const ptr = malloc(array.length * 4, 4) >>> 0;
-    for (let i = 0; i < array.length; i++) {
-        const add = addToExternrefTable0(array[i]);
-        getDataViewMemory0().setUint32(ptr + 4 * i, add, true);
-    }
-    WASM_VECTOR_LEN = array.length;
-    return ptr;
 }
 
 function passStringToWasm0(arg, malloc, realloc) {
