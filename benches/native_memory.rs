@@ -41,20 +41,7 @@ mod native {
     pub fn legacy_image(agents: u32) -> Vec<u8> {
         let mut db = memory().unwrap();
         db.exec(LEGACY_V11).unwrap();
-        db.exec(&format!(
-            "BEGIN;
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {agents})
-             INSERT INTO db_forge_agents (id, slug, name, provider, created_at)
-                 SELECT 'bulk-' || i, 'slug-' || i, 'Agent ' || i, 'claude', i FROM n;
-             INSERT INTO db_forge_content (agent_id, content_type, content)
-                 SELECT id, 'soul', 'content of ' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
-             INSERT INTO db_forge_history (agent_id, session_date, entry)
-                 SELECT id, '2026-05-01', 'entry' FROM db_forge_agents WHERE id LIKE 'bulk-%';
-             INSERT INTO db_agent_instances (id, definition_id, instance_name)
-                 SELECT 'inst-' || id, id, 'i-' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
-             COMMIT;"
-        ))
-        .unwrap();
+        db.exec(&include_str!("bulk_agents.sql").replace("__AGENTS__", &agents.to_string())).unwrap();
         to_bytes(&mut db).unwrap()
     }
 

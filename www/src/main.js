@@ -52,6 +52,11 @@ function ident(name) {
   return h("code", { class: "ident" }, parts.flatMap((p, i) => (i ? [h("wbr"), p] : [p])));
 }
 
+/** A drift entry: a name, or (for foreign keys) a declaration, which wraps at its spaces. */
+function driftItem(kind, text) {
+  return kind === "missingForeignKeys" ? h("code", { class: "decl" }, text) : ident(text);
+}
+
 let uid = 0;
 const nextId = (prefix) => `${prefix}-${++uid}`;
 
@@ -136,7 +141,7 @@ function renderDrift(drift) {
     h("p", { class: "drift-title" }, "Drift from this build's schema:"),
     h("dl", {}, parts.map(([k, label]) => [
       h("dt", {}, `${label} (${drift[k].length})`),
-      h("dd", {}, h("ul", { class: "chips" }, drift[k].map((x) => h("li", {}, ident(x))))),
+      h("dd", {}, h("ul", { class: "chips" }, drift[k].map((x) => h("li", {}, driftItem(k, x))))),
     ])),
   );
 }

@@ -245,7 +245,7 @@ test("a refused file in the data directory is read-only everywhere, and the bann
     await adopt(page);
     const text = await startup.textContent();
     assert.match(text, /objects\.db was replaced with “objects\.db stamped v99 by a newer build”; the previous objects\.db \(\d+ rows in 20 tables\) is gone\./);
-    assert.match(text, /Start-up migration refused: SchemaTooNewError objects\.db is newer than this build: user_version 99, this build understands up to 4; nothing was written\./);
+    assert.match(text, /Start-up migration refused: SchemaTooNewError objects\.db is newer than this build: user_version 99, this build understands up to 4; nothing was written and the data is preserved\./);
     assert.match(text, /Every file is exactly as the start-up found it \(objects\.db is the copy you put there\)/);
     assert.doesNotMatch(text, /left exactly as it was/);
     assert.equal(await page.locator("[data-testid=store-objects] .status").getAttribute("data-state"), "too-new");

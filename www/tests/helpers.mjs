@@ -122,9 +122,13 @@ export async function axeViolations(page) {
 export function legacyWithAgents(agents) {
   return buildDb((db) => {
     db.exec(SCENARIO_SQL("legacy_v11"));
-    db.exec(`BEGIN;
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${agents})
-      INSERT INTO db_forge_agents (id, slug, name, provider, created_at) SELECT 'bulk-' || i, 'slug-' || i, 'Agent ' || i, 'claude', i FROM n;
+    // The package's SQLite has no WITH clause (see its README), so the agents are listed here.
+    const values = Array.from({ length: agents }, (_, k) => `('bulk-${k + 1}', 'slug-${k + 1}', 'Agent ${k + 1}', 'claude', ${k + 1})`);
+    db.exec("BEGIN");
+    for (let at = 0; at < values.length; at += 500) {
+      db.exec(`INSERT INTO db_forge_agents (id, slug, name, provider, created_at) VALUES ${values.slice(at, at + 500).join(", ")}`);
+    }
+    db.exec(`
       INSERT INTO db_forge_content (agent_id, content_type, content) SELECT id, 'soul', 'content of ' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
       INSERT INTO db_forge_history (agent_id, session_date, entry) SELECT id, '2026-05-01', 'entry' FROM db_forge_agents WHERE id LIKE 'bulk-%';
       INSERT INTO db_agent_instances (id, definition_id, instance_name) SELECT 'inst-' || id, id, 'i-' || id FROM db_forge_agents WHERE id LIKE 'bulk-%';
