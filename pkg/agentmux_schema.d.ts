@@ -310,6 +310,7 @@ export interface InitOutput {
     readonly database_status: (a: number, b: any) => [number, number, number];
     readonly database_toBytes: (a: number) => [number, number, number, number];
     readonly database_userVersion: (a: number) => [number, number, number];
+    readonly gmtime: (a: number) => number;
     readonly installOpfs: (a: number, b: number) => any;
     readonly migrateAll: (a: number, b: number, c: number) => [number, number, number];
     readonly opfspool_deleteFile: (a: number, b: any) => [number, number, number];
@@ -321,6 +322,7 @@ export interface InitOutput {
     readonly packageVersion: () => [number, number];
     readonly statusOfBytes: (a: any, b: any) => [number, number, number];
     readonly stores: () => [number, number, number];
+    readonly strftime: (a: number, b: number, c: number, d: number) => number;
     readonly rust_sqlite_wasm_host_epoch_timestamp_in_ms: (a: number) => number;
     readonly rust_sqlite_wasm_host_sleep: (a: bigint, b: number) => void;
     readonly rust_sqlite_wasm_host_random: (a: number, b: number) => number;

@@ -1,15 +1,18 @@
 //! Reading a schema back at the level SQLite itself reports it (`table_xinfo`, `index_xinfo`,
 //! `foreign_key_list`), and comparing it with the canonical one built from the same DDL.
 //!
-//! Each dump is a handful of queries over the pragma table-valued functions rather than one
-//! pragma per table, because verification runs inside every migration transaction.
+//! Everything is read with the plain statement form, one `PRAGMA main.…("name")` per table or
+//! index. The table-valued `pragma_…()` functions would fetch it in fewer queries, but they are
+//! virtual tables, and the WebAssembly build leaves SQLite's virtual-table support out (about 18 KB
+//! of the gzipped module). A migration's hot paths stay cheap: a fresh file has no table to ask
+//! about, and an up-to-date one never gets here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::conn::{SqlConn, Value};
+use crate::conn::{Row, SqlConn, Value};
 use crate::{Store, StoreError};
 
 /// One column as `PRAGMA table_xinfo` reports it.
@@ -90,123 +93,122 @@ impl Schema {
 const USER_TABLES: &str =
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
+/// The rows of `PRAGMA main.<pragma>("<object>")`.
+fn pragma<C: SqlConn + ?Sized>(conn: &C, pragma: &str, object: &str) -> Result<Vec<Row>, StoreError> {
+    conn.query(&format!("PRAGMA main.{pragma}(\"{}\")", object.replace('"', "\"\"")), &[])
+}
+
+/// The indexes of `table` as `PRAGMA index_list` reports them, with the `WHERE` of partial ones
+/// taken from `sql_of` (index name → its `CREATE INDEX` text), keyed by index name.
+fn index_list<C: SqlConn + ?Sized>(
+    conn: &C,
+    table: &str,
+    sql_of: &[(String, String)],
+) -> Result<Vec<(String, Index)>, StoreError> {
+    let mut out = Vec::new();
+    for r in pragma(conn, "index_list", table)? {
+        let name = text(&r[1]);
+        let partial_where = if int(&r[4]) != 0 {
+            sql_of_index(sql_of, &name).and_then(where_clause)
+        } else {
+            None
+        };
+        out.push((name, Index { unique: int(&r[2]) != 0, origin: text(&r[3]), partial_where, columns: Vec::new() }));
+    }
+    Ok(out)
+}
+
+/// The key columns of `index` in order, as `PRAGMA index_xinfo` reports them.
+fn index_columns<C: SqlConn + ?Sized>(conn: &C, index: &str) -> Result<Vec<IndexColumn>, StoreError> {
+    Ok(pragma(conn, "index_xinfo", index)?
+        .iter()
+        .filter(|r| int(&r[5]) == 1)
+        .map(|r| IndexColumn { name: opt_text(&r[2]), desc: int(&r[3]) != 0, collation: text(&r[4]) })
+        .collect())
+}
+
+/// Name and `CREATE INDEX` text of every explicitly created index, in catalogue order.
+///
+/// This module keeps small collections in `Vec`s and looks them up by scanning: a schema has tens
+/// of entries, and each map type would link its own copy of the B-tree code into the wasm module.
+pub type IndexSql = Vec<(String, String)>;
+
+/// The `CREATE INDEX` text of index `name` in `sql`.
+pub fn sql_of_index<'a>(sql: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    sql.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str())
+}
+
+fn index_sql<C: SqlConn + ?Sized>(conn: &C) -> Result<IndexSql, StoreError> {
+    let rows = conn.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", &[])?;
+    Ok(rows.iter().map(|r| (text(&r[0]), text(&r[1]))).collect())
+}
+
 /// Read the full pragma-level schema.
 pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
     let mut schema = Schema::default();
-    for name in conn.query_strings(USER_TABLES, &[])? {
-        schema.tables.insert(name, Table::default());
-    }
-    if schema.tables.is_empty() {
+    let names = conn.query_strings(USER_TABLES, &[])?;
+    if names.is_empty() {
         return Ok(schema);
     }
-
-    let cols = conn.query(
-        &format!(
-            "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden
-             FROM ({USER_TABLES}) m JOIN pragma_table_xinfo(m.name) p ORDER BY m.name, p.cid"
-        ),
-        &[],
-    )?;
-    for r in cols {
-        let Some(t) = schema.tables.get_mut(&text(&r[0])) else { continue };
-        t.columns.push(Column {
-            name: text(&r[1]),
-            decl_type: text(&r[2]),
-            not_null: int(&r[3]) != 0,
-            default: opt_text(&r[4]),
-            pk: int(&r[5]),
-            hidden: int(&r[6]),
-        });
-    }
-
-    for (name, fks) in foreign_keys(conn)? {
-        if let Some(t) = schema.tables.get_mut(&name) {
-            t.foreign_keys = fks;
+    let sql_of = index_sql(conn)?;
+    for name in names {
+        let columns = pragma(conn, "table_xinfo", &name)?
+            .iter()
+            .map(|r| Column {
+                name: text(&r[1]),
+                decl_type: text(&r[2]),
+                not_null: int(&r[3]) != 0,
+                default: opt_text(&r[4]),
+                pk: int(&r[5]),
+                hidden: int(&r[6]),
+            })
+            .collect();
+        let mut indexes = BTreeMap::new();
+        for (index, mut def) in index_list(conn, &name, &sql_of)? {
+            def.columns = index_columns(conn, &index)?;
+            indexes.insert(index, def);
         }
-    }
-
-    let idx = conn.query(
-        &format!(
-            "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, s.sql
-             FROM ({USER_TABLES}) m JOIN pragma_index_list(m.name) il
-             LEFT JOIN sqlite_master s ON s.type = 'index' AND s.name = il.name"
-        ),
-        &[],
-    )?;
-    for r in idx {
-        let Some(t) = schema.tables.get_mut(&text(&r[0])) else { continue };
-        let partial_where = if int(&r[4]) != 0 { opt_text(&r[5]).and_then(|s| where_clause(&s)) } else { None };
-        t.indexes.insert(
-            text(&r[1]),
-            Index { unique: int(&r[2]) != 0, origin: text(&r[3]), partial_where, columns: Vec::new() },
-        );
-    }
-
-    let idx_cols = conn.query(
-        &format!(
-            "SELECT m.name, il.name, x.name, x.\"desc\", x.coll
-             FROM ({USER_TABLES}) m JOIN pragma_index_list(m.name) il
-             JOIN pragma_index_xinfo(il.name) x
-             WHERE x.\"key\" = 1 ORDER BY m.name, il.name, x.seqno"
-        ),
-        &[],
-    )?;
-    for r in idx_cols {
-        let Some(t) = schema.tables.get_mut(&text(&r[0])) else { continue };
-        if let Some(i) = t.indexes.get_mut(&text(&r[1])) {
-            i.columns.push(IndexColumn { name: opt_text(&r[2]), desc: int(&r[3]) != 0, collation: text(&r[4]) });
-        }
+        let foreign_keys = foreign_key_list(conn, &name)?;
+        schema.tables.insert(name, Table { columns, foreign_keys, indexes });
     }
     Ok(schema)
 }
 
-/// Every index in the file by name, with the table it is on: the same definition [`dump`] gives,
-/// read in two catalogue queries so verification can afford it inside a migration.
-pub fn index_definitions<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<String, (String, Index)>, StoreError> {
-    let mut out = BTreeMap::new();
-    for r in conn.query(
-        "SELECT s.name, s.tbl_name, il.\"unique\", il.origin, il.partial, s.sql
-         FROM sqlite_master s JOIN pragma_index_list(s.tbl_name) il ON il.name = s.name
-         WHERE s.type = 'index'",
-        &[],
-    )? {
-        let partial_where = if int(&r[4]) != 0 { opt_text(&r[5]).and_then(|s| where_clause(&s)) } else { None };
-        out.insert(
-            text(&r[0]),
-            (text(&r[1]), Index { unique: int(&r[2]) != 0, origin: text(&r[3]), partial_where, columns: Vec::new() }),
-        );
-    }
-    for r in conn.query(
-        "SELECT s.name, x.name, x.\"desc\", x.coll
-         FROM sqlite_master s JOIN pragma_index_xinfo(s.name) x
-         WHERE s.type = 'index' AND x.\"key\" = 1 ORDER BY s.name, x.seqno",
-        &[],
-    )? {
-        if let Some((_, i)) = out.get_mut(&text(&r[0])) {
-            i.columns.push(IndexColumn { name: opt_text(&r[1]), desc: int(&r[2]) != 0, collation: text(&r[3]) });
+/// One index of a file: its name, the table it is on, and its definition.
+pub type IndexOnTable = (String, String, Index);
+
+/// Every index in the file, with the table it is on: the same definitions [`dump`] gives, without
+/// the tables' columns and foreign keys, so verification can afford it inside a migration.
+pub fn index_definitions<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<IndexOnTable>, StoreError> {
+    let mut out = Vec::new();
+    let sql_of = index_sql(conn)?;
+    for table in conn.query_strings("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'index'", &[])? {
+        for (index, mut def) in index_list(conn, &table, &sql_of)? {
+            def.columns = index_columns(conn, &index)?;
+            out.push((index, table.clone(), def));
         }
     }
     Ok(out)
 }
 
 /// A table's foreign keys in a form that ignores SQLite's numbering of them (which follows
-/// declaration order): each constraint as `(parent, [(from, to)], on_update, on_delete)`, sorted.
+/// declaration order): each constraint as `(parent, [(from, to)], on_update, on_delete)`, in
+/// SQLite's order. Compare them as sets (`contains`), not with `==`.
 pub type ForeignKeySignature = Vec<ForeignKeyConstraint>;
 
 /// One foreign-key constraint: parent table, `(from, to)` column pairs, ON UPDATE, ON DELETE.
 pub type ForeignKeyConstraint = (String, Vec<(String, Option<String>)>, String, String);
 
 pub fn foreign_key_signature(fks: &[ForeignKey]) -> ForeignKeySignature {
-    let mut by_id: BTreeMap<i64, ForeignKeyConstraint> = BTreeMap::new();
+    // `PRAGMA foreign_key_list` lists each constraint's columns together, constraint by constraint.
+    let mut out: Vec<(i64, ForeignKeyConstraint)> = Vec::new();
     for f in fks {
-        let e = by_id
-            .entry(f.id)
-            .or_insert_with(|| (f.table.clone(), Vec::new(), f.on_update.clone(), f.on_delete.clone()));
-        e.1.push((f.from.clone(), f.to.clone()));
+        match out.last_mut() {
+            Some((id, fk)) if *id == f.id => fk.1.push((f.from.clone(), f.to.clone())),
+            _ => out.push((f.id, (f.table.clone(), vec![(f.from.clone(), f.to.clone())], f.on_update.clone(), f.on_delete.clone()))),
+        }
     }
-    let mut out: ForeignKeySignature = by_id.into_values().collect();
-    out.sort();
-    out
+    out.into_iter().map(|(_, fk)| fk).collect()
 }
 
 /// One foreign key as it would be declared, for messages: `child(a) REFERENCES parent(b) ON DELETE CASCADE`.
@@ -235,42 +237,38 @@ pub fn missing_foreign_keys(table: &str, have: &[ForeignKey], want: &[ForeignKey
 
 /// The `CREATE INDEX` statement of every named index of a store's canonical schema, as SQLite
 /// stored it (so without `IF NOT EXISTS`): what a wrong-definition index is rebuilt from.
-pub fn canonical_index_sql(store: Store) -> Result<&'static BTreeMap<String, String>, StoreError> {
-    static CACHE: OnceLock<[BTreeMap<String, String>; 3]> = OnceLock::new();
+pub fn canonical_index_sql(store: Store) -> Result<&'static IndexSql, StoreError> {
+    static CACHE: OnceLock<[IndexSql; 3]> = OnceLock::new();
     if let Some(all) = CACHE.get() {
         return Ok(&all[store as usize]);
     }
-    let build = |s: Store| -> Result<BTreeMap<String, String>, StoreError> {
+    let build = |s: Store| -> Result<IndexSql, StoreError> {
         let db = crate::backend::memory()?;
         db.exec(s.ddl())?;
-        let rows = db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", &[])?;
-        Ok(rows.iter().map(|r| (text(&r[0]), text(&r[1]))).collect())
+        index_sql(&db)
     };
     let all = [build(Store::Objects)?, build(Store::Filestore)?, build(Store::Sagas)?];
     Ok(&CACHE.get_or_init(|| all)[store as usize])
 }
 
 /// [`canonical_index_sql`] of `spec`: cached for a shipped definition, built for any other.
-pub fn canonical_index_sql_of(
-    spec: &crate::Spec,
-) -> Result<std::borrow::Cow<'static, BTreeMap<String, String>>, StoreError> {
+pub fn canonical_index_sql_of(spec: &crate::Spec) -> Result<std::borrow::Cow<'static, IndexSql>, StoreError> {
     if spec.is_shipped() {
         return canonical_index_sql(spec.store).map(std::borrow::Cow::Borrowed);
     }
     let db = crate::backend::memory()?;
     db.exec(spec.ddl)?;
-    let rows = db.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", &[])?;
-    Ok(std::borrow::Cow::Owned(rows.iter().map(|r| (text(&r[0]), text(&r[1]))).collect()))
+    index_sql(&db).map(std::borrow::Cow::Owned)
 }
 
 /// The canonical indexes that exist under their canonical name but with another definition
 /// (other columns, order, direction, collation, uniqueness or partial `WHERE`, or on another
 /// table): `CREATE INDEX IF NOT EXISTS` skips them, so they have to be rebuilt.
-pub fn misdefined_indexes(canonical: &Schema, actual: &BTreeMap<String, (String, Index)>) -> Vec<String> {
+pub fn misdefined_indexes(canonical: &Schema, actual: &[IndexOnTable]) -> Vec<String> {
     let mut out = Vec::new();
     for (table, want_table) in &canonical.tables {
         for (name, want) in want_table.indexes.iter().filter(|(i, _)| !is_auto(i)) {
-            if let Some((on, have)) = actual.get(name) {
+            if let Some((_, on, have)) = actual.iter().find(|(n, _, _)| n == name) {
                 if on != table || have != want {
                     out.push(name.clone());
                 }
@@ -280,39 +278,61 @@ pub fn misdefined_indexes(canonical: &Schema, actual: &BTreeMap<String, (String,
     out
 }
 
-/// Every user table's foreign keys, in one query.
-pub fn foreign_keys<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<String, Vec<ForeignKey>>, StoreError> {
-    let mut out: BTreeMap<String, Vec<ForeignKey>> = BTreeMap::new();
-    for r in conn.query(
-        &format!(
-            "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete
-             FROM ({USER_TABLES}) m JOIN pragma_foreign_key_list(m.name) f ORDER BY m.name, f.id, f.seq"
-        ),
-        &[],
-    )? {
-        out.entry(text(&r[0])).or_default().push(ForeignKey {
-            id: int(&r[1]),
-            seq: int(&r[2]),
-            table: text(&r[3]),
-            from: text(&r[4]),
-            to: opt_text(&r[5]),
-            on_update: text(&r[6]),
-            on_delete: text(&r[7]),
-        });
+/// `table`'s foreign keys as `PRAGMA foreign_key_list` reports them (in `id`, `seq` order).
+fn foreign_key_list<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<ForeignKey>, StoreError> {
+    Ok(pragma(conn, "foreign_key_list", table)?
+        .iter()
+        .map(|r| ForeignKey {
+            id: int(&r[0]),
+            seq: int(&r[1]),
+            table: text(&r[2]),
+            from: text(&r[3]),
+            to: opt_text(&r[4]),
+            on_update: text(&r[5]),
+            on_delete: text(&r[6]),
+        })
+        .collect())
+}
+
+/// Every user table's foreign keys (tables without any are left out).
+pub fn foreign_keys<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<(String, Vec<ForeignKey>)>, StoreError> {
+    let mut out = Vec::new();
+    for name in conn.query_strings(USER_TABLES, &[])? {
+        let fks = foreign_key_list(conn, &name)?;
+        if !fks.is_empty() {
+            out.push((name, fks));
+        }
     }
     Ok(out)
 }
 
-/// Column names per table in one query: the cheap view of a schema that the migration's hot path
-/// needs (which tables exist, which columns they have), without the full pragma-level dump.
-pub fn table_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<BTreeMap<String, BTreeSet<String>>, StoreError> {
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for r in
-        conn.query(&format!("SELECT m.name, p.name FROM ({USER_TABLES}) m JOIN pragma_table_info(m.name) p"), &[])?
-    {
-        out.entry(text(&r[0])).or_default().insert(text(&r[1]));
+/// Column names per table, in catalogue order: the cheap view of a schema that the migration's
+/// hot path needs (which tables exist, which columns they have), without the full dump.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Columns(Vec<(String, Vec<String>)>);
+
+impl Columns {
+    /// The columns of `table`, if it exists.
+    pub fn get(&self, table: &str) -> Option<&[String]> {
+        self.0.iter().find(|(t, _)| t == table).map(|(_, c)| c.as_slice())
     }
-    Ok(out)
+
+    pub fn contains_table(&self, table: &str) -> bool {
+        self.get(table).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+pub fn table_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Columns, StoreError> {
+    let mut out = Vec::new();
+    for name in conn.query_strings(USER_TABLES, &[])? {
+        let columns = pragma(conn, "table_info", &name)?.iter().map(|r| text(&r[1])).collect();
+        out.push((name, columns));
+    }
+    Ok(Columns(out))
 }
 
 /// Every canonical table, column and (named) index that `conn` lacks, as `table`,
@@ -326,17 +346,17 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
     canonical: &Schema,
     check_columns: impl Fn(&str) -> bool,
 ) -> Result<Vec<String>, StoreError> {
-    let (mut tables, mut indexes) = (BTreeSet::new(), BTreeSet::new());
+    let (mut tables, mut indexes) = (Vec::new(), Vec::new());
     for row in conn.query("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')", &[])? {
         match (row[0].as_str(), row[1].as_str()) {
-            (Some("table"), Some(name)) => tables.insert(name.to_string()),
-            (Some(_), Some(name)) => indexes.insert(name.to_string()),
-            _ => false,
+            (Some("table"), Some(name)) => tables.push(name.to_string()),
+            (Some(_), Some(name)) => indexes.push(name.to_string()),
+            _ => {}
         };
     }
     let existed = canonical.tables.keys().any(|t| check_columns(t));
-    let cols = if existed { table_columns(conn)? } else { BTreeMap::new() };
-    let fks = if existed { foreign_keys(conn)? } else { BTreeMap::new() };
+    let cols = if existed { table_columns(conn)? } else { Columns::default() };
+    let fks = if existed { foreign_keys(conn)? } else { Vec::new() };
     let mut missing = Vec::new();
     for (name, want) in &canonical.tables {
         if !tables.contains(name) {
@@ -352,7 +372,7 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
             }
             // An adopted table keeps the constraints it was created with; one whose foreign key
             // points elsewhere (or is gone) would silently stop cascading.
-            let have_fks = fks.get(name).map(Vec::as_slice).unwrap_or_default();
+            let have_fks = fks.iter().find(|(t, _)| t == name).map(|(_, f)| f.as_slice()).unwrap_or_default();
             missing.extend(missing_foreign_keys(name, have_fks, &want.foreign_keys));
         }
         for i in want.indexes.keys().filter(|i| !is_auto(i)) {

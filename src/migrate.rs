@@ -8,7 +8,7 @@
 //! The `run_*` functions keep the server's original call shape (no transaction of their own,
 //! no stamp) so existing start-up code compiles unchanged.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -22,7 +22,7 @@ use crate::tripwire::{read_version, refuse_if_newer, stamp_version};
 use crate::{Store, StoreError};
 
 /// Column names per table: the cheap view of a schema the migration decides with.
-pub(crate) type Columns = BTreeMap<String, BTreeSet<String>>;
+pub(crate) use crate::inspect::Columns;
 
 /// SQLite's generic error code, which is also what ROLLBACK returns when no transaction is open.
 const SQLITE_ERROR: i32 = 1;
@@ -206,7 +206,7 @@ fn migrate_locked<C: SqlConn + ?Sized>(
         report.indexes_rebuilt = rebuild_misdefined_indexes(conn, spec, canonical)?;
     }
 
-    let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
+    let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_table(t))?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
@@ -247,7 +247,7 @@ fn apply<C: SqlConn + ?Sized>(
         steps::reshape(conn, spec.steps, from_version, &before, spec.ddl, &mut applied)?;
     }
     conn.exec(spec.ddl)?;
-    report.tables_created = canonical.tables.keys().filter(|t| !before.contains_key(*t)).cloned().collect();
+    report.tables_created = canonical.tables.keys().filter(|t| !before.contains_table(t)).cloned().collect();
     if outcome == Outcome::Migrated {
         steps::run_data(conn, spec.steps, from_version, &mut applied)?;
     }
@@ -279,7 +279,7 @@ fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
     }
     let sql = inspect::canonical_index_sql_of(spec)?;
     for name in &wrong {
-        let create = sql.get(name).ok_or_else(|| StoreError::VerifyFailed {
+        let create = inspect::sql_of_index(&sql, name).ok_or_else(|| StoreError::VerifyFailed {
             db: spec.store.file_name().to_string(),
             missing: vec![name.clone()],
         })?;

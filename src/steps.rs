@@ -87,7 +87,7 @@ pub fn reshape<C: SqlConn + ?Sized>(
     for step in steps.iter().filter(|s| s.reshapes()) {
         match step.change {
             Change::AddColumn(add) => {
-                if before.get(add.table).is_some_and(|cols| !cols.contains(add.column)) {
+                if before.get(add.table).is_some_and(|cols| !cols.iter().any(|c| c == add.column)) {
                     conn.exec(&format!(
                         "ALTER TABLE \"{}\" ADD COLUMN \"{}\" {}",
                         add.table, add.column, add.definition
@@ -96,7 +96,7 @@ pub fn reshape<C: SqlConn + ?Sized>(
                 }
             }
             Change::RebuildTable { table, select } => {
-                if step.since > found && before.contains_key(table) {
+                if step.since > found && before.contains_table(table) {
                     let create = canonical_create(table, ddl)?;
                     if !has_definition(conn, table, &create)? {
                         rebuild(conn, table, select, &create)?;

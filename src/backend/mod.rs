@@ -12,3 +12,7 @@ pub use native::{from_bytes, memory, to_bytes, Db};
 pub mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{from_bytes, memory, to_bytes, Db};
+
+// libc's gmtime/strftime for SQLite's CURRENT_* keywords on wasm32 (built natively for its tests).
+#[cfg(any(target_arch = "wasm32", test))]
+mod clock;
