@@ -35,7 +35,7 @@ if [ -z "${NO_WASM_OPT:-}" ]; then
   if [ -n "$opt" ]; then
     # --low-memory-unused: nothing lives below address 1024 (Rust's stack and data start above it).
     "$opt" -Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-producers --strip-target-features \
       "$wasm" -o "$wasm.opt"
     mv "$wasm.opt" "$wasm"
   else

@@ -4,6 +4,7 @@
 //! shape is part of the public contract; everything else is added here rather than hidden in a
 //! string, so callers (and the JS wrapper) can branch on the kind.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::path::PathBuf;
 
 /// Everything that can go wrong while checking or migrating a store.
@@ -49,14 +50,18 @@ pub enum StoreError {
     ForeignKeyCheck { db: String, violations: Vec<String> },
 
     /// A store name that is not one of `objects`, `filestore`, `sagas`.
-    #[error("unknown store {0:?}: expected \"objects\", \"filestore\" or \"sagas\"")]
+    #[error("unknown store \"{0}\": expected \"objects\", \"filestore\" or \"sagas\"")]
     UnknownStore(String),
 
     /// A path in the data directory is not a regular file (e.g. a directory named `objects.db`).
+    /// (Native only, like the data directory: the browser build has no filesystem, and leaving
+    /// the variant out keeps `std::io`'s and `Path`'s message code out of the wasm module.)
+    #[cfg(not(target_arch = "wasm32"))]
     #[error("{}: not a regular file", .path.display())]
     NotAFile { path: PathBuf },
 
-    /// The filesystem refused (permissions, missing directory, …).
+    /// The filesystem refused (permissions, missing directory, …). Native only.
+    #[cfg(not(target_arch = "wasm32"))]
     #[error("{}: {source}", .path.display())]
     Io {
         path: PathBuf,

@@ -4,8 +4,6 @@
 //! Renames rely on SQLite (≥ 3.26, bundled here) rewriting foreign-key references in child
 //! tables, so the agent and identity cascades keep working under the new names.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use tracing::warn;
 
@@ -56,7 +54,7 @@ pub struct Adoption {
     pub indexes_dropped: Vec<String>,
     pub tables_dropped: Vec<String>,
     /// Rows each dropped table held at the moment it was dropped.
-    pub rows_dropped: BTreeMap<String, i64>,
+    pub rows_dropped: crate::names::NameMap<i64>,
 }
 
 /// Rename, drop and keep as described above. Reads the catalogue once and issues a statement

@@ -16,6 +16,7 @@ pub mod inspect;
 pub mod legacy;
 mod lock;
 mod migrate;
+pub mod names;
 pub mod snapshot;
 pub mod status;
 pub mod steps;

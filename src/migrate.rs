@@ -8,14 +8,13 @@
 //! The `run_*` functions keep the server's original call shape (no transaction of their own,
 //! no stamp) so existing start-up code compiles unchanged.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::conn::SqlConn;
 use crate::inspect::{self, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
+use crate::names::NameMap;
 use crate::steps::{self, Applied};
 use crate::store::Spec;
 use crate::tripwire::{read_version, refuse_if_newer, stamp_version};
@@ -45,7 +44,7 @@ pub struct MigrationReport {
     /// Rows each dropped table held (one entry per name in `tables_dropped`); the operator's
     /// only record of data a dead legacy table took with it.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
-    pub rows_dropped: BTreeMap<String, i64>,
+    pub rows_dropped: NameMap<i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
     /// Tables rebuilt to a new definition by an upgrade step.
@@ -83,7 +82,7 @@ impl MigrationReport {
             legacy_tables_kept: vec![],
             indexes_dropped: vec![],
             tables_dropped: vec![],
-            rows_dropped: BTreeMap::new(),
+            rows_dropped: NameMap::new(),
             tables_created: vec![],
             columns_added: vec![],
             tables_rebuilt: vec![],

@@ -760,3 +760,75 @@ fn an_adopted_table_with_another_foreign_key_is_refused() {
     migrate(&db, Store::Objects).unwrap();
     assert!(status(&db, Store::Objects).drift.unwrap().is_empty());
 }
+
+// ---- SQL the migrations rely on, on every backend ---------------------------------------
+
+/// Every `ALTER TABLE` form. The wasm build's SQLite is patched so that ALTER TABLE survives
+/// `SQLITE_OMIT_VIRTUALTABLE` (see scripts/gen-sqlite.sh); this is where that is proven, on the
+/// same statements as natively. Renames must also carry foreign keys along (legacy adoption
+/// depends on it).
+#[test]
+fn every_alter_table_form_works_and_renames_carry_foreign_keys() {
+    let db = db_with(
+        "PRAGMA foreign_keys = ON;
+         CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+         CREATE TABLE c(id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id) ON DELETE CASCADE, note TEXT, gone TEXT);
+         INSERT INTO p VALUES (1, 'a');
+         INSERT INTO c VALUES (10, 1, 'n', 'g');",
+    );
+    for sql in [
+        "ALTER TABLE p RENAME TO parent",
+        "ALTER TABLE c ADD COLUMN added INTEGER NOT NULL DEFAULT 7",
+        "ALTER TABLE c RENAME COLUMN note TO remark",
+        "ALTER TABLE c DROP COLUMN gone",
+        "ALTER TABLE c ADD CONSTRAINT positive CHECK (added > 0)",
+        "ALTER TABLE c DROP CONSTRAINT positive",
+        "ALTER TABLE parent ALTER COLUMN name DROP NOT NULL",
+    ] {
+        db.exec(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    let rows = db.query("SELECT id, p_id, remark, added FROM c", &[]).unwrap();
+    assert_eq!(
+        rows,
+        vec![vec![
+            agentmux_schema::Value::Integer(10),
+            agentmux_schema::Value::Integer(1),
+            agentmux_schema::Value::Text("n".into()),
+            agentmux_schema::Value::Integer(7)
+        ]]
+    );
+    let c_sql = db.query_strings("SELECT sql FROM sqlite_master WHERE name = 'c'", &[]).unwrap().concat();
+    assert!(c_sql.contains("REFERENCES \"parent\"(id)"), "{c_sql}");
+    assert!(!c_sql.contains("gone") && !c_sql.contains("positive"), "{c_sql}");
+    db.exec("INSERT INTO parent VALUES (2, NULL)").unwrap();
+    db.exec("DELETE FROM parent WHERE id = 1").unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM c"), 0, "the renamed parent still cascades");
+    let err = db.exec("ALTER TABLE c RENAME TO parent").unwrap_err();
+    assert_eq!(err.sqlite_code(), Some(1), "{err}");
+}
+
+/// `CURRENT_TIMESTAMP`, `CURRENT_DATE` and `CURRENT_TIME` defaults give the current UTC time as
+/// SQLite formats it (in the wasm build, through src/backend/clock.rs).
+#[test]
+fn current_time_defaults_are_utc_now() {
+    let db = db_with(
+        "CREATE TABLE t(at TEXT DEFAULT CURRENT_TIMESTAMP, d TEXT DEFAULT CURRENT_DATE, tm TEXT DEFAULT CURRENT_TIME, x);
+         INSERT INTO t(x) VALUES (1);",
+    );
+    let row = db.query("SELECT at, d, tm FROM t", &[]).unwrap().remove(0);
+    let text: Vec<&str> = row.iter().map(|v| v.as_str().expect("text")).collect();
+    assert_eq!(text[0], format!("{} {}", text[1], text[2]));
+    let field = |s: &str, at: usize, len: usize| s[at..at + len].parse::<i64>().unwrap_or_else(|_| panic!("{s}"));
+    let ts = text[0];
+    assert_eq!((ts.len(), &ts[4..5], &ts[7..8], &ts[10..11], &ts[13..14], &ts[16..17]), (19, "-", "-", " ", ":", ":"));
+    let (y, m, d) = (field(ts, 0, 4), field(ts, 5, 2), field(ts, 8, 2));
+    // Days from the civil date (proleptic Gregorian), then seconds since the Unix epoch.
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let days = 365 * y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400) + (153 * m + 2) / 5 + d - 719_469;
+    let secs = days * 86_400 + field(ts, 11, 2) * 3_600 + field(ts, 14, 2) * 60 + field(ts, 17, 2);
+    #[cfg(target_arch = "wasm32")]
+    let now = (js_sys::Date::now() / 1000.0) as i64;
+    #[cfg(not(target_arch = "wasm32"))]
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((secs - now).abs() <= 5, "{ts} is {} s away from now", secs - now);
+}

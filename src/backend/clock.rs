@@ -202,7 +202,8 @@ mod c_abi {
     }
 }
 
-#[cfg(test)]
+// SQLite's date functions (the oracle) exist only in the native build.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::{format, utc};
 

@@ -84,8 +84,6 @@ impl From<StoreError> for ErrorFields {
             StoreError::ForeignKeyCheck { db, violations } => ErrorFields::ForeignKeyCheck { db, violations },
             StoreError::UnknownStore(store) => ErrorFields::UnknownStore { store },
             StoreError::Closed => ErrorFields::Closed {},
-            // Filesystem variants cannot occur in the browser.
-            _ => ErrorFields::Other {},
         }
     }
 }
