@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The wasm module's bytes by origin (SQLite's C, each Rust crate, the JS entry points, data), for
+# deciding what to cut: a release build like scripts/build-pkg.sh's, optimised by the same
+# wasm-opt pass but with the function names kept, read by scripts/wasm-size.py.
+#
+#   scripts/wasm-size.sh [--top N]
+#
+# Needs what build-pkg.sh needs (wasm-bindgen-cli, npm's binaryen in tools/). Writes only to a
+# temporary directory and target/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort
+cargo build --quiet --release --lib --target wasm32-unknown-unknown
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+wasm-bindgen --target web --keep-debug --out-dir "$work" target/wasm32-unknown-unknown/release/agentmux_schema.wasm
+tools/node_modules/.bin/wasm-opt -Oz --converge -g --low-memory-unused --enable-bulk-memory \
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
+  --enable-multivalue "$work/agentmux_schema_bg.wasm" -o "$work/named.wasm"
+python3 scripts/wasm-size.py "$work/named.wasm" "$@"
