@@ -3,7 +3,7 @@
 //!
 //! Everything is read with the plain statement form, one `PRAGMA main.…("name")` per table or
 //! index. The table-valued `pragma_…()` functions would fetch it in fewer queries, but they are
-//! virtual tables, and the WebAssembly build leaves SQLite's virtual-table support out (about 18 KB
+//! virtual tables, and the WebAssembly build leaves SQLite's virtual-table support out (about 9 KB
 //! of the gzipped module). A migration's hot paths stay cheap: a fresh file has no table to ask
 //! about, and an up-to-date one never gets here.
 
@@ -103,12 +103,12 @@ fn pragma<C: SqlConn + ?Sized>(conn: &C, pragma: &str, object: &str) -> Result<V
 fn index_list<C: SqlConn + ?Sized>(
     conn: &C,
     table: &str,
-    sql_of: &[(String, String)],
+    sql_of: &IndexSql,
 ) -> Result<Vec<(String, Index)>, StoreError> {
     let mut out = Vec::new();
     for r in pragma(conn, "index_list", table)? {
         let name = text(&r[1]);
-        let partial_where = if int(&r[4]) != 0 { sql_of_index(sql_of, &name).and_then(where_clause) } else { None };
+        let partial_where = if int(&r[4]) != 0 { sql_of.get(&name).and_then(|s| where_clause(s)) } else { None };
         out.push((name, Index { unique: int(&r[2]) != 0, origin: text(&r[3]), partial_where, columns: Vec::new() }));
     }
     Ok(out)
@@ -123,20 +123,12 @@ fn index_columns<C: SqlConn + ?Sized>(conn: &C, index: &str) -> Result<Vec<Index
         .collect())
 }
 
-/// Name and `CREATE INDEX` text of every explicitly created index, in catalogue order.
-///
-/// This module keeps small collections in `Vec`s and looks them up by scanning: a schema has tens
-/// of entries, and each map type would link its own copy of the B-tree code into the wasm module.
-pub type IndexSql = Vec<(String, String)>;
-
-/// The `CREATE INDEX` text of index `name` in `sql`.
-pub fn sql_of_index<'a>(sql: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    sql.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str())
-}
+/// The `CREATE INDEX` text of every explicitly created index, by name.
+pub type IndexSql = NameMap<String>;
 
 fn index_sql<C: SqlConn + ?Sized>(conn: &C) -> Result<IndexSql, StoreError> {
     let rows = conn.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", &[])?;
-    Ok(rows.iter().map(|r| (text(&r[0]), text(&r[1]))).collect())
+    Ok(rows.into_iter().map(|r| (text(&r[0]), text(&r[1]))).collect())
 }
 
 /// Read the full pragma-level schema.
@@ -170,18 +162,15 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
     Ok(schema)
 }
 
-/// One index of a file: its name, the table it is on, and its definition.
-pub type IndexOnTable = (String, String, Index);
-
-/// Every index in the file, with the table it is on: the same definitions [`dump`] gives, without
-/// the tables' columns and foreign keys, so verification can afford it inside a migration.
-pub fn index_definitions<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<IndexOnTable>, StoreError> {
-    let mut out = Vec::new();
+/// Every index in the file by name, with the table it is on: the same definitions [`dump`] gives,
+/// without the tables' columns and foreign keys, so verification can afford it inside a migration.
+pub fn index_definitions<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<(String, Index)>, StoreError> {
+    let mut out = NameMap::new();
     let sql_of = index_sql(conn)?;
     for table in conn.query_strings("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'index'", &[])? {
         for (index, mut def) in index_list(conn, &table, &sql_of)? {
             def.columns = index_columns(conn, &index)?;
-            out.push((index, table.clone(), def));
+            out.insert(index, (table.clone(), def));
         }
     }
     Ok(out)
@@ -263,11 +252,11 @@ pub fn canonical_index_sql_of(spec: &crate::Spec) -> Result<std::borrow::Cow<'st
 /// The canonical indexes that exist under their canonical name but with another definition
 /// (other columns, order, direction, collation, uniqueness or partial `WHERE`, or on another
 /// table): `CREATE INDEX IF NOT EXISTS` skips them, so they have to be rebuilt.
-pub fn misdefined_indexes(canonical: &Schema, actual: &[IndexOnTable]) -> Vec<String> {
+pub fn misdefined_indexes(canonical: &Schema, actual: &NameMap<(String, Index)>) -> Vec<String> {
     let mut out = Vec::new();
     for (table, want_table) in &canonical.tables {
         for (name, want) in want_table.indexes.iter().filter(|(i, _)| !is_auto(i)) {
-            if let Some((_, on, have)) = actual.iter().find(|(n, _, _)| n == name) {
+            if let Some((on, have)) = actual.get(name) {
                 if on != table || have != want {
                     out.push(name.clone());
                 }
@@ -294,44 +283,28 @@ fn foreign_key_list<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<Fo
 }
 
 /// Every user table's foreign keys (tables without any are left out).
-pub fn foreign_keys<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<(String, Vec<ForeignKey>)>, StoreError> {
-    let mut out = Vec::new();
+pub fn foreign_keys<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<Vec<ForeignKey>>, StoreError> {
+    let mut out = NameMap::new();
     for name in conn.query_strings(USER_TABLES, &[])? {
         let fks = foreign_key_list(conn, &name)?;
         if !fks.is_empty() {
-            out.push((name, fks));
+            out.insert(name, fks);
         }
     }
     Ok(out)
 }
 
-/// Column names per table, in catalogue order: the cheap view of a schema that the migration's
-/// hot path needs (which tables exist, which columns they have), without the full dump.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Columns(Vec<(String, Vec<String>)>);
-
-impl Columns {
-    /// The columns of `table`, if it exists.
-    pub fn get(&self, table: &str) -> Option<&[String]> {
-        self.0.iter().find(|(t, _)| t == table).map(|(_, c)| c.as_slice())
-    }
-
-    pub fn contains_table(&self, table: &str) -> bool {
-        self.get(table).is_some()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
+/// Column names per table: the cheap view of a schema that the migration's hot path needs (which
+/// tables exist, which columns they have), without the full dump.
+pub type Columns = NameMap<Vec<String>>;
 
 pub fn table_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Columns, StoreError> {
-    let mut out = Vec::new();
+    let mut out = Columns::new();
     for name in conn.query_strings(USER_TABLES, &[])? {
         let columns = pragma(conn, "table_info", &name)?.iter().map(|r| text(&r[1])).collect();
-        out.push((name, columns));
+        out.insert(name, columns);
     }
-    Ok(Columns(out))
+    Ok(out)
 }
 
 /// Every canonical table, column and (named) index that `conn` lacks, as `table`,
@@ -355,7 +328,7 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
     }
     let existed = canonical.tables.keys().any(|t| check_columns(t));
     let cols = if existed { table_columns(conn)? } else { Columns::default() };
-    let fks = if existed { foreign_keys(conn)? } else { Vec::new() };
+    let fks = if existed { foreign_keys(conn)? } else { NameMap::new() };
     let mut missing = Vec::new();
     for (name, want) in &canonical.tables {
         if !tables.contains(name) {
@@ -371,7 +344,7 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
             }
             // An adopted table keeps the constraints it was created with; one whose foreign key
             // points elsewhere (or is gone) would silently stop cascading.
-            let have_fks = fks.iter().find(|(t, _)| t == name).map(|(_, f)| f.as_slice()).unwrap_or_default();
+            let have_fks = fks.get(name).map(Vec::as_slice).unwrap_or_default();
             missing.extend(missing_foreign_keys(name, have_fks, &want.foreign_keys));
         }
         for i in want.indexes.keys().filter(|i| !is_auto(i)) {

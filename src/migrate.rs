@@ -205,7 +205,7 @@ fn migrate_locked<C: SqlConn + ?Sized>(
         report.indexes_rebuilt = rebuild_misdefined_indexes(conn, spec, canonical)?;
     }
 
-    let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_table(t))?;
+    let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
@@ -246,7 +246,7 @@ fn apply<C: SqlConn + ?Sized>(
         steps::reshape(conn, spec.steps, from_version, &before, spec.ddl, &mut applied)?;
     }
     conn.exec(spec.ddl)?;
-    report.tables_created = canonical.tables.keys().filter(|t| !before.contains_table(t)).cloned().collect();
+    report.tables_created = canonical.tables.keys().filter(|t| !before.contains_key(t)).cloned().collect();
     if outcome == Outcome::Migrated {
         steps::run_data(conn, spec.steps, from_version, &mut applied)?;
     }
@@ -278,7 +278,7 @@ fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
     }
     let sql = inspect::canonical_index_sql_of(spec)?;
     for name in &wrong {
-        let create = inspect::sql_of_index(&sql, name).ok_or_else(|| StoreError::VerifyFailed {
+        let create = sql.get(name).ok_or_else(|| StoreError::VerifyFailed {
             db: spec.store.file_name().to_string(),
             missing: vec![name.clone()],
         })?;

@@ -96,7 +96,7 @@ pub fn reshape<C: SqlConn + ?Sized>(
                 }
             }
             Change::RebuildTable { table, select } => {
-                if step.since > found && before.contains_table(table) {
+                if step.since > found && before.contains_key(table) {
                     let create = canonical_create(table, ddl)?;
                     if !has_definition(conn, table, &create)? {
                         rebuild(conn, table, select, &create)?;
