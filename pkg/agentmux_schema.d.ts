@@ -226,7 +226,6 @@ export class Database {
     /**
      * True once `close()` (or `free()`) was called.
      */
-    readonly isClosed: boolean;
 }
 
 /**
@@ -310,7 +309,6 @@ export interface InitOutput {
     readonly database_status: (a: number, b: any) => [number, number, number];
     readonly database_toBytes: (a: number) => [number, number, number, number];
     readonly database_userVersion: (a: number) => [number, number, number];
-    readonly gmtime: (a: number) => number;
     readonly installOpfs: (a: number, b: number) => any;
     readonly migrateAll: (a: number, b: number, c: number) => [number, number, number];
     readonly opfspool_deleteFile: (a: number, b: any) => [number, number, number];
@@ -322,22 +320,6 @@ export interface InitOutput {
     readonly packageVersion: () => [number, number];
     readonly statusOfBytes: (a: any, b: any) => [number, number, number];
     readonly stores: () => [number, number, number];
-    readonly strftime: (a: number, b: number, c: number, d: number) => number;
-    readonly rust_sqlite_wasm_host_epoch_timestamp_in_ms: (a: number) => number;
-    readonly rust_sqlite_wasm_host_sleep: (a: bigint, b: number) => void;
-    readonly rust_sqlite_wasm_host_random: (a: number, b: number) => number;
-    readonly rust_sqlite_wasm_abort: () => void;
-    readonly rust_sqlite_wasm_assert_fail: (a: number, b: number, c: number, d: number) => void;
-    readonly rust_sqlite_wasm_calloc: (a: number, b: number) => number;
-    readonly rust_sqlite_wasm_malloc: (a: number) => number;
-    readonly rust_sqlite_wasm_free: (a: number) => void;
-    readonly rust_sqlite_wasm_getentropy: (a: number, b: number) => number;
-    readonly rust_sqlite_wasm_host_fill_entropy: (a: number, b: number) => number;
-    readonly rust_sqlite_wasm_host_localtime: (a: bigint, b: number) => number;
-    readonly rust_sqlite_wasm_localtime: (a: number) => number;
-    readonly rust_sqlite_wasm_realloc: (a: number, b: number) => number;
-    readonly sqlite3_os_end: () => number;
-    readonly sqlite3_os_init: () => number;
     readonly wasm_bindgen__convert__closures_____invoke__h60702a48838d1764: (a: number, b: number, c: any) => [number, number];
     readonly wasm_bindgen__convert__closures_____invoke__hb98d63cc49481475: (a: number, b: number, c: any, d: any) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;

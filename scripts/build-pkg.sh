@@ -4,7 +4,7 @@
 #   scripts/build-pkg.sh            # build; run wasm-opt -Oz if WASM_OPT is set or npm binaryen is available
 #   NO_WASM_OPT=1 scripts/build-pkg.sh
 #
-# Needs: the wasm32-unknown-unknown target, clang + llvm-ar (SQLite's C), wasm-pack, and
+# Needs: the wasm32-unknown-unknown target, clang-19 + llvm-ar-19 (SQLite's C), wasm-pack, and
 # wasm-bindgen-cli at exactly Cargo.lock's wasm-bindgen version on PATH (--mode no-install never
 # downloads). Never use Debian's binaryen (wasm-opt 108 breaks current wasm-bindgen output); the
 # optional pass uses npm's `binaryen` package.
@@ -22,22 +22,44 @@ fi
 # native release builds and benchmarks keep the normal optimised profile).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort
-# SQLite's C is compiled by Debian's default clang (scripts/setup.sh installs it), so every
-# machine builds the same module. (A clang matching rustc's LLVM saved ~1%; not worth a second
-# toolchain on every machine.)
+# SQLite's C is compiled by the clang that .cargo/config.toml names (scripts/setup.sh installs it).
 rm -rf pkg
 wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name agentmux_schema
 
 wasm=pkg/agentmux_schema_bg.wasm
+internal_exports='sqlite3_os_*,agentmux_sqlite3_os_*,rust_sqlite_wasm_*,gmtime,strftime'
 if [ -z "${NO_WASM_OPT:-}" ]; then
   opt=${WASM_OPT:-}
   if [ -z "$opt" ] && [ -x tools/node_modules/.bin/wasm-opt ]; then opt=tools/node_modules/.bin/wasm-opt; fi
   if [ -n "$opt" ]; then
+    # rustc exports every #[no_mangle] function of a cdylib's dependencies: the C runtime hooks
+    # of sqlite-wasm-rs and src/backend/{os,clock}.rs, which only SQLite's C calls. Removing those
+    # exports first lets -Oz drop whatever is then unreachable (sqlite-wasm-rs's memvfs, which
+    # src/backend/os.rs replaces). The check first proves the JS glue uses none of them.
+    node --input-type=module -e '
+      import { readFileSync } from "node:fs";
+      const [wasm, patterns] = process.argv.slice(1);
+      const glue = readFileSync("pkg/agentmux_schema.js", "utf8");
+      const internal = new RegExp("^(" + patterns.split(",").map((p) => p.replace("*", ".*")).join("|") + ")$");
+      const names = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(wasm))).map((e) => e.name);
+      const used = names.filter((n) => internal.test(n) && glue.includes(n));
+      if (used.length) { console.error("build-pkg: the JS glue uses exports listed as internal: " + used.join(" ")); process.exit(1); }
+    ' "$wasm" "$internal_exports"
     # --low-memory-unused: nothing lives below address 1024 (Rust's stack and data start above it).
-    "$opt" -Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    "$opt" --remove-exports="$internal_exports" -Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue --strip-producers --strip-target-features \
       "$wasm" -o "$wasm.opt"
     mv "$wasm.opt" "$wasm"
+    # wasm-bindgen's declarations of the module's exports (InitOutput) list the removed ones too.
+    node --input-type=module -e '
+      import { readFileSync, writeFileSync } from "node:fs";
+      const kept = new Set(WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(process.argv[1]))).map((e) => e.name));
+      for (const file of ["pkg/agentmux_schema.d.ts", "pkg/agentmux_schema_bg.wasm.d.ts"]) {
+        const lines = readFileSync(file, "utf8").split("\n");
+        const declared = (l) => l.match(/^\s*(?:readonly|export const) (\w+):/);
+        writeFileSync(file, lines.filter((l) => !declared(l) || kept.has(declared(l)[1])).join("\n"));
+      }
+    ' "$wasm"
   else
     echo "note: no wasm-opt (npm binaryen) found; skipping the -Oz pass" >&2
   fi

@@ -7,8 +7,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 need_apt=()
-command -v clang >/dev/null || need_apt+=(clang)
-command -v llvm-ar >/dev/null || need_apt+=(llvm)
+# SQLite's C for wasm32: the clang and llvm-ar that .cargo/config.toml names.
+command -v clang-19 >/dev/null || need_apt+=(clang-19)
+command -v llvm-ar-19 >/dev/null || need_apt+=(llvm-19)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 command -v firefox-esr >/dev/null || need_apt+=(firefox-esr)

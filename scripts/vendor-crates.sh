@@ -5,9 +5,9 @@
 #
 #   scripts/vendor-crates.sh
 #
-# Why a patch: the crate's `OpfsSAHError::ShortIo` prints an `f64`, and its VFS turns every error
-# into text, so the whole of Rust's float formatting (about 9 KB of the gzipped module) is linked
-# in for one message. The patch prints that count as an integer; nothing else changes.
+# Why a patch: two size cuts with no change of behaviour (the patch's header gives the figures):
+# an error message that linked all of Rust's float formatting prints an integer instead, and the
+# pool's name maps are a Vec of pairs instead of HashMaps (no hashbrown or SipHash in the module).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

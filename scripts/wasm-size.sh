@@ -15,7 +15,9 @@ cargo build --quiet --release --lib --target wasm32-unknown-unknown
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 wasm-bindgen --target web --keep-debug --out-dir "$work" target/wasm32-unknown-unknown/release/agentmux_schema.wasm
-tools/node_modules/.bin/wasm-opt -Oz --converge -g --low-memory-unused --enable-bulk-memory \
+# The same export removal as build-pkg.sh, from its list.
+internal_exports=$(sed -n "s/^internal_exports='\(.*\)'$/\1/p" scripts/build-pkg.sh)
+tools/node_modules/.bin/wasm-opt --remove-exports="$internal_exports" -Oz --converge -g --low-memory-unused --enable-bulk-memory \
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
   --enable-multivalue "$work/agentmux_schema_bg.wasm" -o "$work/named.wasm"
 python3 scripts/wasm-size.py "$work/named.wasm" "$@"

@@ -445,4 +445,9 @@ fn omitted_sql_features_fail_as_the_package_readme_says() {
     }
     let rows = db.query(s("SELECT c FROM t WHERE a = 2"), None).unwrap();
     assert_eq!(get(&Array::from(&rows).get(0), "c").as_string().as_deref(), Some("trig"));
+    // No file system outside the OPFS pool: a named file cannot be attached.
+    let e = err_of(db.exec(s("ATTACH 'elsewhere.db' AS other")));
+    assert!(e.is_instance_of::<SqliteError>());
+    assert_eq!(num(&e, "code") as i32, 14, "{:?}", text(&e, "sqliteMessage"));
+    db.exec(s("PRAGMA temp_store = FILE; CREATE TEMP TABLE tt(x); INSERT INTO tt VALUES (1)")).unwrap();
 }

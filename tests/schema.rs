@@ -10,7 +10,7 @@ use agentmux_schema::inspect;
 use agentmux_schema::legacy::{DEAD_TABLE_DROPS, LEGACY_TABLE_RENAMES};
 use agentmux_schema::{
     check_schema_compat, migrate, migrate_all, run_filestore_migrations, run_object_schema, run_saga_log_migrations,
-    stamp_version, status, Outcome, SqlConn, State, Store, StoreError, OBJECT_SCHEMA_VERSION,
+    stamp_version, status, Outcome, SqlConn, State, Store, StoreError, Value, OBJECT_SCHEMA_VERSION,
 };
 use common::*;
 #[cfg(target_arch = "wasm32")]
@@ -831,4 +831,31 @@ fn current_time_defaults_are_utc_now() {
     #[cfg(not(target_arch = "wasm32"))]
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     assert!((secs - now).abs() <= 5, "{ts} is {} s away from now", secs - now);
+}
+
+/// What SQLite still asks of the OS layer when no file is involved: randomness (`randomblob`),
+/// and temp tables and sorts that stay in memory. On wasm the default VFS has no files at all
+/// (src/backend/os.rs), so temp storage must never reach it, even when a caller asks for
+/// file-backed temp storage.
+#[test]
+fn randomness_temp_tables_and_large_sorts_need_no_files() {
+    let db = db_with("PRAGMA temp_store = FILE; CREATE TEMP TABLE tt(x BLOB);");
+    let blobs = db.query("SELECT randomblob(16), randomblob(16)", &[]).unwrap().remove(0);
+    let (a, b) = match (&blobs[0], &blobs[1]) {
+        (Value::Blob(a), Value::Blob(b)) => (a.clone(), b.clone()),
+        other => panic!("randomblob gave {other:?}"),
+    };
+    assert_eq!((a.len(), b.len()), (16, 16));
+    assert_ne!(a, b);
+    assert!(a.iter().any(|&x| x != 0) && b.iter().any(|&x| x != 0));
+    // 4,096 rows of 1 KiB (the wasm build has no CTEs, so by doubling), sorted and indexed.
+    db.exec("INSERT INTO tt VALUES (randomblob(1024))").unwrap();
+    for _ in 0..12 {
+        db.exec("INSERT INTO tt SELECT randomblob(1024) FROM tt").unwrap();
+    }
+    let n = count(&db, "SELECT count(*) FROM tt");
+    assert_eq!(n, 4_096);
+    assert_eq!(count(&db, "SELECT count(*) FROM (SELECT x FROM tt ORDER BY x)"), n);
+    db.exec("CREATE INDEX temp.tt_x ON tt(x)").unwrap();
+    assert_eq!(count(&db, "SELECT count(DISTINCT x) FROM tt"), n);
 }

@@ -12,6 +12,10 @@ pub use native::{from_bytes, memory, to_bytes, Db};
 pub mod wasm;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{from_bytes, memory, to_bytes, Db};
+// SQLite's OS layer on wasm32: a default VFS without files (replaces sqlite-wasm-rs's memvfs).
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod os;
 
 // libc's gmtime/strftime for SQLite's CURRENT_* keywords on wasm32 (built natively for its tests).
 #[cfg(any(target_arch = "wasm32", test))]

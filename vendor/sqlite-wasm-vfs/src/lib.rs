@@ -9,6 +9,8 @@
 /// Origin Private File System (OPFS) VFS implementation using `SyncAccessHandle`.
 #[cfg(feature = "sahpool")]
 pub mod sahpool;
+#[cfg(feature = "sahpool")]
+mod vecmap;
 
 #[cfg(test)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_dedicated_worker);

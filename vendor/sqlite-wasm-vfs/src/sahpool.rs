@@ -39,10 +39,10 @@ use rsqlite_vfs::{
     SectorSize, SyncOptions, VfsError, VfsErrorCode, VfsFile, VfsFilesManager, VfsRegistration,
     VfsResult, VfsStore,
 };
+use crate::vecmap::VecMap as HashMap;
 use std::{
     any::TypeId,
     cell::{Cell, RefCell},
-    collections::HashMap,
     future::poll_fn,
     ops::Deref,
     rc::Rc,
