@@ -25,7 +25,13 @@ use sqlite_wasm_rs::{self as ffi, sqlite3_file, sqlite3_vfs, WasmOsCallback};
 /// Milliseconds from the Julian day epoch to the Unix epoch, as `xCurrentTimeInt64` counts.
 const UNIX_EPOCH_JULIAN_MS: i64 = 210_866_760_000_000;
 
-unsafe extern "C" fn open(_: *mut sqlite3_vfs, _: ffi::sqlite3_filename, file: *mut sqlite3_file, _: c_int, _: *mut c_int) -> c_int {
+unsafe extern "C" fn open(
+    _: *mut sqlite3_vfs,
+    _: ffi::sqlite3_filename,
+    file: *mut sqlite3_file,
+    _: c_int,
+    _: *mut c_int,
+) -> c_int {
     // SQLite closes a file whose methods are set, even after a failed open.
     (*file).pMethods = ptr::null();
     ffi::SQLITE_CANTOPEN
