@@ -226,6 +226,7 @@ export class Database {
     /**
      * True once `close()` (or `free()`) was called.
      */
+    readonly isClosed: boolean;
 }
 
 /**

@@ -54,11 +54,20 @@ if [ -z "${NO_WASM_OPT:-}" ]; then
     node --input-type=module -e '
       import { readFileSync, writeFileSync } from "node:fs";
       const kept = new Set(WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(process.argv[1]))).map((e) => e.name));
-      for (const file of ["pkg/agentmux_schema.d.ts", "pkg/agentmux_schema_bg.wasm.d.ts"]) {
-        const lines = readFileSync(file, "utf8").split("\n");
-        const declared = (l) => l.match(/^\s*(?:readonly|export const) (\w+):/);
-        writeFileSync(file, lines.filter((l) => !declared(l) || kept.has(declared(l)[1])).join("\n"));
-      }
+      // Only the export declarations: `export const` in the _bg.wasm.d.ts, and the members of the
+      // InitOutput interface (class members in the same file have the same shape).
+      const prune = (file, from, to) => {
+        let inside = from === null;
+        const lines = readFileSync(file, "utf8").split("\n").filter((l) => {
+          if (from !== null && l.startsWith(from)) inside = true;
+          else if (inside && to !== null && l.startsWith(to)) inside = false;
+          const m = inside && l.match(/^\s*(?:readonly|export const) (\w+):/);
+          return !m || kept.has(m[1]);
+        });
+        writeFileSync(file, lines.join("\n"));
+      };
+      prune("pkg/agentmux_schema_bg.wasm.d.ts", null, null);
+      prune("pkg/agentmux_schema.d.ts", "export interface InitOutput {", "}");
     ' "$wasm"
   else
     echo "note: no wasm-opt (npm binaryen) found; skipping the -Oz pass" >&2
