@@ -109,6 +109,26 @@ test("the README's <script type=module> recipe works in Chromium as printed", as
   }
 });
 
+test("every wasm export the typings declare exists in the module (InitOutput and _bg.wasm.d.ts)", () => {
+  const dir = path.join(app, "node_modules/agentmux-schema");
+  const actual = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(path.join(dir, "agentmux_schema_bg.wasm"))))
+    .map((e) => e.name)
+    .sort();
+  const bg = readFileSync(path.join(dir, "agentmux_schema_bg.wasm.d.ts"), "utf8");
+  const missing = (names) => names.filter((n) => !actual.includes(n));
+  const declared = [...bg.matchAll(/^export const (\w+):/gm)].map((m) => m[1]);
+  assert.ok(declared.includes("database_migrate"), "the declarations were found");
+  assert.deepEqual(missing(declared), []);
+  const dts = readFileSync(path.join(dir, "agentmux_schema.d.ts"), "utf8");
+  const init = dts.slice(dts.indexOf("export interface InitOutput {"));
+  const members = init.slice(0, init.indexOf("\n}"));
+  const interfaceMembers = [...members.matchAll(/^\s*readonly (\w+):/gm)].map((m) => m[1]);
+  assert.deepEqual(interfaceMembers.sort(), declared.sort());
+  assert.deepEqual(missing(interfaceMembers), []);
+  // SQLite's C hooks are not part of the module's interface.
+  assert.ok(!actual.some((n) => n.startsWith("rust_sqlite_wasm_") || n.startsWith("sqlite3_")), actual.join(" "));
+});
+
 test("publint --strict finds nothing", () => {
   const r = run(process.execPath, [path.join(tools, "publint/src/cli.js"), "--strict", path.join(app, "node_modules/agentmux-schema")]);
   assert.equal(r.code, 0, r.out);
