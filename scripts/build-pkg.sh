@@ -40,7 +40,7 @@ if [ -z "${NO_WASM_OPT:-}" ]; then
       import { readFileSync } from "node:fs";
       const [wasm, patterns] = process.argv.slice(1);
       const glue = readFileSync("pkg/agentmux_schema.js", "utf8");
-      const internal = new RegExp("^(" + patterns.split(",").map((p) => p.replace("*", ".*")).join("|") + ")$");
+      const internal = new RegExp("^(" + patterns.split(",").map((p) => p.replaceAll("*", ".*")).join("|") + ")$");
       const names = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(wasm))).map((e) => e.name);
       const used = names.filter((n) => internal.test(n) && glue.includes(n));
       if (used.length) { console.error("build-pkg: the JS glue uses exports listed as internal: " + used.join(" ")); process.exit(1); }

@@ -838,7 +838,7 @@ fn current_time_defaults_are_utc_now() {
 /// (src/backend/os.rs), so temp storage must never reach it, even when a caller asks for
 /// file-backed temp storage.
 #[test]
-fn randomness_temp_tables_and_large_sorts_need_no_files() {
+fn randomness_temp_tables_and_sorts_need_no_files() {
     let db = db_with("PRAGMA temp_store = FILE; CREATE TEMP TABLE tt(x BLOB);");
     let blobs = db.query("SELECT randomblob(16), randomblob(16)", &[]).unwrap().remove(0);
     let (a, b) = match (&blobs[0], &blobs[1]) {
