@@ -90,7 +90,7 @@ impl Schema {
     }
 }
 
-const USER_TABLES: &str =
+pub(crate) const USER_TABLES: &str =
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
 /// The rows of `PRAGMA main.<pragma>("<object>")`.
@@ -223,30 +223,47 @@ pub fn missing_foreign_keys(table: &str, have: &[ForeignKey], want: &[ForeignKey
         .collect()
 }
 
-/// The `CREATE INDEX` statement of every named index of a store's canonical schema, as SQLite
-/// stored it (so without `IF NOT EXISTS`): what a wrong-definition index is rebuilt from.
-pub fn canonical_index_sql(store: Store) -> Result<&'static IndexSql, StoreError> {
-    static CACHE: OnceLock<[IndexSql; 3]> = OnceLock::new();
+/// The `CREATE` statements of a store's canonical schema as SQLite stored them (so without
+/// `IF NOT EXISTS`): what a table with stale foreign keys and a wrongly defined index are rebuilt
+/// from.
+#[derive(Debug, Clone, Default)]
+pub struct CanonicalSql {
+    /// `CREATE TABLE` by table name.
+    pub tables: NameMap<String>,
+    /// `CREATE INDEX` by index name (explicit indexes only).
+    pub indexes: IndexSql,
+}
+
+fn canonical_sql_from(ddl: &str) -> Result<CanonicalSql, StoreError> {
+    let db = crate::backend::memory()?;
+    db.exec(ddl)?;
+    let rows = db.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL", &[])?;
+    Ok(CanonicalSql {
+        tables: rows.into_iter().map(|r| (text(&r[0]), text(&r[1]))).collect(),
+        indexes: index_sql(&db)?,
+    })
+}
+
+/// [`CanonicalSql`] of each shipped store, built once per process.
+pub fn canonical_sql(store: Store) -> Result<&'static CanonicalSql, StoreError> {
+    static CACHE: OnceLock<[CanonicalSql; 3]> = OnceLock::new();
     if let Some(all) = CACHE.get() {
         return Ok(&all[store as usize]);
     }
-    let build = |s: Store| -> Result<IndexSql, StoreError> {
-        let db = crate::backend::memory()?;
-        db.exec(s.ddl())?;
-        index_sql(&db)
-    };
-    let all = [build(Store::Objects)?, build(Store::Filestore)?, build(Store::Sagas)?];
+    let all = [
+        canonical_sql_from(Store::Objects.ddl())?,
+        canonical_sql_from(Store::Filestore.ddl())?,
+        canonical_sql_from(Store::Sagas.ddl())?,
+    ];
     Ok(&CACHE.get_or_init(|| all)[store as usize])
 }
 
-/// [`canonical_index_sql`] of `spec`: cached for a shipped definition, built for any other.
-pub fn canonical_index_sql_of(spec: &crate::Spec) -> Result<std::borrow::Cow<'static, IndexSql>, StoreError> {
+/// [`canonical_sql`] of `spec`: cached for a shipped definition, built for any other.
+pub fn canonical_sql_of(spec: &crate::Spec) -> Result<std::borrow::Cow<'static, CanonicalSql>, StoreError> {
     if spec.is_shipped() {
-        return canonical_index_sql(spec.store).map(std::borrow::Cow::Borrowed);
+        return canonical_sql(spec.store).map(std::borrow::Cow::Borrowed);
     }
-    let db = crate::backend::memory()?;
-    db.exec(spec.ddl)?;
-    index_sql(&db).map(std::borrow::Cow::Owned)
+    canonical_sql_from(spec.ddl).map(std::borrow::Cow::Owned)
 }
 
 /// The canonical indexes that exist under their canonical name but with another definition
@@ -267,7 +284,7 @@ pub fn misdefined_indexes(canonical: &Schema, actual: &NameMap<(String, Index)>)
 }
 
 /// `table`'s foreign keys as `PRAGMA foreign_key_list` reports them (in `id`, `seq` order).
-fn foreign_key_list<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<ForeignKey>, StoreError> {
+pub fn foreign_key_list<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<ForeignKey>, StoreError> {
     Ok(pragma(conn, "foreign_key_list", table)?
         .iter()
         .map(|r| ForeignKey {

@@ -11,12 +11,14 @@
 pub mod backend;
 pub mod conn;
 mod error;
+pub mod foreign_keys;
 pub mod header;
 pub mod inspect;
 pub mod legacy;
 mod lock;
 mod migrate;
 pub mod names;
+mod rebuild;
 pub mod snapshot;
 pub mod status;
 pub mod steps;
@@ -33,8 +35,8 @@ pub use conn::{SqlConn, Value};
 pub use error::{codes, StoreError};
 pub use lock::LOCK_WAIT_MS;
 pub use migrate::{
-    migrate, migrate_all, migrate_spec, run_filestore_migrations, run_object_schema, run_saga_log_migrations,
-    MigrationReport, Outcome,
+    migrate, migrate_all, migrate_spec, repair, run_filestore_migrations, run_object_schema, run_saga_log_migrations,
+    MigrationReport, Outcome, RebuildReason, RebuiltTable,
 };
 pub use status::{status, State, StoreStatus};
 pub use steps::{AdditiveColumn, Change, Step};

@@ -11,7 +11,8 @@
 use serde::Serialize;
 
 use crate::conn::SqlConn;
-use crate::inspect::{self, Schema};
+use crate::foreign_keys;
+use crate::inspect::{self, CanonicalSql, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
 use crate::names::NameMap;
@@ -47,14 +48,50 @@ pub struct MigrationReport {
     pub rows_dropped: NameMap<i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
-    /// Tables rebuilt to a new definition by an upgrade step.
-    pub tables_rebuilt: Vec<String>,
+    /// Tables rebuilt to their canonical definition, each with why (every row is kept).
+    pub tables_rebuilt: Vec<RebuiltTable>,
     /// Data steps run, as `v5: backfill db_agents`.
     pub steps_run: Vec<String>,
     /// Indexes that existed under a canonical name with another definition (columns, order,
     /// uniqueness, partial `WHERE`, table) and were dropped and created again as canonical.
     pub indexes_rebuilt: Vec<String>,
+    /// Blank rows the migration inserted (the seed rows every database of this kind holds).
     pub rows_seeded: i64,
+    /// Rows whose parent row does not exist, per table (tables without any are left out): kept
+    /// as they are, never deleted. Counted when a file with tables was migrated.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    pub orphan_rows: NameMap<i64>,
+}
+
+/// A table a migration rebuilt, and why.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RebuiltTable {
+    pub table: String,
+    pub reason: RebuildReason,
+}
+
+/// Why a table was rebuilt.
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RebuildReason {
+    /// Its foreign keys differed from the canonical ones (e.g. an adopted child still naming a
+    /// legacy parent table).
+    ForeignKeys,
+    /// An upgrade step ([`crate::Change::RebuildTable`]) changes its definition.
+    UpgradeStep,
+}
+
+impl RebuildReason {
+    /// How reports print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RebuildReason::ForeignKeys => "foreign keys",
+            RebuildReason::UpgradeStep => "upgrade step",
+        }
+    }
 }
 
 /// The short answer of a [`MigrationReport`].
@@ -89,6 +126,7 @@ impl MigrationReport {
             steps_run: vec![],
             indexes_rebuilt: vec![],
             rows_seeded: 0,
+            orphan_rows: NameMap::new(),
         }
     }
 
@@ -113,33 +151,63 @@ impl MigrationReport {
 /// - [`StoreError::Sqlite`] for anything SQLite refuses (busy past the wait, I/O, corruption),
 ///   with the failing statement; also rolled back.
 pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
-    migrate_dyn(&conn, store.spec())
+    migrate_dyn(&conn, store.spec(), Mode::Migrate)
 }
 
 /// [`migrate`] to a schema definition other than the shipped one, e.g. the next version while it
 /// is being written and tested (its canonical schema is built from `spec.ddl` on each call).
 pub fn migrate_spec<C: SqlConn + ?Sized>(conn: &C, spec: &Spec) -> Result<MigrationReport, StoreError> {
-    migrate_dyn(&conn, spec)
+    migrate_dyn(&conn, spec, Mode::Migrate)
+}
+
+/// [`migrate`], also for a file already at this build's version: its schema work runs again in
+/// one transaction, so a current file made by an older build of this version (tables whose
+/// foreign keys still name a legacy table, a missing or wrongly defined index, missing blank
+/// rows) is brought to the canonical schema. Every row is kept. A file that needs nothing comes
+/// back unchanged apart from its stamp being written again.
+///
+/// `migrate` never does this on its own: a warm start must stay one `PRAGMA user_version` read.
+///
+/// # Errors
+///
+/// As [`migrate`].
+pub fn repair<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
+    migrate_dyn(&conn, store.spec(), Mode::Repair)
+}
+
+/// Whether a file already at the target version is left alone or worked on again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Migrate,
+    Repair,
+}
+
+impl Mode {
+    /// Whether a file stamped `found` needs no work for `spec`.
+    fn is_done(self, found: i64, spec: &Spec) -> bool {
+        found == spec.version && self == Mode::Migrate
+    }
 }
 
 // The work behind the generic entry points takes `&dyn SqlConn`, so it is compiled once however
 // many connection types call it (the wasm module would otherwise carry a copy per type).
-fn migrate_dyn(conn: &dyn SqlConn, spec: &Spec) -> Result<MigrationReport, StoreError> {
+fn migrate_dyn(conn: &dyn SqlConn, spec: &Spec, mode: Mode) -> Result<MigrationReport, StoreError> {
     let found = read_version(conn)?;
     refuse_if_newer(found, spec.version, spec.store.file_name())?;
-    if found == spec.version {
+    if mode.is_done(found, spec) {
         return Ok(MigrationReport::new(spec.store, found, Outcome::UpToDate));
     }
     // Built before taking the lock, so the lock is held only for this file's own work.
     let canonical = inspect::canonical_of(spec)?;
+    let sql = inspect::canonical_sql_of(spec)?;
     // Rebuilding a table drops it, which with enforcement on would fire ON DELETE actions on its
-    // children; enforcement can only be switched outside a transaction.
-    let pause_foreign_keys = steps::may_rebuild(spec.steps, found);
-
-    with_foreign_keys_paused(conn, pause_foreign_keys, || {
+    // children. Whether a rebuild is needed is known only under the lock, and enforcement can
+    // only be switched outside a transaction, so every migration that does work runs with it
+    // paused (orphans are then counted explicitly).
+    with_foreign_keys_paused(conn, true, || {
         with_busy_timeout(conn, || {
             conn.exec("BEGIN IMMEDIATE")?;
-            let report = match migrate_locked(conn, spec, &canonical) {
+            let report = match migrate_locked(conn, spec, &canonical, &sql, mode) {
                 Ok(report) => report,
                 Err(e) => {
                     // Nothing to add if this fails too: an error ends or aborts the transaction,
@@ -191,29 +259,29 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     conn: &C,
     spec: &Spec,
     canonical: &Schema,
+    sql: &CanonicalSql,
+    mode: Mode,
 ) -> Result<MigrationReport, StoreError> {
     let store = spec.store;
     // Another process may have migrated (or a newer build stamped) the file while we waited.
     let found = read_version(conn)?;
     refuse_if_newer(found, spec.version, store.file_name())?;
-    if found == spec.version {
+    if mode.is_done(found, spec) {
         return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
     }
-    let (mut report, existed) = apply(conn, spec, canonical, found)?;
+    let (mut report, existed) = apply(conn, spec, canonical, sql, found)?;
     // Indexes live on tables, so a file that held no table held no index to get wrong.
     if !existed.is_empty() {
-        report.indexes_rebuilt = rebuild_misdefined_indexes(conn, spec, canonical)?;
+        report.indexes_rebuilt = rebuild_misdefined_indexes(conn, spec, canonical, sql)?;
     }
 
     let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
-    if !report.tables_rebuilt.is_empty() {
-        let violations = steps::foreign_key_violations(conn)?;
-        if !violations.is_empty() {
-            return Err(StoreError::ForeignKeyCheck { db: store.file_name().to_string(), violations });
-        }
+    // A file that held no table holds no row without a parent.
+    if !existed.is_empty() {
+        report.orphan_rows = foreign_keys::orphan_rows(conn)?;
     }
     stamp_version(conn, spec.version)?;
     report.to_version = spec.version;
@@ -221,12 +289,14 @@ fn migrate_locked<C: SqlConn + ?Sized>(
 }
 
 /// The schema work shared by [`migrate`] and the `run_*` functions: adopt, refuse shapes that
-/// cannot be completed, reshape, create, run data steps, seed. Also returns the tables (and their
-/// columns) that existed once adoption was done, i.e. the ones the canonical DDL did not create.
+/// cannot be completed, reshape, repair foreign keys, create, run data steps, seed. Also returns
+/// the tables (and their columns) that existed once adoption was done, i.e. the ones the
+/// canonical DDL did not create.
 fn apply<C: SqlConn + ?Sized>(
     conn: &C,
     spec: &Spec,
     canonical: &Schema,
+    sql: &CanonicalSql,
     from_version: i64,
 ) -> Result<(MigrationReport, Columns), StoreError> {
     let adoption = if spec.adopts_legacy_tables { adopt_legacy_tables(conn)? } else { Adoption::default() };
@@ -243,7 +313,13 @@ fn apply<C: SqlConn + ?Sized>(
 
     let mut applied = Applied::default();
     if outcome == Outcome::Migrated {
-        steps::reshape(conn, spec.steps, from_version, &before, spec.ddl, &mut applied)?;
+        steps::reshape(conn, spec.steps, from_version, &before, sql, spec.store.file_name(), &mut applied)?;
+        let step = applied.tables_rebuilt.iter().map(|t| RebuiltTable::new(t, RebuildReason::UpgradeStep));
+        report.tables_rebuilt.extend(step);
+        // After the steps, so a table a step rebuilt is already canonical and additive columns
+        // exist to be copied.
+        let repaired = foreign_keys::repair(conn, canonical, sql, &before)?;
+        report.tables_rebuilt.extend(repaired.iter().map(|t| RebuiltTable::new(t, RebuildReason::ForeignKeys)));
     }
     conn.exec(spec.ddl)?;
     report.tables_created = canonical.tables.keys().filter(|t| !before.contains_key(t)).cloned().collect();
@@ -251,7 +327,6 @@ fn apply<C: SqlConn + ?Sized>(
         steps::run_data(conn, spec.steps, from_version, &mut applied)?;
     }
     report.columns_added = applied.columns_added;
-    report.tables_rebuilt = applied.tables_rebuilt;
     report.steps_run = applied.steps_run;
 
     if let Some(seed) = spec.seed {
@@ -263,6 +338,12 @@ fn apply<C: SqlConn + ?Sized>(
     Ok((report, before))
 }
 
+impl RebuiltTable {
+    fn new(table: &str, reason: RebuildReason) -> Self {
+        RebuiltTable { table: table.to_string(), reason }
+    }
+}
+
 /// `CREATE INDEX IF NOT EXISTS` keeps an index that merely has the canonical name; drop each
 /// such index and create the canonical one. Runs inside the migration transaction: if the
 /// canonical index cannot be built (e.g. duplicate values for a UNIQUE index), the error carries
@@ -271,14 +352,11 @@ fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
     conn: &C,
     spec: &Spec,
     canonical: &Schema,
+    sql: &CanonicalSql,
 ) -> Result<Vec<String>, StoreError> {
     let wrong = inspect::misdefined_indexes(canonical, &inspect::index_definitions(conn)?);
-    if wrong.is_empty() {
-        return Ok(wrong);
-    }
-    let sql = inspect::canonical_index_sql_of(spec)?;
     for name in &wrong {
-        let create = sql.get(name).ok_or_else(|| StoreError::VerifyFailed {
+        let create = sql.indexes.get(name).ok_or_else(|| StoreError::VerifyFailed {
             db: spec.store.file_name().to_string(),
             missing: vec![name.clone()],
         })?;
@@ -323,8 +401,11 @@ fn refuse_unadoptable(spec: &Spec, before: &Columns, canonical: &Schema, found: 
 fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {
     let spec = store.spec();
     let canonical = inspect::canonical_of(spec)?;
+    let sql = inspect::canonical_sql_of(spec)?;
     let from = read_version(conn)?;
-    apply(conn, spec, &canonical, from).map(drop)
+    // As in `migrate`: a foreign-key repair must not cascade. (Inside a caller's transaction the
+    // pragma has no effect; the tables repaired are children, whose drop cascades nowhere.)
+    with_foreign_keys_paused(conn, true, || apply(conn, spec, &canonical, &sql, from).map(drop))
 }
 
 /// Lay down or complete the `objects.db` schema (legacy adoption, tables, additive columns,

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::conn::SqlConn;
+use crate::foreign_keys;
 use crate::inspect::{self, Drift};
+use crate::names::NameMap;
 use crate::tripwire::read_version;
 use crate::{Store, StoreError};
 
@@ -56,6 +58,11 @@ pub struct StoreStatus {
     /// this build's older one is only noise).
     pub drift: Option<Drift>,
     pub tables: Vec<TableSummary>,
+    /// Rows whose parent row does not exist, per table (tables without any are left out).
+    /// `migrate` keeps them as they are; they are worth a look, since with foreign keys enforced
+    /// such a row can no longer be updated without first giving it a parent.
+    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    pub orphan_rows: NameMap<i64>,
     /// Why the file is unreadable, when it is.
     pub error: Option<String>,
     /// SQLite's `quick_check` result, only when the caller asked for it (natively; the wasm
@@ -104,6 +111,7 @@ impl StoreStatus {
             state,
             drift: None,
             tables: vec![],
+            orphan_rows: NameMap::new(),
             error,
             integrity: None,
         }
@@ -153,6 +161,7 @@ fn read_status(conn: &dyn SqlConn, store: Store) -> Result<StoreStatus, StoreErr
             _ => Some(inspect::drift(&schema, inspect::canonical(store)?)),
         },
         tables,
+        orphan_rows: foreign_keys::orphan_rows(conn)?,
         ..StoreStatus::bare(store, true, state, None)
     })
 }

@@ -13,6 +13,10 @@
 //! instead of shipping a second shape of the same version.
 
 use crate::conn::SqlConn;
+use crate::foreign_keys;
+use crate::inspect::{CanonicalSql, Columns};
+use crate::names::NameMap;
+use crate::rebuild::{rebuild_table, Fill};
 use crate::StoreError;
 
 /// One change, tagged with the version that introduced it.
@@ -39,9 +43,11 @@ pub enum Change {
     /// A change `ALTER TABLE` cannot make (a constraint, a type, a column dropped or reordered),
     /// done by SQLite's documented procedure: create the canonical table under a temporary name,
     /// copy the rows with `select` (one expression per canonical column, in order, over the old
-    /// table), drop the old table, rename the new one into place; the DDL then re-creates the
-    /// table's indexes and `PRAGMA foreign_key_check` must find nothing. Skipped when the table
-    /// is absent or already has the canonical shape.
+    /// table), drop the old table, rename the new one into place, put its indexes, triggers and
+    /// AUTOINCREMENT counter back (see [`crate::rebuild`]). Rows that had no parent before keep
+    /// being reported as orphans; a copy that leaves *more* rows without a parent fails with
+    /// [`StoreError::ForeignKeyCheck`]. Skipped when the table is absent or already has the
+    /// canonical shape.
     RebuildTable { table: &'static str, select: &'static str },
 }
 
@@ -64,24 +70,21 @@ impl Step {
 #[derive(Debug, Default)]
 pub struct Applied {
     pub columns_added: Vec<String>,
+    /// Tables an upgrade step rebuilt.
     pub tables_rebuilt: Vec<String>,
     pub steps_run: Vec<String>,
 }
 
-/// Whether any table rebuild may run for a file at `found` (decides, before the transaction
-/// starts, whether foreign-key enforcement must be paused: it cannot change inside one).
-pub fn may_rebuild(steps: &[Step], found: i64) -> bool {
-    steps.iter().any(|s| s.since > found && matches!(s.change, Change::RebuildTable { .. }))
-}
-
-/// Phase 1: add columns and rebuild tables of a file that existed at version `found`.
-/// `before` is the file's schema after legacy adoption; `ddl` is the canonical DDL.
-pub fn reshape<C: SqlConn + ?Sized>(
+/// Phase 1: add columns and rebuild tables of a file (`db`, for errors) that existed at version
+/// `found`.
+/// `before` is the file's schema after legacy adoption; `sql` the canonical `CREATE` statements.
+pub(crate) fn reshape<C: SqlConn + ?Sized>(
     conn: &C,
     steps: &[Step],
     found: i64,
-    before: &crate::migrate::Columns,
-    ddl: &str,
+    before: &Columns,
+    sql: &CanonicalSql,
+    db: &str,
     out: &mut Applied,
 ) -> Result<(), StoreError> {
     for step in steps.iter().filter(|s| s.reshapes()) {
@@ -97,9 +100,15 @@ pub fn reshape<C: SqlConn + ?Sized>(
             }
             Change::RebuildTable { table, select } => {
                 if step.since > found && before.contains_key(table) {
-                    let create = canonical_create(table, ddl)?;
-                    if !has_definition(conn, table, &create)? {
-                        rebuild(conn, table, select, &create)?;
+                    let create = sql.tables.get(table).ok_or_else(|| StoreError::Sqlite {
+                        code: 1,
+                        message: format!("no table {table} in the canonical DDL"),
+                        sql: None,
+                    })?;
+                    if !has_definition(conn, table, create)? {
+                        let before = foreign_keys::orphan_rows(conn)?;
+                        rebuild_table(conn, table, create, Fill::Select(select))?;
+                        refuse_new_orphans(conn, db, &before)?;
                         out.tables_rebuilt.push(table.to_string());
                     }
                 }
@@ -126,18 +135,21 @@ pub fn run_data<C: SqlConn + ?Sized>(
     Ok(())
 }
 
-/// The rows `PRAGMA foreign_key_check` reports, as `table(rowid) → parent` (empty when
-/// consistent). Run after rebuilds, which happen with enforcement paused.
-pub fn foreign_key_violations<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<String>, StoreError> {
-    Ok(conn
-        .query("PRAGMA foreign_key_check", &[])?
-        .iter()
-        .map(|r| {
-            let text = |i: usize| r.get(i).and_then(|v| v.as_str()).unwrap_or("?").to_string();
-            let rowid = r.get(1).and_then(|v| v.as_i64()).map_or("?".into(), |n| n.to_string());
-            format!("{}({rowid}) → {}", text(0), text(2))
-        })
-        .collect())
+/// A rebuild's copy may keep the orphans it found, never make new ones (e.g. a copy expression
+/// that changes the key its children reference): compare with the count taken before it.
+fn refuse_new_orphans<C: SqlConn + ?Sized>(conn: &C, db: &str, before: &NameMap<i64>) -> Result<(), StoreError> {
+    let after = foreign_keys::orphan_rows(conn)?;
+    let mut violations = Vec::new();
+    for (table, n) in after.iter() {
+        if *n > before.get(table).copied().unwrap_or(0) {
+            violations.extend(foreign_keys::violations(conn, table)?);
+        }
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::ForeignKeyCheck { db: db.to_string(), violations })
+    }
 }
 
 /// Whether `table` is already declared exactly as `create` (compared as SQLite stores the text,
@@ -146,59 +158,4 @@ fn has_definition<C: SqlConn + ?Sized>(conn: &C, table: &str, create: &str) -> R
     let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let have = conn.query_strings("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", &[table])?;
     Ok(have.first().is_some_and(|sql| words(sql) == words(create)))
-}
-
-fn rebuild<C: SqlConn + ?Sized>(conn: &C, table: &str, select: &str, create: &str) -> Result<(), StoreError> {
-    let temp = format!("{table}__rebuild");
-    let renamed = rename_created_table(create, table, &temp).ok_or_else(|| StoreError::Sqlite {
-        code: 1,
-        message: format!("cannot read the CREATE TABLE of {table}"),
-        sql: Some(create.to_string()),
-    })?;
-    conn.exec(&renamed)?;
-    conn.exec(&format!("INSERT INTO \"{temp}\" SELECT {select} FROM \"{table}\""))?;
-    conn.exec(&format!("DROP TABLE \"{table}\""))?;
-    conn.exec(&format!("ALTER TABLE \"{temp}\" RENAME TO \"{table}\""))
-}
-
-/// The canonical `CREATE TABLE` statement of `table`, as SQLite stores it after running `ddl`.
-fn canonical_create(table: &str, ddl: &str) -> Result<String, StoreError> {
-    let db = crate::backend::memory()?;
-    db.exec(ddl)?;
-    db.query_strings("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", &[table])?.pop().ok_or_else(
-        || StoreError::Sqlite { code: 1, message: format!("no table {table} in the canonical DDL"), sql: None },
-    )
-}
-
-/// `create` with its table name replaced by `to` (the name right after `CREATE TABLE`, quoted or
-/// not, with or without `IF NOT EXISTS`).
-fn rename_created_table(create: &str, from: &str, to: &str) -> Option<String> {
-    let open = create.find('(')?;
-    let head = &create[..open];
-    let at = head.rfind(from)?;
-    let mut quoted_end = at + from.len();
-    let mut start = at;
-    if head[..at].ends_with(['"', '`', '[']) {
-        start -= 1;
-        quoted_end += 1;
-    }
-    Some(format!("{}\"{to}\"{}", &create[..start], &create[quoted_end..]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::rename_created_table;
-
-    #[test]
-    fn renames_the_created_table_whatever_its_quoting() {
-        for create in [
-            "CREATE TABLE db_temp (oid TEXT)",
-            "CREATE TABLE \"db_temp\" (oid TEXT)",
-            "CREATE TABLE IF NOT EXISTS db_temp(oid TEXT REFERENCES db_temp(oid))",
-        ] {
-            let out = rename_created_table(create, "db_temp", "db_temp__rebuild").unwrap();
-            assert!(out.contains("\"db_temp__rebuild\""), "{out}");
-            assert_eq!(out.matches("db_temp__rebuild").count(), 1, "{out}");
-        }
-    }
 }

@@ -8,7 +8,7 @@ mod common;
 use agentmux_schema::backend::Db;
 use agentmux_schema::inspect::Schema;
 use agentmux_schema::{
-    migrate, migrate_spec, snapshot, Change, Outcome, Spec, SqlConn, State, Step, Store, StoreError,
+    migrate, migrate_spec, snapshot, Change, Outcome, RebuildReason, Spec, SqlConn, State, Step, Store, StoreError,
 };
 use common::*;
 #[cfg(target_arch = "wasm32")]
@@ -245,7 +245,8 @@ fn example_v5_rebuilds_and_backfills_keeping_every_row() {
             report.rows_seeded + backfilled,
             &format!("v{from} → v5"),
         );
-        assert_eq!(report.tables_rebuilt, ["db_drone_definitions"], "from v{from}");
+        let rebuilt: Vec<_> = report.tables_rebuilt.iter().map(|r| (r.table.as_str(), r.reason)).collect();
+        assert_eq!(rebuilt, [("db_drone_definitions", RebuildReason::UpgradeStep)], "from v{from}");
         assert_eq!(report.steps_run, ["v5: backfill db_agents"], "from v{from}");
         assert_eq!(dump(&db), fresh_v5(), "from v{from}: differs from a fresh v5");
         let missing = "SELECT count(*) FROM db_agent_definitions d WHERE NOT EXISTS \
@@ -269,20 +270,55 @@ fn example_v5_upgrade_fails_atomically_at_every_statement() {
 }
 
 #[test]
-fn a_rebuild_that_would_orphan_rows_rolls_back() {
+fn a_rebuild_keeps_and_reports_the_orphans_it_found() {
     let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
     let db = db_at(v4, 4);
     fill_every_table(&db);
-    // A child whose parent is already missing: a rebuild must notice, not stamp.
+    // A child whose parent is already missing: kept as it is, and counted.
     db.exec("PRAGMA foreign_keys = OFF").unwrap();
     db.exec("INSERT INTO db_drone_runs (id, drone_id) VALUES ('orphan', 'no-such-drone')").unwrap();
-    let mut db = db;
+    let runs = count(&db, "SELECT count(*) FROM db_drone_runs");
+    let report = migrate_spec(&db, example_v5()).unwrap();
+    assert_eq!(report.orphan_rows.get("db_drone_runs"), Some(&1), "{:?}", report.orphan_rows);
+    assert_eq!(count(&db, "SELECT count(*) FROM db_drone_runs"), runs);
+    assert_eq!(count(&db, "SELECT count(*) FROM db_drone_runs WHERE id = 'orphan'"), 1);
+}
+
+#[test]
+fn a_rebuild_step_that_would_orphan_rows_rolls_back() {
+    let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
+    let mut db = db_at(v4, 4);
+    fill_every_table(&db);
+    assert!(count(&db, "SELECT count(*) FROM db_drone_runs") > 0);
+    // A wrong copy expression: every definition gets a new id, so every run loses its parent.
+    let broken = Box::leak(Box::new(Spec {
+        steps: Box::leak(
+            example_v5()
+                .steps
+                .iter()
+                .map(|s| match s.change {
+                    Change::RebuildTable { table, select: "*" } => Step {
+                        change: Change::RebuildTable {
+                            table,
+                            select: "'renamed-' || id, name, description, graph, viewport, created_at, updated_at",
+                        },
+                        ..*s
+                    },
+                    _ => *s,
+                })
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        ),
+        ..*example_v5()
+    }));
     let image = bytes_of(&mut db);
-    match migrate_spec(&db, example_v5()) {
+    match migrate_spec(&db, broken) {
         Err(StoreError::ForeignKeyCheck { db: label, violations }) => {
             assert_eq!(label, "objects.db");
-            assert_eq!(violations.len(), 1, "{violations:?}");
-            assert!(violations[0].starts_with("db_drone_runs("), "{violations:?}");
+            assert!(
+                !violations.is_empty() && violations.iter().all(|v| v.starts_with("db_drone_runs(")),
+                "{violations:?}"
+            );
         }
         other => panic!("expected ForeignKeyCheck, got {other:?}"),
     }

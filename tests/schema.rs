@@ -531,8 +531,11 @@ fn every_failure_point_is_reported_truthfully(sql: &str, applied: bool) {
             }
             Ok(report) => {
                 // Only failures once the commit is on disk may be absorbed: the restore of the
-                // caller's busy timeout, or a COMMIT that took effect and then reported an error.
-                let after_commit = step.starts_with("PRAGMA busy_timeout") || (applied && step == "COMMIT");
+                // caller's busy timeout or foreign-key setting, or a COMMIT that took effect and
+                // then reported an error.
+                let after_commit = step.starts_with("PRAGMA busy_timeout")
+                    || step.starts_with("PRAGMA foreign_keys =")
+                    || (applied && step == "COMMIT");
                 assert!(after_commit, "failure at statement {k} ({step}) was swallowed");
                 assert_eq!(report, clean_report, "failure at statement {k} ({step}): the report differs");
                 assert_eq!(version(&db), 4);
@@ -738,26 +741,29 @@ fn an_index_that_cannot_be_rebuilt_rolls_back_naming_it() {
 }
 
 #[test]
-fn an_adopted_table_with_another_foreign_key_is_refused() {
+fn an_adopted_table_with_other_foreign_key_actions_is_rebuilt_to_the_canonical_ones() {
     let content = "CREATE TABLE db_agent_content (
         agent_id TEXT NOT NULL, content_type TEXT NOT NULL,
         content TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (agent_id, content_type),
-        FOREIGN KEY (agent_id) REFERENCES db_agent_definitions(id){actions});";
+        FOREIGN KEY (agent_id) REFERENCES db_agent_definitions(id){actions});
+        INSERT INTO db_agent_definitions (id, name, provider) VALUES ('a1', 'Coder', 'claude');
+        INSERT INTO db_agent_content (agent_id, content_type, content) VALUES ('a1', 'soul', 'kept');";
     let want = "db_agent_content(agent_id) REFERENCES db_agent_definitions(id) ON DELETE CASCADE";
     for actions in ["", " ON DELETE SET NULL", " ON DELETE CASCADE ON UPDATE CASCADE"] {
-        let image = image_of(&format!("{FLAT_V1}{}", content.replace("{actions}", actions)));
-        let mut db = from_bytes(&image).unwrap();
+        let db = db_with(&format!("{FLAT_V1}{}", content.replace("{actions}", actions)));
         assert_eq!(status(&db, Store::Objects).drift.unwrap().missing_foreign_keys, [want], "{actions:?}");
-        match migrate(&db, Store::Objects) {
-            Err(StoreError::VerifyFailed { missing, .. }) => assert_eq!(missing, [want], "{actions:?}"),
-            other => panic!("{actions:?}: expected VerifyFailed, got {other:?}"),
-        }
-        assert_eq!(bytes_of(&mut db), image, "{actions:?}");
+        let report = migrate(&db, Store::Objects).unwrap();
+        let rebuilt: Vec<&str> = report.tables_rebuilt.iter().map(|r| r.table.as_str()).collect();
+        assert_eq!(rebuilt, ["db_agent_content"], "{actions:?}");
+        assert!(status(&db, Store::Objects).drift.unwrap().is_empty(), "{actions:?}");
+        assert_eq!(db.query_strings("SELECT content FROM db_agent_content", &[]).unwrap(), ["kept"], "{actions:?}");
+        db.exec("PRAGMA foreign_keys = ON; DELETE FROM db_agent_definitions WHERE id = 'a1'").unwrap();
+        assert_eq!(count(&db, "SELECT count(*) FROM db_agent_content"), 0, "{actions:?}: the canonical cascade");
     }
-    // The canonical declaration is accepted.
+    // The canonical declaration needs no rebuild.
     let db = db_with(&format!("{FLAT_V1}{}", content.replace("{actions}", " ON DELETE CASCADE")));
-    migrate(&db, Store::Objects).unwrap();
+    assert!(migrate(&db, Store::Objects).unwrap().tables_rebuilt.is_empty());
     assert!(status(&db, Store::Objects).drift.unwrap().is_empty());
 }
 

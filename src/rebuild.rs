@@ -1,0 +1,160 @@
+//! SQLite's documented procedure for a change `ALTER TABLE` cannot make: create the new
+//! definition under a temporary name, copy the rows, drop the old table, rename the new one into
+//! place. One home for both callers: upgrade steps ([`crate::Change::RebuildTable`]) and the
+//! repair of adopted tables whose foreign keys are stale ([`crate::foreign_keys`]).
+//!
+//! Dropping a table takes its indexes and triggers with it and forgets its AUTOINCREMENT counter,
+//! so all three are read first and put back. The caller runs this inside its transaction with
+//! foreign-key enforcement paused: with it on, `DROP TABLE` deletes every row first and so fires
+//! the `ON DELETE` actions of the tables that reference this one.
+
+use crate::conn::SqlConn;
+use crate::StoreError;
+
+/// How the new table is filled from the old one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fill<'a> {
+    /// `INSERT INTO new SELECT <expressions> FROM old`: one expression per new column, in order.
+    Select(&'a str),
+    /// Every column by name. Columns the old table has and the new definition lacks are appended
+    /// to the new table (declared type only) instead of being lost with the old one.
+    ByName,
+}
+
+/// Replace `table` by the definition `create` (a `CREATE TABLE` of that name), keeping its rows,
+/// indexes, triggers and AUTOINCREMENT counter.
+pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
+    conn: &C,
+    table: &str,
+    create: &str,
+    fill: Fill<'_>,
+) -> Result<(), StoreError> {
+    let temp = format!("{table}__rebuild");
+    let renamed = rename_created_table(create, table, &temp).ok_or_else(|| StoreError::Sqlite {
+        code: 1,
+        message: format!("cannot read the CREATE TABLE of {table}"),
+        sql: Some(create.to_string()),
+    })?;
+    let attached = conn.query_strings(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND type IN ('index', 'trigger') AND sql IS NOT NULL \
+         ORDER BY type, name",
+        &[table],
+    )?;
+    let sequence = autoincrement_counter(conn, table)?;
+
+    conn.exec(&renamed)?;
+    match fill {
+        Fill::Select(select) => {
+            conn.exec(&format!("INSERT INTO {} SELECT {select} FROM {}", quote(&temp), quote(table)))?
+        }
+        Fill::ByName => {
+            let old = stored_columns(conn, table)?;
+            let new = stored_columns(conn, &temp)?;
+            for (name, decl_type) in old.iter().filter(|(n, _)| !new.iter().any(|(m, _)| m == n)) {
+                conn.exec(&format!("ALTER TABLE {} ADD COLUMN {} {decl_type}", quote(&temp), quote(name)))?;
+            }
+            // Every stored column of the old table now exists in the new one.
+            let list = old.iter().map(|(n, _)| quote(n)).collect::<Vec<_>>().join(", ");
+            conn.exec(&format!("INSERT INTO {} ({list}) SELECT {list} FROM {}", quote(&temp), quote(table)))?;
+        }
+    }
+    conn.exec(&format!("DROP TABLE {}", quote(table)))?;
+    rename_over_dropped(conn, &temp, table)?;
+    for sql in &attached {
+        conn.exec(sql)?;
+    }
+    if let Some(seq) = sequence {
+        if create.to_ascii_uppercase().contains("AUTOINCREMENT") {
+            // The copy may have set a counter already (the highest id copied); never lower it,
+            // since ids above it may have been handed out and deleted.
+            conn.exec(&format!(
+                "UPDATE sqlite_sequence SET seq = max(seq, {seq}) WHERE name = {name}; \
+                 INSERT INTO sqlite_sequence (name, seq) SELECT {name}, {seq} \
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {name})",
+                name = quote_literal(table)
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// `ALTER TABLE from RENAME TO to`, where `to` was just dropped. A modern rename re-checks every
+/// view and trigger of the schema, and one that reads the dropped table fails it ("error in view
+/// …: no such table"), although the name is about to exist again. The legacy form renames the
+/// table alone, which is all this needs: nothing refers to the temporary name.
+fn rename_over_dropped<C: SqlConn + ?Sized>(conn: &C, from: &str, to: &str) -> Result<(), StoreError> {
+    let legacy = conn.query_i64("PRAGMA legacy_alter_table", &[])?.unwrap_or(0);
+    if legacy == 0 {
+        conn.exec("PRAGMA legacy_alter_table = ON")?;
+    }
+    let renamed = conn.exec(&format!("ALTER TABLE {} RENAME TO {}", quote(from), quote(to)));
+    if legacy == 0 {
+        // Put back even when the rename failed: the connection is the caller's.
+        let restored = conn.exec("PRAGMA legacy_alter_table = OFF");
+        renamed?;
+        restored
+    } else {
+        renamed
+    }
+}
+
+/// The table's AUTOINCREMENT counter, if it has one (`sqlite_sequence` exists only once some
+/// AUTOINCREMENT table has been created).
+fn autoincrement_counter<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Option<i64>, StoreError> {
+    if conn.query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'", &[])? != Some(1) {
+        return Ok(None);
+    }
+    conn.query_i64("SELECT seq FROM sqlite_sequence WHERE name = ?1", &[table])
+}
+
+/// Name and declared type of every column that holds data (generated columns are computed, not
+/// stored, so they are neither copied nor carried over).
+fn stored_columns<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = conn.query(&format!("PRAGMA main.table_xinfo({})", quote(table)), &[])?;
+    Ok(rows
+        .iter()
+        .filter(|r| r.get(6).and_then(|v| v.as_i64()) == Some(0))
+        .filter_map(|r| Some((r.get(1)?.as_str()?.to_string(), r.get(2)?.as_str().unwrap_or("").to_string())))
+        .collect())
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// `create` with its table name replaced by `to` (the name right after `CREATE TABLE`, quoted or
+/// not, with or without `IF NOT EXISTS`).
+fn rename_created_table(create: &str, from: &str, to: &str) -> Option<String> {
+    let open = create.find('(')?;
+    let head = &create[..open];
+    let at = head.rfind(from)?;
+    let mut quoted_end = at + from.len();
+    let mut start = at;
+    if head[..at].ends_with(['"', '`', '[']) {
+        start -= 1;
+        quoted_end += 1;
+    }
+    Some(format!("{}\"{to}\"{}", &create[..start], &create[quoted_end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rename_created_table;
+
+    #[test]
+    fn renames_the_created_table_whatever_its_quoting() {
+        for create in [
+            "CREATE TABLE db_temp (oid TEXT)",
+            "CREATE TABLE \"db_temp\" (oid TEXT)",
+            "CREATE TABLE IF NOT EXISTS db_temp(oid TEXT REFERENCES db_temp(oid))",
+        ] {
+            let out = rename_created_table(create, "db_temp", "db_temp__rebuild").unwrap();
+            assert!(out.contains("\"db_temp__rebuild\""), "{out}");
+            assert_eq!(out.matches("db_temp__rebuild").count(), 1, "{out}");
+        }
+    }
+}
