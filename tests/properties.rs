@@ -1,8 +1,11 @@
 //! Property: for any objects.db the original server could have left behind — legacy (forge-era)
 //! or current table names in any mix, old table shapes, legacy and wrongly defined indexes,
-//! stale foreign keys, orphan and duplicate rows, any `user_version` — `migrate` does exactly
-//! what an oracle predicts: it succeeds with every row kept under the table's new name, or it
-//! fails with the predicted error and leaves the file byte for byte as it was.
+//! stale foreign keys (to a kept legacy parent, a missing one, the table itself), AUTOINCREMENT
+//! counters above the highest id, orphan and duplicate rows, any `user_version` — `migrate` does
+//! exactly what an oracle predicts: it succeeds with every row kept under the table's new name,
+//! every stale table rebuilt to its canonical foreign keys and every orphan row counted, or it
+//! fails with the predicted error and leaves the file byte for byte as it was. Where the original
+//! succeeded, so does this crate: the only difference allowed is the foreign-key targets.
 //!
 //! The oracle below is written from the original module's rules (the seed's `migrations.rs`
 //! and its legacy fixtures), not from this crate's code: it knows the rename table, the legacy
@@ -19,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::OnceLock;
 
-use agentmux_schema::{inspect, migrate, Outcome, SqlConn, Store, StoreError};
+use agentmux_schema::{inspect, migrate, Outcome, RebuildReason, SqlConn, Store, StoreError};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
@@ -68,7 +71,7 @@ const DEAD_TABLES: [&str; 4] =
 /// The columns the original added with `ALTER TABLE` (v2, v3), in that order.
 const ADDITIVE: [&str; 2] = ["updated_at", "user_hidden"];
 
-/// Foreign keys to a renamed parent: child, column, parent (current name). All cascade.
+/// Foreign keys to a parent that has a legacy name: child, column, parent (current name).
 const FKS_TO_RENAMED: [(&str, &str, &str); 6] = [
     ("db_agent_content", "agent_id", "db_agent_definitions"),
     ("db_agent_skills", "agent_id", "db_agent_definitions"),
@@ -88,6 +91,8 @@ struct RefTable {
     columns: Vec<(String, String)>,
     /// Columns a table shape may lack: not in the key, not a foreign key, not additive.
     droppable: Vec<String>,
+    /// Its foreign keys: (column, parent table).
+    fks: Vec<(String, String)>,
 }
 
 struct Reference {
@@ -107,21 +112,23 @@ fn reference() -> &'static Reference {
         {
             let name = r[0].as_str().unwrap().to_string();
             let cols = db.query(&format!("SELECT name, type, pk FROM pragma_table_info('{name}')"), &[]).unwrap();
-            let fk_cols: BTreeSet<String> = db
-                .query_strings(&format!("SELECT \"from\" FROM pragma_foreign_key_list('{name}')"), &[])
+            let fks: Vec<(String, String)> = db
+                .query(&format!("SELECT \"from\", \"table\" FROM pragma_foreign_key_list('{name}')"), &[])
                 .unwrap()
-                .into_iter()
+                .iter()
+                .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
                 .collect();
+            let fk_cols: BTreeSet<&str> = fks.iter().map(|(c, _)| c.as_str()).collect();
             let columns: Vec<(String, String)> =
                 cols.iter().map(|c| (c[0].as_str().unwrap().to_string(), c[1].as_str().unwrap().to_string())).collect();
             let droppable = cols
                 .iter()
                 .filter(|c| c[2].as_i64() == Some(0))
                 .map(|c| c[0].as_str().unwrap().to_string())
-                .filter(|c| !fk_cols.contains(c))
+                .filter(|c| !fk_cols.contains(c.as_str()))
                 .filter(|c| !(name == "db_agent_definitions" && ADDITIVE.contains(&c.as_str())))
                 .collect();
-            tables.insert(name, RefTable { sql: r[1].as_str().unwrap().to_string(), columns, droppable });
+            tables.insert(name, RefTable { sql: r[1].as_str().unwrap().to_string(), columns, droppable, fks });
         }
         let mut indexes = BTreeMap::new();
         for r in db
@@ -183,6 +190,12 @@ struct Spec {
     dup_slugs: bool,
     /// Children point at their parent's legacy name even where the parent is not renamed.
     stale_fks: bool,
+    /// `db_agent_instances.parent_instance_id` references the table itself (a constraint the
+    /// canonical table does not have).
+    self_ref: bool,
+    /// The AUTOINCREMENT counter of `db_agent_history` stands above its highest id (rows were
+    /// deleted), so a rebuild must carry the counter, not recompute it.
+    seq_gap: bool,
     foreign_keys_on: bool,
 }
 
@@ -287,6 +300,10 @@ impl Spec {
         }
         let mut sql =
             lines.join("\n").replacen(&format!("CREATE TABLE {table} "), &format!("CREATE TABLE {as_name} "), 1);
+        if table == "db_agent_instances" && self.self_ref {
+            let column = "parent_instance_id TEXT NOT NULL DEFAULT ''";
+            sql = sql.replacen(column, &format!("{column} REFERENCES db_agent_instances(id)"), 1);
+        }
         for (legacy, current) in RENAMES {
             if self.references_legacy(current) {
                 sql = sql.replace(&format!("REFERENCES {current}("), &format!("REFERENCES {legacy}("));
@@ -330,6 +347,9 @@ impl Spec {
                 .collect();
             let names: Vec<&str> = cols.iter().map(|(c, _)| c.as_str()).collect();
             out += &format!("INSERT INTO {as_name} ({}) VALUES ({});\n", names.join(", "), values.join(", "));
+        }
+        if table == "db_agent_history" && self.seq_gap {
+            out += &format!("UPDATE sqlite_sequence SET seq = seq + 7 WHERE name = '{as_name}';\n");
         }
         out
     }
@@ -437,13 +457,21 @@ fn input() -> impl Strategy<Value = Input> {
             prop::collection::vec(index, n_indexes),
             prop::collection::vec(any::<bool>(), DEAD_TABLES.len()),
         ),
-        (0usize..4, 0usize..4, prop::bool::weighted(0.2), prop::bool::weighted(0.15), any::<bool>()),
+        (
+            0usize..4,
+            0usize..4,
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.3),
+            prop::bool::weighted(0.15),
+            any::<bool>(),
+            any::<bool>(),
+        ),
     )
         .prop_map(
             |(
                 (version, pairs, unrenamed, agent_shape),
                 (truncated, legacy_indexes, canonical_indexes, dead),
-                (agents, rows, dup_slugs, stale_fks, foreign_keys_on),
+                (agents, rows, dup_slugs, stale_fks, self_ref, seq_gap, foreign_keys_on),
             )| {
                 let spec = Spec {
                     version,
@@ -458,6 +486,8 @@ fn input() -> impl Strategy<Value = Input> {
                     rows,
                     dup_slugs,
                     stale_fks,
+                    self_ref,
+                    seq_gap,
                     foreign_keys_on,
                 };
                 let sql = spec.build_sql();
@@ -481,10 +511,6 @@ enum Expected {
     },
     /// The canonical UNIQUE slug index cannot be built over duplicate slugs.
     UniqueViolation,
-    /// Adopted tables whose foreign keys point at a legacy name nothing renames.
-    ForeignKeys {
-        missing: Vec<String>,
-    },
     Migrated(Success),
 }
 
@@ -496,6 +522,11 @@ struct Success {
     tables_dropped: BTreeSet<String>,
     columns_added: Vec<String>,
     indexes_rebuilt: BTreeSet<String>,
+    /// Canonical tables whose foreign keys differ from the canonical ones once adoption is done
+    /// (a child still naming a legacy parent that was not renamed, or the extra self-reference).
+    rebuilt: BTreeSet<String>,
+    /// Rows without a parent, per table, after the migration.
+    orphans: BTreeMap<String, i64>,
     /// Old table name → where its rows must be afterwards (`None`: dropped).
     destination: BTreeMap<String, Option<String>>,
 }
@@ -516,18 +547,19 @@ fn oracle(spec: &Spec) -> Expected {
     if spec.duplicate_slugs() && agents_pair != Pair::Neither {
         return Expected::UniqueViolation;
     }
-    let mut stale: Vec<String> = FKS_TO_RENAMED
+    // A reference to a legacy name is rewritten when that parent is renamed; otherwise it stays,
+    // and the child is rebuilt to the canonical reference.
+    let mut rebuilt: BTreeSet<String> = FKS_TO_RENAMED
         .iter()
         .filter(|(child, _, parent)| {
             spec.canonical_present(child)
                 && spec.references_legacy(parent)
                 && pair_of(spec, parent) != Some(Pair::Legacy)
         })
-        .map(|(child, col, parent)| format!("{child}({col}) REFERENCES {parent}(id) ON DELETE CASCADE"))
+        .map(|(child, _, _)| child.to_string())
         .collect();
-    stale.sort();
-    if !stale.is_empty() {
-        return Expected::ForeignKeys { missing: stale };
+    if spec.self_ref && spec.canonical_present("db_agent_instances") {
+        rebuilt.insert("db_agent_instances".to_string());
     }
 
     let mut s = Success {
@@ -537,6 +569,8 @@ fn oracle(spec: &Spec) -> Expected {
         tables_dropped: DEAD_TABLES.iter().zip(&spec.dead).filter(|(_, p)| **p).map(|(t, _)| t.to_string()).collect(),
         columns_added: vec![],
         indexes_rebuilt: BTreeSet::new(),
+        orphans: orphans(spec),
+        rebuilt,
         destination: BTreeMap::new(),
     };
     for ((legacy, current), p) in RENAMES.iter().zip(&spec.pairs) {
@@ -578,6 +612,49 @@ fn oracle(spec: &Spec) -> Expected {
         }
     }
     Expected::Migrated(s)
+}
+
+/// Rows per table: agents in the agent table, `rows` in every other one.
+fn rows_of(spec: &Spec, table: &str) -> usize {
+    if table == "db_agent_definitions" {
+        spec.agents
+    } else {
+        spec.rows
+    }
+}
+
+/// The orphan rows a migrated file holds, per table. Row `i` of every table carries key `k{i}` in
+/// its id and in each of its references, so row `i` of a child is an orphan exactly when one of
+/// its parents, as migrated, has `i` rows or fewer. Canonical children reference the canonical
+/// parents (rebuilt if need be); a kept legacy child keeps whatever it referenced, through a
+/// rename of that parent if there was one, and a parent table that does not exist has no rows.
+fn orphans(spec: &Spec) -> BTreeMap<String, i64> {
+    let parent_rows = |parent: &str| if spec.canonical_present(parent) { rows_of(spec, parent) } else { 0 };
+    let referenced_rows = |parent: &str| match legacy_name(parent) {
+        Some(_) if spec.references_legacy(parent) => match pair_of(spec, parent) {
+            Some(Pair::Legacy) => parent_rows(parent),
+            Some(Pair::Both) => rows_of(spec, parent),
+            _ => 0,
+        },
+        _ => parent_rows(parent),
+    };
+    let mut out = BTreeMap::new();
+    let mut count = |name: &str, table: &str, rows_in: &dyn Fn(&str) -> usize| {
+        let fks = &reference().tables[table].fks;
+        let n = (0..rows_of(spec, table)).filter(|i| fks.iter().any(|(_, p)| *i >= rows_in(p))).count();
+        if n > 0 {
+            out.insert(name.to_string(), n as i64);
+        }
+    };
+    for table in reference().tables.keys() {
+        if spec.canonical_present(table) {
+            count(table, table, &parent_rows);
+        }
+        if pair_of(spec, table) == Some(Pair::Both) {
+            count(legacy_name(table).unwrap(), table, &referenced_rows);
+        }
+    }
+    out
 }
 
 // ---- The property --------------------------------------------------------------------------
@@ -631,11 +708,6 @@ proptest! {
                     prop_assert_eq!(code & 0xff, 19, "SQLITE_CONSTRAINT expected");
                     prop_assert!(sql.contains("CREATE UNIQUE INDEX") && sql.contains("idx_agent_definitions_slug"), "{}", sql);
                 }
-                (Expected::ForeignKeys { missing }, Err(StoreError::VerifyFailed { missing: m, .. })) => {
-                    let mut m = m.clone();
-                    m.sort();
-                    prop_assert_eq!(&m, missing);
-                }
                 _ => prop_assert!(false, "oracle says {:?}, migrate gave {:?}", expected, result),
             }
             prop_assert!(common::bytes_of(&mut db) == before_image, "{:?}: the file changed", expected);
@@ -654,6 +726,11 @@ proptest! {
         prop_assert_eq!(report.tables_dropped.iter().cloned().collect::<BTreeSet<_>>(), want.tables_dropped.clone());
         prop_assert_eq!(&report.columns_added, &want.columns_added);
         prop_assert_eq!(report.indexes_rebuilt.iter().cloned().collect::<BTreeSet<_>>(), want.indexes_rebuilt.clone());
+        prop_assert!(report.tables_rebuilt.iter().all(|r| r.reason == RebuildReason::ForeignKeys), "{:?}", report.tables_rebuilt);
+        prop_assert_eq!(report.tables_rebuilt.iter().map(|r| r.table.clone()).collect::<BTreeSet<_>>(), want.rebuilt.clone());
+        let orphans: BTreeMap<String, i64> = report.orphan_rows.iter().map(|(t, n)| (t.clone(), *n)).collect();
+        prop_assert_eq!(&orphans, &want.orphans);
+        prop_assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
 
         // The result matches the original DDL at pragma level; only kept legacy tables are extra.
         let drift = inspect::drift(&inspect::dump(&db).unwrap(), &common::reference_schema(Store::Objects));
@@ -703,8 +780,16 @@ fn the_generator_reaches_every_outcome() {
             Expected::TooNew { .. } => "too-new",
             Expected::Unadoptable { .. } => "unadoptable",
             Expected::UniqueViolation => "unique",
-            Expected::ForeignKeys { .. } => "foreign-keys",
             Expected::Migrated(s) => {
+                let child_of_kept = FKS_TO_RENAMED.iter().any(|(child, _, parent)| {
+                    s.rebuilt.contains(*child) && pair_of(&input.spec, parent) == Some(Pair::Both)
+                });
+                let parent_missing = FKS_TO_RENAMED.iter().any(|(child, _, parent)| {
+                    s.rebuilt.contains(*child) && pair_of(&input.spec, parent) == Some(Pair::Neither)
+                });
+                let with_index =
+                    s.rebuilt.iter().any(|t| s.indexes_rebuilt.iter().any(|i| reference().indexes[i].0 == *t));
+                let counter = s.rebuilt.contains("db_agent_history") && input.spec.seq_gap && input.spec.rows > 0;
                 for (what, reached) in [
                     ("renamed", !s.renamed.is_empty()),
                     ("kept", !s.kept.is_empty()),
@@ -712,6 +797,12 @@ fn the_generator_reaches_every_outcome() {
                     ("index-rebuilt", !s.indexes_rebuilt.is_empty()),
                     ("column-added", !s.columns_added.is_empty()),
                     ("table-dropped", !s.tables_dropped.is_empty()),
+                    ("rebuilt: child of a kept legacy table", child_of_kept),
+                    ("rebuilt: parent absent", parent_missing),
+                    ("rebuilt: with a misdefined index", with_index),
+                    ("rebuilt: autoincrement counter", counter),
+                    ("rebuilt: self-reference", s.rebuilt.contains("db_agent_instances")),
+                    ("orphans", !s.orphans.is_empty()),
                 ] {
                     if reached {
                         seen.insert(what);
@@ -726,11 +817,16 @@ fn the_generator_reaches_every_outcome() {
         seen.into_iter().collect::<Vec<_>>(),
         [
             "column-added",
-            "foreign-keys",
             "index-dropped",
             "index-rebuilt",
             "kept",
             "migrated",
+            "orphans",
+            "rebuilt: autoincrement counter",
+            "rebuilt: child of a kept legacy table",
+            "rebuilt: parent absent",
+            "rebuilt: self-reference",
+            "rebuilt: with a misdefined index",
             "renamed",
             "table-dropped",
             "too-new",
