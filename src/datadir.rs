@@ -139,6 +139,20 @@ pub fn migrate_data_dir(dir: &Path) -> Result<Vec<MigrationReport>, StoreError> 
 /// [`remove_stale_temps`]). They are removed only once every tripwire has passed, so a refused
 /// directory is left exactly as it was.
 pub fn migrate_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
+    run_data_dir(dir, migrate)
+}
+
+/// [`migrate_data_dir_report`] with [`crate::repair`] for the files that exist: a current file's
+/// schema work runs again too (tables whose foreign keys are stale are rebuilt, missing indexes
+/// and blank rows added), every row kept. The CLI's `migrate --repair`.
+pub fn repair_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
+    run_data_dir(dir, crate::repair)
+}
+
+/// How one existing file is brought forward: [`migrate`] or [`crate::repair`].
+type Job = fn(&Connection, Store) -> Result<MigrationReport, StoreError>;
+
+fn run_data_dir(dir: &Path, job: Job) -> Result<DirReport, StoreError> {
     let mut exists = [false; 3];
     for (i, store) in Store::ALL.into_iter().enumerate() {
         exists[i] = preflight(dir, store)?;
@@ -150,7 +164,7 @@ pub fn migrate_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
     let reports = Store::ALL
         .into_iter()
         .zip(exists)
-        .map(|(store, existed)| if existed { migrate_in_dir(dir, store) } else { create_file(dir, store) })
+        .map(|(store, existed)| if existed { migrate_in_dir(dir, store, job) } else { create_file(dir, store) })
         .collect::<Result<_, _>>()?;
     Ok(DirReport { reports, stale_temps })
 }
@@ -161,6 +175,18 @@ pub fn migrate_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
 /// A missing file (or directory) is planned as created. Errors are the ones the migration
 /// would return.
 pub fn plan_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
+    plan(dir, crate::migrate::<crate::backend::Db>)
+}
+
+/// What [`repair_data_dir_report`] would do, without writing anything (see [`plan_data_dir`]).
+pub fn plan_repair_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
+    plan(dir, crate::repair::<crate::backend::Db>)
+}
+
+fn plan(
+    dir: &Path,
+    job: fn(&crate::backend::Db, Store) -> Result<MigrationReport, StoreError>,
+) -> Result<DirReport, StoreError> {
     let mut copies = Vec::with_capacity(3);
     for store in Store::ALL {
         let copy = match open_vetted(&path_of(dir, store), store)? {
@@ -178,7 +204,7 @@ pub fn plan_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
         };
         copies.push((store, copy));
     }
-    let reports = copies.iter().map(|(store, copy)| migrate(copy, *store)).collect::<Result<_, _>>()?;
+    let reports = copies.iter().map(|(store, copy)| job(copy, *store)).collect::<Result<_, _>>()?;
     let mut stale_temps = Vec::new();
     for temp in find_temps(dir) {
         match temp.orphan_journal {
@@ -200,13 +226,17 @@ pub fn plan_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
 
 /// Migrate one existing file.
 pub fn migrate_file(path: &Path, store: Store) -> Result<MigrationReport, StoreError> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    migrate(&conn, store)
+    run_file(path, store, migrate)
 }
 
-fn migrate_in_dir(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> {
+fn run_file(path: &Path, store: Store, job: Job) -> Result<MigrationReport, StoreError> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    job(&conn, store)
+}
+
+fn migrate_in_dir(dir: &Path, store: Store, job: Job) -> Result<MigrationReport, StoreError> {
     let path = path_of(dir, store);
-    migrate_file(&path, store).map_err(|e| explain_write_failure(e, &path, dir))
+    run_file(&path, store, job).map_err(|e| explain_write_failure(e, &path, dir))
 }
 
 /// SQLite reports an unwritable file as "attempt to write a readonly database" and an
@@ -270,7 +300,7 @@ fn create_file(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> 
         }
         None => {
             preflight(dir, store)?;
-            migrate_in_dir(dir, store)
+            migrate_in_dir(dir, store, migrate)
         }
     }
 }

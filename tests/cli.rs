@@ -617,3 +617,65 @@ fn a_migrate_killed_mid_build_leaves_old_or_new_files_and_the_next_run_cleans_up
     assert!(strays_seen > 0, "no kill landed while a temp file existed");
     assert!(objects_old > 0 && objects_new > 0, "kills never landed on both sides of objects.db's commit");
 }
+
+/// A current objects.db whose agent content still references the pre-flatten agent table (an
+/// earlier build adopted it without repairing), with one row whose agent exists and one orphan.
+fn stale_current_objects(dir: &Path) {
+    migrated(dir);
+    write_db(
+        &path_of(dir, Store::Objects),
+        "PRAGMA foreign_keys = OFF;
+         DROP TABLE db_agent_content;
+         CREATE TABLE db_agent_content (
+             agent_id TEXT NOT NULL, content_type TEXT NOT NULL,
+             content TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL DEFAULT 0,
+             PRIMARY KEY (agent_id, content_type),
+             FOREIGN KEY (agent_id) REFERENCES db_forge_agents(id) ON DELETE CASCADE);
+         INSERT INTO db_agent_definitions (id, name, provider) VALUES ('a1', 'Coder', 'claude');
+         INSERT INTO db_agent_content (agent_id, content_type) VALUES ('a1', 'soul'), ('gone', 'soul');",
+    );
+}
+
+#[test]
+fn stale_foreign_keys_are_drift_until_migrate_repair_which_keeps_every_row_and_warns_of_orphans() {
+    let dir = dir_with(stale_current_objects);
+    let d = s(dir.path());
+    let before = snapshot(dir.path());
+
+    let check = run(&["check", d]);
+    assert_eq!(check.status.code(), Some(5), "{:?}", text(&check));
+    let (_, err) = text(&check);
+    assert!(
+        err.contains("warning: objects.db: db_agent_content holds 2 rows whose parent row does not exist"),
+        "{err}"
+    );
+    // A plain migrate leaves a current file alone; a dry run of the repair writes nothing either.
+    assert_eq!(run(&["migrate", d]).status.code(), Some(0));
+    let plan = run(&["migrate", "--repair", "--dry-run", d]);
+    assert_eq!(plan.status.code(), Some(0));
+    assert!(text(&plan).0.contains("objects.db: would be repaired (v4)"), "{}", text(&plan).0);
+    assert!(
+        text(&plan).0.contains("tables rebuilt, every row kept: db_agent_content (foreign keys)"),
+        "{}",
+        text(&plan).0
+    );
+    assert_eq!(snapshot(dir.path()), before, "nothing written before --repair");
+
+    let repaired = run(&["migrate", "--repair", "--json", d]);
+    assert_eq!(repaired.status.code(), Some(0), "{:?}", text(&repaired));
+    let reports = json(&repaired);
+    assert_eq!(
+        reports[0]["tablesRebuilt"],
+        serde_json::json!([{"table": "db_agent_content", "reason": "foreign-keys"}])
+    );
+    // Only the row whose agent exists under the canonical name has a parent now.
+    assert_eq!(reports[0]["orphanRows"], serde_json::json!({"db_agent_content": 1}));
+    assert!(text(&repaired).1.contains("db_agent_content holds 1 row whose parent row does not exist"));
+
+    let after = run(&["check", "--json", "--integrity", d]);
+    assert_eq!(after.status.code(), Some(0), "{:?}", text(&after));
+    assert_eq!(json(&after)["stores"][0]["orphanRows"], serde_json::json!({"db_agent_content": 1}));
+    let conn = rusqlite::Connection::open(path_of(dir.path(), Store::Objects)).unwrap();
+    let n: i64 = conn.query_row("SELECT count(*) FROM db_agent_content", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 2, "every row kept");
+}

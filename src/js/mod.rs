@@ -148,6 +148,19 @@ impl Database {
         serialize(&report)
     }
 
+    /// `migrate`, also for a database already at this build's version: its schema work runs
+    /// again, so tables whose foreign keys are stale are rebuilt (every row kept) and missing
+    /// indexes and blank rows are added. For the drift `status` shows on a current file.
+    #[wasm_bindgen(unchecked_return_type = "MigrationReport")]
+    pub fn repair(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StoreName")] store: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let store = parse_store(&store)?;
+        let report = crate::repair(self.open()?, store).map_err(to_js_error)?;
+        serialize(&report)
+    }
+
     /// A read-only account of this database as `store` (works on files this build refuses).
     #[wasm_bindgen(unchecked_return_type = "StoreStatus")]
     pub fn status(

@@ -25,13 +25,15 @@ export async function everything(bytes: Uint8Array, module: WebAssembly.Module):
   const outcome: Outcome = report.outcome;
   const counts: number[] = [report.fromVersion, report.toVersion, report.rowsSeeded];
   const names: string[] = [...report.tablesCreated, ...report.columnsAdded, ...report.indexesDropped, ...report.tablesDropped,
-    ...report.tablesRebuilt, ...report.stepsRun];
+    ...report.tablesRebuilt.map((t) => `${t.table}:${t.reason}`), ...report.stepsRun,
+    ...Object.entries(report.orphanRows).map(([t, n]) => `${t}:${n}`)];
   const renamed: string[] = [...report.tablesRenamed, ...report.legacyTablesKept].map((r) => `${r.from}->${r.to}`);
   const status: StoreStatus = db.status("sagas");
   const state: State = status.state;
   const drift: Drift | null = status.drift;
   const version: number | null = status.userVersion;
   const why: string | null = status.error;
+  const orphans: number = Object.values(status.orphanRows).reduce((a, n) => a + n, 0);
   const tableNames: string[] = status.tables.map((t) => `${t.name}:${t.rowCount}:${t.columns.length}:${t.indexes.length}`);
   const all: MigrationReport[] = migrateAll(db, empty, Database.memory());
   const info: StoreInfo[] = stores();

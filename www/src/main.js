@@ -201,6 +201,7 @@ function renderStatus(status, context, { heading = "h4", openTables = false } = 
     status.error ? h("p", { class: "reason", "data-testid": "reason" }, h("strong", {}, "Why: "), status.error) : null,
     // A file this build refuses will not be changed here: what it lacks is beside the point.
     refused || !status.drift ? null : renderDrift(status.drift),
+    orphanWarning(status.orphanRows),
     status.state === "unreadable" ? null : renderTables(status.tables, context, { open: openTables }),
   );
 }
@@ -251,12 +252,25 @@ function renderReport(r, before, after) {
     listItem("Tables created", r.tablesCreated),
     listItem("Tables dropped", r.tablesDropped, dropped),
     listItem("Indexes dropped", r.indexesDropped),
+    listItem("Tables rebuilt (every row kept)", r.tablesRebuilt, (t) => [ident(t.table), h("span", { class: "muted" }, ` (${t.reason.replace("-", " ")})`)]),
+    listItem("Indexes rebuilt", r.indexesRebuilt),
   ].filter(Boolean);
   return h("div", { class: `report outcome-${r.outcome}`, "data-testid": "report", "data-outcome": r.outcome },
+    orphanWarning(r.orphanRows),
     h("p", { class: "report-title" }, h("span", { class: "badge outcome" }, r.outcome), " ", title),
     details.length || r.rowsSeeded
       ? h("dl", { class: "report-list" }, details, r.rowsSeeded ? [h("dt", {}, "Rows seeded"), h("dd", {}, String(r.rowsSeeded))] : null)
       : null,
+  );
+}
+
+/** Rows whose parent row does not exist: kept by the migration, but worth a look. */
+function orphanWarning(orphans) {
+  const tables = Object.entries(orphans ?? {});
+  if (!tables.length) return null;
+  return h("div", { class: "orphans", role: "note", "data-testid": "orphans" },
+    h("span", { class: "badge warn" }, "warning"), " Rows whose parent row does not exist (kept as they are): ",
+    tables.map(([t, n], i) => [i ? ", " : "", ident(t), ` ${plural(n, "row")}`]),
   );
 }
 

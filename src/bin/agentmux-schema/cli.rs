@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::LazyLock;
 
-use agentmux_schema::datadir::{migrate_data_dir_report, plan_data_dir, status_data_dir_checked, vet_dir};
+use agentmux_schema::datadir::{
+    migrate_data_dir_report, plan_data_dir, plan_repair_data_dir, repair_data_dir_report, status_data_dir_checked,
+    vet_dir,
+};
 use agentmux_schema::{StoreError, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -39,7 +42,7 @@ const CHECK_EXIT_CODES: &str = "\
 Exit codes (the most serious finding wins, in this order):
   1  a database is unreadable or fails --integrity, or DIR is missing or not a directory
   3  a database is newer than this build (run a newer build; do not migrate)
-  5  a current database's schema differs from this build's (migrate will not fix it)
+  5  a current database's schema differs from this build's (`migrate --repair` fixes what it can)
   4  a database is missing, legacy or behind: run `agentmux-schema migrate DIR`
   0  all three databases are current with no drift (and pass --integrity if given)
   2  usage error";
@@ -79,6 +82,11 @@ Exit codes:
         /// never becomes a new, empty data directory).
         #[arg(long)]
         create: bool,
+        /// Also work on databases already at this build's version: rebuild tables whose foreign
+        /// keys differ from this build's (every row kept), create missing indexes and blank rows.
+        /// For the drift `check` reports (exit 5) on a file an earlier build adopted.
+        #[arg(long)]
+        repair: bool,
     },
     /// Report each database's version, state, schema drift and row counts. Read-only.
     #[command(after_help = format!("{STATES}\n\nExit codes:\n  0  reported (whatever the states)\n  1  DIR is missing or not a directory\n  2  usage error\n\nUse `check` for a pass/fail verdict."))]
@@ -114,7 +122,7 @@ Exit codes:
 
 pub fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Migrate { dir, dry_run, json, create } => migrate(&dir, dry_run, json, create),
+        Command::Migrate { dir, dry_run, json, create, repair } => migrate(&dir, dry_run, json, create, repair),
         Command::Status { dir, json, integrity } => status(&dir, json, integrity),
         Command::Check { dir, json, integrity } => check(&dir, json, integrity),
         Command::Completions { shell } => {
@@ -134,7 +142,7 @@ fn missing_dir(dir: &Path, hint: &str) -> ExitCode {
     ExitCode::from(EXIT_ERROR)
 }
 
-fn migrate(dir: &Path, dry_run: bool, json: bool, create: bool) -> ExitCode {
+fn migrate(dir: &Path, dry_run: bool, json: bool, create: bool, repair: bool) -> ExitCode {
     match vet_dir(dir) {
         Err(e) => return fail(&e),
         Ok(false) if !create => {
@@ -146,7 +154,12 @@ fn migrate(dir: &Path, dry_run: bool, json: bool, create: bool) -> ExitCode {
             }
         }
     }
-    let run = if dry_run { plan_data_dir(dir) } else { migrate_data_dir_report(dir) };
+    let run = match (dry_run, repair) {
+        (false, false) => migrate_data_dir_report(dir),
+        (false, true) => repair_data_dir_report(dir),
+        (true, false) => plan_data_dir(dir),
+        (true, true) => plan_repair_data_dir(dir),
+    };
     match run {
         Ok(run) => {
             if json {
@@ -155,6 +168,7 @@ fn migrate(dir: &Path, dry_run: bool, json: bool, create: bool) -> ExitCode {
                 print::migration(&run, dry_run);
             }
             print::dropped_rows_warnings(&run.reports, dry_run);
+            print::orphan_warnings(run.reports.iter().map(|r| (r.db, &r.orphan_rows)));
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
@@ -173,6 +187,7 @@ fn status(dir: &Path, json: bool, integrity: bool) -> ExitCode {
     } else {
         all.iter().for_each(print::status);
     }
+    print::orphan_warnings(all.iter().map(|s| (s.db, &s.orphan_rows)));
     ExitCode::SUCCESS
 }
 
@@ -203,6 +218,7 @@ fn check(dir: &Path, json: bool, integrity: bool) -> ExitCode {
             None => print::check(dir, &all, overall),
         }
     }
+    print::orphan_warnings(all.iter().map(|s| (s.db, &s.orphan_rows)));
     ExitCode::from(overall.exit_code())
 }
 

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use agentmux_schema::datadir::DirReport;
+use agentmux_schema::names::NameMap;
 use agentmux_schema::{MigrationReport, Outcome, StoreStatus};
 
 use crate::check::{verdict, Verdict};
@@ -37,6 +38,8 @@ fn report(r: &MigrationReport, planned: bool) {
         (Outcome::UpToDate, _) => format!("already current (v{})", r.to_version),
         (Outcome::Created, false) => format!("created at v{}", r.to_version),
         (Outcome::Created, true) => format!("would be created at v{}", r.to_version),
+        (Outcome::Migrated, false) if r.from_version == r.to_version => format!("repaired (v{})", r.to_version),
+        (Outcome::Migrated, true) if r.from_version == r.to_version => format!("would be repaired (v{})", r.to_version),
         (Outcome::Migrated, false) => format!("migrated v{} → v{}", r.from_version, r.to_version),
         (Outcome::Migrated, true) => format!("would migrate v{} → v{}", r.from_version, r.to_version),
     };
@@ -60,6 +63,10 @@ fn report(r: &MigrationReport, planned: bool) {
         list("tables created", &r.tables_created);
     }
     list("columns added", &r.columns_added);
+    let rebuilt: Vec<_> = r.tables_rebuilt.iter().map(|t| format!("{} ({})", t.table, t.reason.label())).collect();
+    list("tables rebuilt, every row kept", &rebuilt);
+    list("indexes rebuilt", &r.indexes_rebuilt);
+    list("upgrade steps run", &r.steps_run);
     if r.rows_seeded > 0 {
         println!("  rows seeded: {}", r.rows_seeded);
     }
@@ -71,6 +78,16 @@ pub fn dropped_rows_warnings(reports: &[MigrationReport], planned: bool) {
         for (table, n) in r.rows_dropped.iter().filter(|(_, n)| **n > 0) {
             let verb = if planned { "would drop" } else { "dropped" };
             eprintln!("warning: {}: {verb} dead legacy table {table} holding {}", r.db, rows(*n));
+        }
+    }
+}
+
+/// Rows without a parent are kept, but an operator should know where they are: one line per
+/// table on stderr (so `--json` output stays parseable), from `migrate`, `status` and `check`.
+pub fn orphan_warnings<'a>(all: impl Iterator<Item = (&'a str, &'a NameMap<i64>)>) {
+    for (db, orphans) in all {
+        for (table, n) in orphans.iter() {
+            eprintln!("warning: {db}: {table} holds {} whose parent row does not exist (kept as they are)", rows(*n));
         }
     }
 }
@@ -119,7 +136,7 @@ pub fn check(dir: &Path, all: &[StoreStatus], overall: Verdict) {
         let why = match v {
             Verdict::Ok => "ok".to_string(),
             Verdict::NeedsMigrate => format!("needs migrate ({})", state_name(s)),
-            Verdict::Drift => "schema drift (current version, different schema; migrate will not fix it)".into(),
+            Verdict::Drift => "schema drift (current version, different schema; see status, `migrate --repair` fixes foreign keys, indexes and blank rows)".into(),
             Verdict::TooNew => format!(
                 "too new (user_version {}, this build {}): run a newer build or use another data directory",
                 s.user_version.unwrap_or_default(),
