@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::conn::SqlConn;
 use crate::foreign_keys;
-use crate::inspect::{self, CanonicalSql, Schema};
+use crate::inspect::{self, CanonicalSql, Column, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
 use crate::names::NameMap;
@@ -26,6 +26,8 @@ pub(crate) use crate::inspect::Columns;
 
 /// SQLite's generic error code, which is also what ROLLBACK returns when no transaction is open.
 const SQLITE_ERROR: i32 = 1;
+/// A constraint (here: UNIQUE) that the rows break.
+const SQLITE_CONSTRAINT: i32 = 19;
 
 /// What a migration found and did.
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -48,6 +50,10 @@ pub struct MigrationReport {
     pub rows_dropped: NameMap<i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
+    /// Of `columns_added`, the ones added without their canonical NOT NULL, PRIMARY KEY or UNIQUE
+    /// (no value to give the existing rows): their rows read NULL, and `status` shows the column
+    /// as changed. Only a table written without the column can need this.
+    pub columns_nullable: Vec<String>,
     /// Tables rebuilt to their canonical definition, each with why (every row is kept).
     pub tables_rebuilt: Vec<RebuiltTable>,
     /// Data steps run, as `v5: backfill db_agents`.
@@ -55,6 +61,11 @@ pub struct MigrationReport {
     /// Indexes that existed under a canonical name with another definition (columns, order,
     /// uniqueness, partial `WHERE`, table) and were dropped and created again as canonical.
     pub indexes_rebuilt: Vec<String>,
+    /// Indexes with another definition that were left as they are because the rows break the
+    /// canonical one (e.g. duplicate values under a canonical UNIQUE index): no row is changed
+    /// to fit an index. `status` shows each as a changed index until the rows are fixed and the
+    /// file repaired.
+    pub indexes_kept: Vec<String>,
     /// Blank rows the migration inserted (the seed rows every database of this kind holds).
     pub rows_seeded: i64,
     /// Rows whose parent row does not exist, per table (tables without any are left out): kept
@@ -122,9 +133,11 @@ impl MigrationReport {
             rows_dropped: NameMap::new(),
             tables_created: vec![],
             columns_added: vec![],
+            columns_nullable: vec![],
             tables_rebuilt: vec![],
             steps_run: vec![],
             indexes_rebuilt: vec![],
+            indexes_kept: vec![],
             rows_seeded: 0,
             orphan_rows: NameMap::new(),
         }
@@ -272,7 +285,7 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     let (mut report, existed) = apply(conn, spec, canonical, sql, found)?;
     // Indexes live on tables, so a file that held no table held no index to get wrong.
     if !existed.is_empty() {
-        report.indexes_rebuilt = rebuild_misdefined_indexes(conn, spec, canonical, sql)?;
+        rebuild_misdefined_indexes(conn, spec, canonical, sql, &mut report)?;
     }
 
     let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
@@ -309,11 +322,13 @@ fn apply<C: SqlConn + ?Sized>(
     report.tables_dropped = adoption.tables_dropped;
     report.rows_dropped = adoption.rows_dropped;
 
-    refuse_unadoptable(spec, &before, canonical, from_version)?;
+    let missing = missing_columns(spec, &before, canonical, from_version)?;
 
     let mut applied = Applied::default();
     if outcome == Outcome::Migrated {
         steps::reshape(conn, spec.steps, from_version, &before, sql, spec.store.file_name(), &mut applied)?;
+        report.columns_added = std::mem::take(&mut applied.columns_added);
+        add_missing_columns(conn, canonical, &missing, &mut report)?;
         let step = applied.tables_rebuilt.iter().map(|t| RebuiltTable::new(t, RebuildReason::UpgradeStep));
         report.tables_rebuilt.extend(step);
         // After the steps, so a table a step rebuilt is already canonical and additive columns
@@ -326,7 +341,6 @@ fn apply<C: SqlConn + ?Sized>(
     if outcome == Outcome::Migrated {
         steps::run_data(conn, spec.steps, from_version, &mut applied)?;
     }
-    report.columns_added = applied.columns_added;
     report.steps_run = applied.steps_run;
 
     if let Some(seed) = spec.seed {
@@ -345,54 +359,133 @@ impl RebuiltTable {
 }
 
 /// `CREATE INDEX IF NOT EXISTS` keeps an index that merely has the canonical name; drop each
-/// such index and create the canonical one. Runs inside the migration transaction: if the
-/// canonical index cannot be built (e.g. duplicate values for a UNIQUE index), the error carries
-/// that `CREATE` statement, which names the index, and everything rolls back.
+/// such index and create the canonical one, inside the migration transaction. One the rows cannot
+/// satisfy (duplicates under a UNIQUE definition) is put back as it was and reported in
+/// `indexes_kept`; any other failure rolls everything back.
 fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
     conn: &C,
     spec: &Spec,
     canonical: &Schema,
     sql: &CanonicalSql,
-) -> Result<Vec<String>, StoreError> {
-    let wrong = inspect::misdefined_indexes(canonical, &inspect::index_definitions(conn)?);
-    for name in &wrong {
-        let create = sql.indexes.get(name).ok_or_else(|| StoreError::VerifyFailed {
+    report: &mut MigrationReport,
+) -> Result<(), StoreError> {
+    for name in inspect::misdefined_indexes(canonical, &inspect::index_definitions(conn)?) {
+        let create = sql.indexes.get(&name).ok_or_else(|| StoreError::VerifyFailed {
             db: spec.store.file_name().to_string(),
             missing: vec![name.clone()],
         })?;
-        conn.exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
-        conn.exec(create)?;
+        // A savepoint, so an index the rows cannot satisfy can be put back as it was.
+        conn.exec("SAVEPOINT agentmux_index")?;
+        let rebuilt =
+            conn.exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).and_then(|()| conn.exec(create));
+        match rebuilt {
+            Ok(()) => report.indexes_rebuilt.push(name),
+            // The rows break the canonical definition (duplicates under a UNIQUE index): the
+            // original module kept the index it found, and so does this, rather than touch rows.
+            Err(e) if e.sqlite_code() == Some(SQLITE_CONSTRAINT) => {
+                conn.exec("ROLLBACK TO agentmux_index")?;
+                report.indexes_kept.push(name);
+            }
+            Err(e) => return Err(e),
+        }
+        conn.exec("RELEASE agentmux_index")?;
     }
-    Ok(wrong)
+    Ok(())
 }
 
-/// A table that exists but lacks a canonical column that no step provides cannot be completed by
-/// `CREATE … IF NOT EXISTS`; say which, before anything is created. A table a rebuild step will
-/// redefine is exempt: its copy expression decides what its rows become.
-fn refuse_unadoptable(spec: &Spec, before: &Columns, canonical: &Schema, found: i64) -> Result<(), StoreError> {
+/// The canonical columns that existing tables lack and no step provides, by table. The original
+/// module left such a table as it found it (`CREATE TABLE IF NOT EXISTS` skips it) and started,
+/// unless its DDL or seed rows needed the column; here the column is added instead (see
+/// [`add_missing_columns`]). Where a canonical index or the seed rows name the column, the
+/// original failed to start and nothing here can fill the column without inventing values that
+/// something depends on: refused with [`StoreError::Unadoptable`], before anything is written.
+/// A table a rebuild step will redefine is exempt: its copy expression decides what its rows
+/// become.
+fn missing_columns<'c>(
+    spec: &Spec,
+    before: &Columns,
+    canonical: &'c Schema,
+    found: i64,
+) -> Result<Vec<(&'c str, &'c Column)>, StoreError> {
     let rebuilt = |table: &str| {
         spec.steps
             .iter()
             .any(|s| s.since > found && matches!(s.change, steps::Change::RebuildTable { table: t, .. } if t == table))
     };
+    let mut out = Vec::new();
     for (name, want) in &canonical.tables {
         let Some(have) = before.get(name) else { continue };
         if rebuilt(name) {
             continue;
         }
-        let missing: Vec<String> = want
+        let missing: Vec<&Column> = want
             .columns
             .iter()
             .filter(|c| !have.contains(&c.name))
             .filter(|c| !spec.additive_columns().any(|a| a.table == name && a.column == c.name))
-            .map(|c| c.name.clone())
             .collect();
-        if !missing.is_empty() {
+        if missing.iter().any(|c| is_needed(spec, name, want, &c.name)) {
             return Err(StoreError::Unadoptable {
                 db: spec.store.file_name().to_string(),
                 table: name.clone(),
-                missing_columns: missing,
+                missing_columns: missing.iter().map(|c| c.name.clone()).collect(),
             });
+        }
+        out.extend(missing.into_iter().map(|c| (name.as_str(), c)));
+    }
+    Ok(out)
+}
+
+/// Whether a canonical index of `table` (its key or a partial index's `WHERE`) or the seed rows
+/// name `column`.
+fn is_needed(spec: &Spec, table: &str, want: &inspect::Table, column: &str) -> bool {
+    let names = |text: &str| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == column);
+    let indexed = want.indexes.values().any(|i| {
+        i.columns.iter().any(|c| c.name.as_deref() == Some(column)) || i.partial_where.as_deref().is_some_and(names)
+    });
+    // The column list of each seed `INSERT INTO <table> (…)` (not its values, which are text).
+    let seeded = spec.seed.is_some_and(|seed| {
+        seed.split(';').any(|stmt| {
+            let Some(at) = stmt.find(table) else { return false };
+            let rest = &stmt[at + table.len()..];
+            rest.trim_start().starts_with('(') && rest.split(')').next().is_some_and(names)
+        })
+    });
+    indexed || seeded
+}
+
+/// Add each missing column. With its canonical definition where `ALTER TABLE` can give every
+/// existing row its default; a column the canonical table declares NOT NULL without a default,
+/// PRIMARY KEY or UNIQUE has no value to fill existing rows with, so it is added without those
+/// constraints (its rows read NULL) and listed in `columns_nullable`: the file stays usable, and
+/// `status` shows the difference as drift.
+fn add_missing_columns<C: SqlConn + ?Sized>(
+    conn: &C,
+    canonical: &Schema,
+    missing: &[(&str, &Column)],
+    report: &mut MigrationReport,
+) -> Result<(), StoreError> {
+    for (table, column) in missing {
+        let unique = canonical.tables.get(table).is_some_and(|t| {
+            t.indexes.values().any(|i| {
+                i.origin == "u" && i.columns.len() == 1 && i.columns[0].name.as_deref() == Some(column.name.as_str())
+            })
+        });
+        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        let mut definition = format!("{} {}", quote(&column.name), column.decl_type);
+        let complete = column.pk == 0 && !unique && (column.default.is_some() || !column.not_null);
+        if complete {
+            if column.not_null {
+                definition.push_str(" NOT NULL");
+            }
+            if let Some(default) = &column.default {
+                definition.push_str(&format!(" DEFAULT {default}"));
+            }
+        }
+        conn.exec(&format!("ALTER TABLE {} ADD COLUMN {definition}", quote(table)))?;
+        report.columns_added.push(format!("{table}.{}", column.name));
+        if !complete {
+            report.columns_nullable.push(format!("{table}.{}", column.name));
         }
     }
     Ok(())

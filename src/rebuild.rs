@@ -63,17 +63,19 @@ pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
     for sql in &attached {
         conn.exec(sql)?;
     }
-    if let Some(seq) = sequence {
-        if create.to_ascii_uppercase().contains("AUTOINCREMENT") {
-            // The copy may have set a counter already (the highest id copied); never lower it,
-            // since ids above it may have been handed out and deleted.
-            conn.exec(&format!(
+    if create.to_ascii_uppercase().contains("AUTOINCREMENT") {
+        // The copy itself writes a counter (the highest id copied, or 0 for no rows): put back
+        // exactly the one the table had, never lowering it, since ids above the highest row may
+        // have been handed out and deleted; and none where it had none.
+        let name = quote_literal(table);
+        conn.exec(&match sequence {
+            Some(seq) => format!(
                 "UPDATE sqlite_sequence SET seq = max(seq, {seq}) WHERE name = {name}; \
                  INSERT INTO sqlite_sequence (name, seq) SELECT {name}, {seq} \
-                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {name})",
-                name = quote_literal(table)
-            ))?;
-        }
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {name})"
+            ),
+            None => format!("DELETE FROM sqlite_sequence WHERE name = {name}"),
+        })?;
     }
     Ok(())
 }

@@ -26,6 +26,44 @@ use agentmux_schema::{inspect, migrate, Outcome, RebuildReason, SqlConn, Store, 
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
+// ---- The original module itself, for the differential check -----------------------------
+
+// The server's original module (`../shared/seed/migrations.rs`), compiled as it is beside a
+// stand-in for the sibling `error.rs` it imports, and run on a copy of every generated file. Its
+// own unit tests run in this binary too. (`build.rs` sets the cfg when the file is there.)
+#[cfg(agentmux_original)]
+#[allow(clippy::all, dead_code, unused_imports)]
+#[path = "../../shared/seed/migrations.rs"]
+mod migrations;
+
+/// The stand-in for the original's sibling `error.rs`: the variant its callers match on, and the
+/// conversion from the driver's error it relies on.
+#[cfg(agentmux_original)]
+mod error {
+    #[derive(Debug)]
+    pub enum StoreError {
+        SchemaTooNew { db: String, found: i64, expected: i64 },
+        Sqlite(#[allow(dead_code)] rusqlite::Error),
+    }
+    impl From<rusqlite::Error> for StoreError {
+        fn from(e: rusqlite::Error) -> Self {
+            StoreError::Sqlite(e)
+        }
+    }
+}
+
+#[cfg(agentmux_original)]
+mod original {
+    use super::{error::StoreError, migrations};
+
+    /// The server's start-up sequence with the original module.
+    pub fn start_up(conn: &rusqlite::Connection) -> Result<(), StoreError> {
+        migrations::check_schema_compat(conn, migrations::OBJECT_SCHEMA_VERSION, "objects.db")?;
+        migrations::run_object_schema(conn)?;
+        migrations::stamp_version(conn, migrations::OBJECT_SCHEMA_VERSION)
+    }
+}
+
 // ---- The original module's rules, restated -----------------------------------------------
 
 /// Legacy table → current table, as the original adoption step renames them.
@@ -83,6 +121,9 @@ const FKS_TO_RENAMED: [(&str, &str, &str); 6] = [
 
 const TOO_NEW: [i64; 2] = [5, 9];
 
+/// The columns the original's blank-row inserts name (in both bundle tables).
+const SEEDED: [&str; 6] = ["id", "name", "description", "is_blank", "created_at", "updated_at"];
+
 // ---- The reference DDL, table by table ----------------------------------------------------
 
 struct RefTable {
@@ -93,6 +134,9 @@ struct RefTable {
     droppable: Vec<String>,
     /// Its foreign keys: (column, parent table).
     fks: Vec<(String, String)>,
+    /// Per column: what a column added to existing rows holds in them (its default as SQL, or
+    /// `NULL`), and whether it can carry its declared NOT NULL / UNIQUE when added that way.
+    added_as: BTreeMap<String, (String, bool)>,
 }
 
 struct Reference {
@@ -111,7 +155,23 @@ fn reference() -> &'static Reference {
             .unwrap()
         {
             let name = r[0].as_str().unwrap().to_string();
-            let cols = db.query(&format!("SELECT name, type, pk FROM pragma_table_info('{name}')"), &[]).unwrap();
+            let cols = db
+                .query(&format!("SELECT name, type, pk, \"notnull\", dflt_value FROM pragma_table_info('{name}')"), &[])
+                .unwrap();
+            let sql = r[1].as_str().unwrap();
+            let added_as = cols
+                .iter()
+                .map(|c| {
+                    let column = c[0].as_str().unwrap().to_string();
+                    let unique =
+                        sql.lines().any(|l| l.trim_start().starts_with(&format!("{column} ")) && l.contains(" UNIQUE"));
+                    let (value, complete) = match c[4].as_str() {
+                        Some(d) => (d.to_string(), !unique),
+                        None => ("NULL".to_string(), c[3].as_i64() == Some(0) && !unique),
+                    };
+                    (column, (value, complete))
+                })
+                .collect();
             let fks: Vec<(String, String)> = db
                 .query(&format!("SELECT \"from\", \"table\" FROM pragma_foreign_key_list('{name}')"), &[])
                 .unwrap()
@@ -128,7 +188,7 @@ fn reference() -> &'static Reference {
                 .filter(|c| !fk_cols.contains(c.as_str()))
                 .filter(|c| !(name == "db_agent_definitions" && ADDITIVE.contains(&c.as_str())))
                 .collect();
-            tables.insert(name, RefTable { sql: r[1].as_str().unwrap().to_string(), columns, droppable, fks });
+            tables.insert(name, RefTable { sql: sql.to_string(), columns, droppable, fks, added_as });
         }
         let mut indexes = BTreeMap::new();
         for r in db
@@ -231,6 +291,12 @@ impl Spec {
             Some(p) => p != Pair::Neither,
             None => self.unrenamed[UNRENAMED.iter().position(|t| *t == table).unwrap()],
         }
+    }
+
+    /// Whether the file holds canonical-named indexes on `table` (the generator builds none on a
+    /// table written without a column: they may name it).
+    fn has_indexes_on(&self, table: &str) -> bool {
+        self.has_current_form(table) && self.truncation().map(|(t, _)| t) != Some(table)
     }
 
     /// Whether the file holds `table` under its current name (not counting a rename to come).
@@ -511,7 +577,7 @@ enum Expected {
     },
     /// The canonical UNIQUE slug index cannot be built over duplicate slugs.
     UniqueViolation,
-    Migrated(Success),
+    Migrated(Box<Success>),
 }
 
 #[derive(Debug, PartialEq)]
@@ -522,6 +588,12 @@ struct Success {
     tables_dropped: BTreeSet<String>,
     columns_added: Vec<String>,
     indexes_rebuilt: BTreeSet<String>,
+    /// Indexes left as found because the rows break the canonical definition.
+    indexes_kept: BTreeSet<String>,
+    /// Columns added without their canonical NOT NULL / UNIQUE.
+    columns_nullable: Vec<String>,
+    /// The column a table was written without and that migration adds: (table, column).
+    added: Option<(String, String)>,
     /// Canonical tables whose foreign keys differ from the canonical ones once adoption is done
     /// (a child still naming a legacy parent that was not renamed, or the extra self-reference).
     rebuilt: BTreeSet<String>,
@@ -538,13 +610,26 @@ fn oracle(spec: &Spec) -> Expected {
     if spec.version == 4 {
         return Expected::UpToDate;
     }
+    // A table without one of its columns: the original started unless its DDL (an index on the
+    // table, key or WHERE) or its blank rows needed the column; this crate adds the column then.
+    let mut added = None;
     if let Some((table, column)) = spec.truncation() {
         if spec.canonical_present(table) {
-            return Expected::Unadoptable { table: table.to_string(), missing: vec![column.to_string()] };
+            let words = |sql: &str| sql.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == column);
+            let indexed = reference().indexes.values().any(|(on, sql)| on == table && words(sql));
+            let seeded = table.ends_with("_bundles") && SEEDED.contains(&column);
+            if indexed || seeded {
+                return Expected::Unadoptable { table: table.to_string(), missing: vec![column.to_string()] };
+            }
+            added = Some((table, column));
         }
     }
+    // Duplicate slugs: the canonical UNIQUE index cannot be built. The original failed where it
+    // had to create it, and kept an index it found under that name (so does this crate).
     let agents_pair = pair_of(spec, "db_agent_definitions").unwrap();
-    if spec.duplicate_slugs() && agents_pair != Pair::Neither {
+    let slug_index_found = spec.has_indexes_on("db_agent_definitions")
+        && spec.effective_index_state("idx_agent_definitions_slug") != IndexState::Absent;
+    if spec.duplicate_slugs() && agents_pair != Pair::Neither && !slug_index_found {
         return Expected::UniqueViolation;
     }
     // A reference to a legacy name is rewritten when that parent is renamed; otherwise it stays,
@@ -569,6 +654,9 @@ fn oracle(spec: &Spec) -> Expected {
         tables_dropped: DEAD_TABLES.iter().zip(&spec.dead).filter(|(_, p)| **p).map(|(t, _)| t.to_string()).collect(),
         columns_added: vec![],
         indexes_rebuilt: BTreeSet::new(),
+        indexes_kept: BTreeSet::new(),
+        columns_nullable: vec![],
+        added: None,
         orphans: orphans(spec),
         rebuilt,
         destination: BTreeMap::new(),
@@ -587,7 +675,8 @@ fn oracle(spec: &Spec) -> Expected {
         }
         if matches!(p, Pair::Legacy | Pair::Both) {
             for ((legacy_index, canonical), present) in LEGACY_INDEXES.iter().zip(&spec.legacy_indexes) {
-                if *present && reference().indexes[*canonical].0 == *current {
+                let on = &reference().indexes[*canonical].0;
+                if *present && on == current && spec.truncation().map(|(t, _)| t) != Some(on.as_str()) {
                     s.indexes_dropped.insert(legacy_index.to_string());
                 }
             }
@@ -604,14 +693,25 @@ fn oracle(spec: &Spec) -> Expected {
         };
         s.columns_added = lacking.iter().map(|c| format!("db_agent_definitions.{c}")).collect();
     }
+    if let Some((table, column)) = added {
+        s.columns_added.push(format!("{table}.{column}"));
+        if !reference().tables[table].added_as[column].1 {
+            s.columns_nullable.push(format!("{table}.{column}"));
+        }
+        s.added = Some((table.to_string(), column.to_string()));
+    }
     for (index, (table, _)) in &reference().indexes {
-        if spec.has_current_form(table)
+        if index == "idx_agent_definitions_slug" && spec.duplicate_slugs() && slug_index_found {
+            s.indexes_kept.insert(index.clone());
+            continue;
+        }
+        if spec.has_indexes_on(table)
             && matches!(spec.effective_index_state(index), IndexState::WrongColumn | IndexState::Weakened)
         {
             s.indexes_rebuilt.insert(index.clone());
         }
     }
-    Expected::Migrated(s)
+    Expected::Migrated(Box::new(s))
 }
 
 /// Rows per table: agents in the agent table, `rows` in every other one.
@@ -661,7 +761,11 @@ fn orphans(spec: &Spec) -> BTreeMap<String, i64> {
 
 /// Every row of every user table, as text, by table name.
 fn contents(db: &impl SqlConn) -> BTreeMap<String, Vec<String>> {
-    let schema = inspect::dump(db).unwrap();
+    contents_in(db, &inspect::dump(db).unwrap())
+}
+
+/// Every row of `schema`'s tables, over `schema`'s columns.
+fn contents_in(db: &impl SqlConn, schema: &inspect::Schema) -> BTreeMap<String, Vec<String>> {
     schema
         .tables
         .iter()
@@ -690,10 +794,54 @@ proptest! {
         let mut db = common::db_with(&input.sql);
         db.exec(if spec.foreign_keys_on { "PRAGMA foreign_keys = ON" } else { "PRAGMA foreign_keys = OFF" }).unwrap();
         let before_image = common::bytes_of(&mut db);
-        let before = contents(&db);
+        #[cfg(agentmux_original)]
+        let original_db = {
+            let copy = agentmux_schema::backend::from_bytes(&before_image).unwrap();
+            copy.exec(if spec.foreign_keys_on { "PRAGMA foreign_keys = ON" } else { "PRAGMA foreign_keys = OFF" }).unwrap();
+            let outcome = original::start_up(&copy);
+            (copy, outcome)
+        };
+        let before_schema = inspect::dump(&db).unwrap();
+        let before = contents_in(&db, &before_schema);
         let before_seq = common::sequences(&db);
         let expected = oracle(spec);
         let result = migrate(&db, Store::Objects);
+
+        // Differential: where the original fails, so does this crate (checked below: every
+        // non-success expectation is an error but UpToDate, where the original re-runs its whole
+        // schema work on every start and this crate, by design, reads one pragma). Where the
+        // original succeeds, the result is the original's but for foreign-key targets and index
+        // definitions, which this crate makes canonical (reported as tables and indexes rebuilt).
+        #[cfg(agentmux_original)]
+        {
+            let (original_db, original_outcome) = &original_db;
+            match (&expected, original_outcome) {
+                (Expected::UpToDate, _) => {}
+                (Expected::Migrated(_), Ok(())) => {}
+                (Expected::Migrated(_), Err(e)) => prop_assert!(false, "the original failed ({:?}) where this crate succeeds", e),
+                (_, Ok(())) => prop_assert!(false, "the original succeeded where this crate fails ({:?})", expected),
+                (_, Err(_)) => {}
+            }
+            if let (Expected::Migrated(want), Ok(_)) = (&expected, &result) {
+                let ours = inspect::dump(&db).unwrap();
+                let theirs = inspect::dump(original_db).unwrap();
+                prop_assert_eq!(ours.tables.keys().collect::<Vec<_>>(), theirs.tables.keys().collect::<Vec<_>>());
+                for (name, table) in &ours.tables {
+                    let other = &theirs.tables[name.as_str()];
+                    // The one column the original left out, which this crate adds (at the end).
+                    let columns: Vec<_> = table
+                        .columns
+                        .iter()
+                        .filter(|c| want.added.as_ref() != Some(&(name.clone(), c.name.clone())))
+                        .collect();
+                    prop_assert_eq!(columns, other.columns.iter().collect::<Vec<_>>(), "columns of {}", name);
+                    prop_assert_eq!(table.indexes.keys().collect::<Vec<_>>(), other.indexes.keys().collect::<Vec<_>>(), "indexes of {}", name);
+                }
+                prop_assert_eq!(contents_in(&db, &theirs), contents_in(original_db, &theirs));
+                prop_assert_eq!(common::sequences(&db), common::sequences(original_db));
+                prop_assert_eq!(common::version(&db), common::version(original_db));
+            }
+        }
 
         let Expected::Migrated(want) = expected else {
             match (&expected, &result) {
@@ -726,33 +874,52 @@ proptest! {
         prop_assert_eq!(report.tables_dropped.iter().cloned().collect::<BTreeSet<_>>(), want.tables_dropped.clone());
         prop_assert_eq!(&report.columns_added, &want.columns_added);
         prop_assert_eq!(report.indexes_rebuilt.iter().cloned().collect::<BTreeSet<_>>(), want.indexes_rebuilt.clone());
+        prop_assert_eq!(report.indexes_kept.iter().cloned().collect::<BTreeSet<_>>(), want.indexes_kept.clone());
+        prop_assert_eq!(&report.columns_nullable, &want.columns_nullable);
         prop_assert!(report.tables_rebuilt.iter().all(|r| r.reason == RebuildReason::ForeignKeys), "{:?}", report.tables_rebuilt);
         prop_assert_eq!(report.tables_rebuilt.iter().map(|r| r.table.clone()).collect::<BTreeSet<_>>(), want.rebuilt.clone());
         let orphans: BTreeMap<String, i64> = report.orphan_rows.iter().map(|(t, n)| (t.clone(), *n)).collect();
         prop_assert_eq!(&orphans, &want.orphans);
         prop_assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
 
-        // The result matches the original DDL at pragma level; only kept legacy tables are extra.
+        // The result matches the original DDL at pragma level but for what the report owns up to:
+        // kept legacy tables, indexes kept over rows that break them, columns added nullable.
         let drift = inspect::drift(&inspect::dump(&db).unwrap(), &common::reference_schema(Store::Objects));
         let kept: Vec<String> = want.kept.iter().map(|(l, _)| l.clone()).collect();
         prop_assert_eq!(&drift.extra_tables, &kept);
-        prop_assert!(inspect::Drift { extra_tables: vec![], ..drift.clone() }.is_empty(), "{:?}", drift);
+        prop_assert_eq!(&drift.changed_indexes, &want.indexes_kept.iter().cloned().collect::<Vec<_>>());
+        prop_assert_eq!(&drift.changed_columns, &want.columns_nullable);
+        let rest = inspect::Drift { extra_tables: vec![], changed_indexes: vec![], changed_columns: vec![], ..drift.clone() };
+        prop_assert!(rest.is_empty(), "{:?}", drift);
 
-        // Every row is still there, under its table's new name, widened only by added columns.
+        // Every row is still there, under its table's new name, with every value it had (read by
+        // column name: a rebuilt table has the canonical column order); columns the migration
+        // added hold 0 (the additive ones) or the column's default.
         let after = contents(&db);
         for (table, rows) in &before {
             let Some(dest) = want.destination.get(table).cloned().unwrap_or_else(|| Some(table.clone())) else {
                 prop_assert!(!after.contains_key(table), "{} should be dropped", table);
                 continue;
             };
-            let now = after.get(&dest);
-            prop_assert!(now.is_some(), "{} → {} is gone", table, dest);
+            prop_assert!(after.contains_key(&dest), "{} → {} is gone", table, dest);
+            let mut old_columns = inspect::Schema::default();
+            old_columns.tables.insert(dest.clone(), before_schema.tables[table.as_str()].clone());
+            let now = contents_in(&db, &old_columns).remove(&dest).unwrap();
             // The seeded blank bundle is the one row a migration may add.
-            let now: Vec<&String> = now.unwrap().iter().filter(|r| !r.starts_with("'blank'|")).collect();
-            prop_assert_eq!(now.len(), rows.len(), "{} → {}", table, dest);
-            for (old, new) in rows.iter().zip(now) {
-                let widened = new == old || new.strip_prefix(old.as_str()).is_some_and(|rest| rest == "|0|0" || rest == "|0");
-                prop_assert!(widened, "{} → {}: {} became {}", table, dest, old, new);
+            let now: Vec<&String> = now.iter().filter(|r| !r.starts_with("'blank'|")).collect();
+            prop_assert_eq!(now, rows.iter().collect::<Vec<_>>(), "{} → {}", table, dest);
+            let mut added: Vec<(String, String)> = vec![];
+            if dest == "db_agent_definitions" {
+                added.extend(want.columns_added.iter().filter_map(|c| c.strip_prefix("db_agent_definitions.")).filter(|c| ADDITIVE.contains(c)).map(|c| (c.to_string(), "0".to_string())));
+            }
+            if let Some((t, c)) = &want.added {
+                if *t == dest {
+                    added.push((c.clone(), reference().tables[t.as_str()].added_as[c.as_str()].0.clone()));
+                }
+            }
+            for (column, value) in added {
+                let other = common::count(&db, &format!("SELECT count(*) FROM \"{dest}\" WHERE quote(\"{column}\") != '{}'", value.replace('\'', "''")));
+                prop_assert_eq!(other, 0, "{}.{} should hold {} in every old row", dest, column, value);
             }
         }
         // AUTOINCREMENT counters move with their table, so ids are never reused.
@@ -803,6 +970,9 @@ fn the_generator_reaches_every_outcome() {
                     ("rebuilt: autoincrement counter", counter),
                     ("rebuilt: self-reference", s.rebuilt.contains("db_agent_instances")),
                     ("orphans", !s.orphans.is_empty()),
+                    ("column the file lacked: added", s.added.is_some()),
+                    ("column the file lacked: added nullable", !s.columns_nullable.is_empty()),
+                    ("index kept over duplicates", !s.indexes_kept.is_empty()),
                 ] {
                     if reached {
                         seen.insert(what);
@@ -816,7 +986,10 @@ fn the_generator_reaches_every_outcome() {
     assert_eq!(
         seen.into_iter().collect::<Vec<_>>(),
         [
+            "column the file lacked: added",
+            "column the file lacked: added nullable",
             "column-added",
+            "index kept over duplicates",
             "index-dropped",
             "index-rebuilt",
             "kept",

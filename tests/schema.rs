@@ -722,22 +722,28 @@ fn a_same_name_index_with_another_definition_is_rebuilt_and_reported() {
 }
 
 #[test]
-fn an_index_that_cannot_be_rebuilt_rolls_back_naming_it() {
+fn an_index_the_rows_cannot_satisfy_is_kept_as_it_was_and_reported() {
     // Duplicate slugs are allowed by a non-unique index of the canonical name; the canonical
-    // UNIQUE one cannot be built over them.
+    // UNIQUE one cannot be built over them. The original module kept the index it found; so does
+    // this crate, rather than touch a row, and says so.
     let sql = flat_v1_with_slug_index("CREATE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug);")
         + "INSERT INTO db_agent_definitions (id, slug, name, provider) VALUES ('dup', 'old', 'Twin', 'claude');";
-    let image = image_of(&sql);
-    let mut db = from_bytes(&image).unwrap();
-    match migrate(&db, Store::Objects) {
-        Err(StoreError::Sqlite { code, sql: Some(sql), .. }) => {
-            assert_eq!(code & 0xff, 19, "SQLITE_CONSTRAINT");
-            assert!(sql.starts_with("CREATE UNIQUE INDEX idx_agent_definitions_slug"), "{sql}");
-        }
-        other => panic!("expected a constraint error naming the index, got {other:?}"),
-    }
-    assert_eq!(bytes_of(&mut db), image, "the DROP INDEX before the failed CREATE must be rolled back");
-    assert!(index_exists(&db, "idx_agent_definitions_slug"));
+    let db = db_with(&sql);
+    let agents = count(&db, "SELECT count(*) FROM db_agent_definitions");
+    let report = migrate(&db, Store::Objects).unwrap();
+    assert_eq!(report.indexes_kept, ["idx_agent_definitions_slug"]);
+    assert!(report.indexes_rebuilt.is_empty(), "{report:?}");
+    assert_eq!(count(&db, "SELECT count(*) FROM db_agent_definitions"), agents, "no row touched");
+    assert_eq!(
+        db.query_strings("SELECT sql FROM sqlite_master WHERE name = 'idx_agent_definitions_slug'", &[]).unwrap(),
+        ["CREATE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug)"]
+    );
+    assert_eq!(version(&db), 4);
+    // Until the duplicates are resolved, the file shows the index as drift; then a repair fixes it.
+    assert_eq!(status(&db, Store::Objects).drift.unwrap().changed_indexes, ["idx_agent_definitions_slug"]);
+    db.exec("UPDATE db_agent_definitions SET slug = 'twin' WHERE id = 'dup'").unwrap();
+    assert_eq!(agentmux_schema::repair(&db, Store::Objects).unwrap().indexes_rebuilt, ["idx_agent_definitions_slug"]);
+    assert!(status(&db, Store::Objects).drift.unwrap().is_empty());
 }
 
 #[test]

@@ -65,7 +65,9 @@ fn report(r: &MigrationReport, planned: bool) {
     list("columns added", &r.columns_added);
     let rebuilt: Vec<_> = r.tables_rebuilt.iter().map(|t| format!("{} ({})", t.table, t.reason.label())).collect();
     list("tables rebuilt, every row kept", &rebuilt);
+    list("columns added without NOT NULL/UNIQUE (old rows hold NULL)", &r.columns_nullable);
     list("indexes rebuilt", &r.indexes_rebuilt);
+    list("indexes kept as found (the rows break the canonical definition)", &r.indexes_kept);
     list("upgrade steps run", &r.steps_run);
     if r.rows_seeded > 0 {
         println!("  rows seeded: {}", r.rows_seeded);
