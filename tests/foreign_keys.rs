@@ -211,3 +211,32 @@ fn a_current_file_with_stale_foreign_keys_is_drift_until_repaired() {
     assert_eq!(after.orphan_rows.get("db_agent_identity_links"), Some(&2));
     assert!(repair(&db, Store::Objects).unwrap().tables_rebuilt.is_empty(), "a second repair has nothing to do");
 }
+
+#[test]
+fn the_stale_foreign_keys_fixture_migrates_with_every_row_and_counted_orphans() {
+    let db = db_with(STALE_FOREIGN_KEYS);
+    db.exec("PRAGMA foreign_keys = ON").unwrap();
+    let report = migrate(&db, Store::Objects).unwrap();
+    let mut tables = rebuilt(&report);
+    tables.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        tables,
+        ["db_agent_content", "db_agent_history", "db_agent_identity_links", "db_agent_instances"]
+            .map(|t| (t.to_string(), RebuildReason::ForeignKeys))
+    );
+    let orphans: Vec<(&str, i64)> = report.orphan_rows.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+    assert_eq!(
+        orphans,
+        [("db_agent_content", 1), ("db_agent_history", 1), ("db_agent_identity_links", 1), ("db_agent_instances", 1)]
+    );
+    for (table, n) in
+        [("db_agent_content", 2), ("db_agent_history", 3), ("db_agent_identity_links", 2), ("db_agent_instances", 2)]
+    {
+        assert_eq!(count(&db, &format!("SELECT count(*) FROM {table}")), n, "{table}");
+    }
+    assert!(sequences(&db).contains(&("db_agent_history".to_string(), 4)), "{:?}", sequences(&db));
+    let drift = inspect::drift(&dump(&db), inspect::canonical(Store::Objects).unwrap());
+    assert_eq!(drift.extra_tables, ["db_forge_agents"]);
+    assert!(inspect::Drift { extra_tables: vec![], ..drift }.is_empty());
+    assert_eq!(status(&db, Store::Objects).orphan_rows, report.orphan_rows);
+}

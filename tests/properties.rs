@@ -778,7 +778,9 @@ fn contents_in(db: &impl SqlConn, schema: &inspect::Schema) -> BTreeMap<String, 
 }
 
 fn config() -> ProptestConfig {
-    let mut config = ProptestConfig { cases: 160, failure_persistence: None, ..ProptestConfig::default() };
+    // PROPTEST_CASES runs a longer campaign (e.g. 5000); the suite's default stays quick.
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(160);
+    let mut config = ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() };
     if config.rng_seed == RngSeed::Random {
         config.rng_seed = RngSeed::Fixed(0x00a9_e47d_05ee_d500);
     }

@@ -59,6 +59,7 @@ fn wasm_and_native_migrations_produce_the_same_database() {
         ("legacy v11, UTF-16le", Store::Objects, &utf16le),
         ("flat v1, UTF-16be", Store::Objects, &utf16be),
         ("flat v1", Store::Objects, common::FLAT_V1),
+        ("stale foreign keys", Store::Objects, common::STALE_FOREIGN_KEYS),
         ("pre-v11 (refused)", Store::Objects, common::PRE_V11),
         ("too new (refused)", Store::Sagas, "CREATE TABLE keep (x); PRAGMA user_version = 9;"),
     ];

@@ -13,6 +13,7 @@ use agentmux_schema::{SqlConn, Store, StoreError};
 pub const LEGACY_V11: &str = include_str!("../fixtures/legacy_v11.sql");
 pub const FLAT_V1: &str = include_str!("../fixtures/flat_v1.sql");
 pub const PRE_V11: &str = include_str!("../fixtures/pre_v11.sql");
+pub const STALE_FOREIGN_KEYS: &str = include_str!("../fixtures/stale_foreign_keys.sql");
 
 /// The server's original DDL, per store.
 pub fn reference_ddl(store: Store) -> &'static str {
