@@ -158,9 +158,15 @@ impl MigrationReport {
 ///
 /// - [`StoreError::SchemaTooNew`] when the file was stamped by a newer build: nothing is written,
 ///   not even a pragma.
-/// - [`StoreError::Unadoptable`] when a table lacks columns no step can supply, and
-///   [`StoreError::VerifyFailed`] / [`StoreError::ForeignKeyCheck`] when the result would not
-///   match the canonical schema: the transaction is rolled back, the file is unchanged.
+/// - [`StoreError::Unadoptable`] when a table lacks columns that a canonical index or the blank
+///   rows need (the original module failed on such files too), [`StoreError::VerifyFailed`] when
+///   the result would not have the canonical tables, columns, indexes and foreign keys, and
+///   [`StoreError::ForeignKeyCheck`] when an upgrade step's rebuild would leave rows without a
+///   parent they had: the transaction is rolled back, the file is unchanged.
+///
+/// Never an error: rows without a parent (kept, counted in `orphan_rows`), tables whose foreign
+/// keys name a legacy or missing parent (rebuilt), a column a table was written without (added),
+/// an index the rows cannot satisfy (kept). The report says each.
 /// - [`StoreError::Sqlite`] for anything SQLite refuses (busy past the wait, I/O, corruption),
 ///   with the failing statement; also rolled back.
 pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
