@@ -44,7 +44,7 @@ pub enum Change {
     /// done by SQLite's documented procedure: create the canonical table under a temporary name,
     /// copy the rows with `select` (one expression per canonical column, in order, over the old
     /// table), drop the old table, rename the new one into place, put its indexes, triggers and
-    /// AUTOINCREMENT counter back (see [`crate::rebuild`]). Rows that had no parent before keep
+    /// AUTOINCREMENT counter back. Rows that had no parent before keep
     /// being reported as orphans; a copy that leaves *more* rows without a parent fails with
     /// [`StoreError::ForeignKeyCheck`]. Skipped when the table is absent or already has the
     /// canonical shape.
