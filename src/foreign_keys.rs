@@ -11,7 +11,7 @@
 use crate::conn::SqlConn;
 use crate::inspect::{self, CanonicalSql, Columns, ForeignKey, Schema};
 use crate::names::NameMap;
-use crate::rebuild::{rebuild_table, Fill};
+use crate::rebuild::{rebuild_table, relax_columns, Fill};
 use crate::StoreError;
 
 /// SQLite's generic error code: what an unusable foreign-key definition fails with.
@@ -27,12 +27,15 @@ pub fn differ(have: &[ForeignKey], want: &[ForeignKey]) -> bool {
 
 /// Rebuild every canonical table in `existed` whose foreign keys differ from the canonical ones,
 /// to its canonical definition, keeping all rows (and any columns the definition lacks). Runs
-/// inside the migration's transaction with enforcement paused. Returns the tables rebuilt.
+/// inside the migration's transaction with enforcement paused. `nullable` names the columns
+/// (`table.column`) the migration had to add without their NOT NULL / UNIQUE: the rebuilt table
+/// keeps them that way, since its rows hold NULL there. Returns the tables rebuilt.
 pub(crate) fn repair<C: SqlConn + ?Sized>(
     conn: &C,
     canonical: &Schema,
     sql: &CanonicalSql,
     existed: &Columns,
+    nullable: &[String],
 ) -> Result<Vec<String>, StoreError> {
     let mut rebuilt = Vec::new();
     for (name, want) in canonical.tables.iter().filter(|(t, _)| existed.contains_key(t)) {
@@ -44,7 +47,14 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
             message: format!("the canonical schema has no CREATE TABLE for {name}"),
             sql: None,
         })?;
-        rebuild_table(conn, name, create, Fill::ByName)?;
+        let relaxed: Vec<&str> =
+            nullable.iter().filter_map(|c| c.strip_prefix(name.as_str()).and_then(|c| c.strip_prefix('.'))).collect();
+        let create = relax_columns(create, &relaxed).ok_or_else(|| StoreError::Sqlite {
+            code: 1,
+            message: format!("cannot read the canonical CREATE TABLE of {name}"),
+            sql: Some(create.clone()),
+        })?;
+        rebuild_table(conn, name, &create, Fill::ByName)?;
         rebuilt.push(name.clone());
     }
     Ok(rebuilt)

@@ -120,6 +120,62 @@ fn stored_columns<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<(Str
         .collect())
 }
 
+/// `create` with the named columns' NOT NULL, PRIMARY KEY and UNIQUE constraints left out: the
+/// definition a table takes when it keeps rows that have no value for those columns (a column the
+/// file was written without). `None` when the statement cannot be read that way.
+pub(crate) fn relax_columns(create: &str, columns: &[&str]) -> Option<String> {
+    if columns.is_empty() {
+        return Some(create.to_string());
+    }
+    let open = create.find('(')?;
+    let close = create.rfind(')')?;
+    let body = &create[open + 1..close];
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0usize, None::<char>, 0usize);
+    for (i, c) in body.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth = depth.checked_sub(1)?,
+            (None, ',') if depth == 0 => {
+                parts.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&body[start..]);
+    let relaxed: Vec<String> = parts
+        .iter()
+        .map(|part| {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let named = words.first().is_some_and(|w| columns.contains(&w.trim_matches(['"', '`', '[', ']'])));
+            if !named {
+                return part.to_string();
+            }
+            let mut kept = Vec::with_capacity(words.len());
+            let mut i = 0;
+            while i < words.len() {
+                let pair = |a: &str, b: &str| {
+                    words[i].eq_ignore_ascii_case(a) && words.get(i + 1).is_some_and(|w| w.eq_ignore_ascii_case(b))
+                };
+                if pair("NOT", "NULL") || pair("PRIMARY", "KEY") {
+                    i += 2;
+                } else if words[i].eq_ignore_ascii_case("UNIQUE") {
+                    i += 1;
+                } else {
+                    kept.push(words[i]);
+                    i += 1;
+                }
+            }
+            format!(" {}", kept.join(" "))
+        })
+        .collect();
+    Some(format!("{}({}){}", &create[..open], relaxed.join(","), &create[close + 1..]))
+}
+
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -145,7 +201,19 @@ fn rename_created_table(create: &str, from: &str, to: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::rename_created_table;
+    use super::{relax_columns, rename_created_table};
+
+    #[test]
+    fn relaxes_only_the_named_columns() {
+        let create =
+            "CREATE TABLE t (\n  id TEXT PRIMARY KEY,\n  entry TEXT NOT NULL,\n  name TEXT NOT NULL UNIQUE,\n  \
+                      note TEXT NOT NULL DEFAULT 'a, b',\n  FOREIGN KEY (id) REFERENCES p(id) ON DELETE CASCADE\n)";
+        let out = relax_columns(create, &["entry", "name"]).unwrap();
+        assert!(out.contains(" entry TEXT,") && out.contains(" name TEXT,"), "{out}");
+        assert!(out.contains("id TEXT PRIMARY KEY") && out.contains("note TEXT NOT NULL DEFAULT 'a, b'"), "{out}");
+        assert!(out.contains("FOREIGN KEY (id) REFERENCES p(id) ON DELETE CASCADE"), "{out}");
+        assert_eq!(relax_columns(create, &[]).unwrap(), create);
+    }
 
     #[test]
     fn renames_the_created_table_whatever_its_quoting() {
