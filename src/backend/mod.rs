@@ -53,6 +53,7 @@ impl Db {
     /// Like [`SqlConn::query`], with typed parameters, also returning the column names. Empty SQL
     /// (or only a comment) has no rows; a second statement is refused.
     pub fn query_named(&self, sql: &str, params: &[Value]) -> Result<NamedRows, StoreError> {
+        no_nul(sql)?;
         let run = || -> rusqlite::Result<NamedRows> {
             let mut stmt = match self.conn.prepare_cached(sql) {
                 Err(rusqlite::Error::Empty) => return Ok(NamedRows { columns: vec![], rows: vec![] }),
@@ -108,10 +109,12 @@ impl SqlConn for Db {
 
 impl SqlConn for Connection {
     fn exec(&self, sql: &str) -> Result<(), StoreError> {
+        no_nul(sql)?;
         self.execute_batch(sql).map_err(|e| StoreError::from(e).with_sql(sql))
     }
 
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
+        no_nul(sql)?;
         let run = || -> rusqlite::Result<Vec<Row>> {
             let mut stmt = self.prepare_cached(sql)?;
             let rows = collect_rows(stmt.query(rusqlite::params_from_iter(params.iter()))?)?;
@@ -119,6 +122,15 @@ impl SqlConn for Connection {
         };
         run().map_err(|e| StoreError::from(e).with_sql(sql))
     }
+}
+
+/// SQLite stops reading SQL at a NUL byte, so whatever follows one would be silently skipped:
+/// refused instead (SQLITE_MISUSE).
+fn no_nul(sql: &str) -> Result<(), StoreError> {
+    if sql.as_bytes().contains(&0) {
+        return Err(StoreError::Sqlite { code: 21, message: "SQL contains a NUL byte".into(), sql: Some(sql.into()) });
+    }
+    Ok(())
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -198,7 +198,8 @@ pub fn migrate_all(objects: &Database, filestore: &Database, sagas: &Database) -
         return Err(type_error("migrateAll: the same Database was given for two stores"));
     }
     let (o, f, s) = (objects.open()?, filestore.open()?, sagas.open()?);
-    let pairs: [(&dyn crate::SqlConn, Store); 3] = [(&*o, Store::Objects), (&*f, Store::Filestore), (&*s, Store::Sagas)];
+    let pairs: [(&dyn crate::SqlConn, Store); 3] =
+        [(&*o, Store::Objects), (&*f, Store::Filestore), (&*s, Store::Sagas)];
     let reports = crate::migrate_all(&pairs).map_err(to_js_error)?;
     serialize(&reports)
 }
