@@ -144,7 +144,11 @@ impl From<rusqlite::Error> for StoreError {
             rusqlite::Error::SqlInputError { error, msg, sql, .. } => {
                 StoreError::Sqlite { code: error.extended_code, message: explain(msg), sql: Some(sql) }
             }
-            // Driver-side failures (type conversions, invalid parameters, a second statement)
+            // Parameters that do not fit the statement: what SQLite's own bind calls return.
+            e @ (rusqlite::Error::InvalidParameterCount(..) | rusqlite::Error::InvalidParameterName(_)) => {
+                StoreError::Sqlite { code: 25, message: e.to_string(), sql: None }
+            }
+            // Driver-side failures (type conversions, a second statement, …)
             // have no SQLite code; SQLITE_MISUSE (21) is the honest nearest.
             other => StoreError::Sqlite { code: 21, message: other.to_string(), sql: None },
         }
