@@ -45,9 +45,9 @@ impl Db {
 
     /// Close the connection (dropping a `Db` closes it too, ignoring a failure). On failure the
     /// still-open database comes back with the error.
-    pub fn close(self) -> Result<(), (Db, StoreError)> {
+    pub fn close(self) -> Result<(), Box<(Db, StoreError)>> {
         let wal = self.wal;
-        self.conn.close().map_err(|(conn, e)| (Db { conn, wal }, StoreError::from(e)))
+        self.conn.close().map_err(|(conn, e)| Box::new((Db { conn, wal }, StoreError::from(e))))
     }
 
     /// Like [`SqlConn::query`], with typed parameters, also returning the column names. Empty SQL
@@ -59,7 +59,7 @@ impl Db {
                 Err(rusqlite::Error::Empty) => return Ok(NamedRows { columns: vec![], rows: vec![] }),
                 other => other?,
             };
-            let columns = stmt.column_names().into_iter().map(str::to_string).collect();
+            let columns = stmt.column_names().map(str::to_string).collect();
             let rows = collect_rows(stmt.query(rusqlite::params_from_iter(params.iter()))?)?;
             Ok(NamedRows { columns, rows })
         };

@@ -173,7 +173,8 @@ impl Database {
     pub fn close(&self) -> Result<(), JsValue> {
         let open = self.db.borrow_mut().take();
         match open.map(Db::close) {
-            Some(Err((db, e))) => {
+            Some(Err(failed)) => {
+                let (db, e) = *failed;
                 // Still open (SQLITE_BUSY): keep it, so it is neither leaked nor dangling.
                 *self.db.borrow_mut() = Some(db);
                 Err(to_js_error(e))
