@@ -55,7 +55,7 @@ impl Db {
     pub fn query_named(&self, sql: &str, params: &[Value]) -> Result<NamedRows, StoreError> {
         no_nul(sql)?;
         let run = || -> rusqlite::Result<NamedRows> {
-            let mut stmt = match self.conn.prepare_cached(sql) {
+            let mut stmt = match self.conn.prepare(sql) {
                 Err(rusqlite::Error::Empty) => return Ok(NamedRows { columns: vec![], rows: vec![] }),
                 other => other?,
             };
@@ -116,7 +116,7 @@ impl SqlConn for Connection {
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
         no_nul(sql)?;
         let run = || -> rusqlite::Result<Vec<Row>> {
-            let mut stmt = self.prepare_cached(sql)?;
+            let mut stmt = self.prepare(sql)?;
             let rows = collect_rows(stmt.query(rusqlite::params_from_iter(params.iter()))?)?;
             Ok(rows)
         };
