@@ -21,11 +21,23 @@ mod native {
     /// The fastest wall time in ms of `runs` calls of `f` (after `runs / 5` untimed warm-up
     /// calls); the minimum, not the median, because this runs on shared machines where other
     /// load moves medians far more than minimums. `setup` runs untimed before each call.
-    fn fastest<T>(runs: usize, mut setup: impl FnMut() -> T, mut f: impl FnMut(T)) -> f64 {
+    fn fastest<T>(runs: usize, setup: impl FnMut() -> T, f: impl FnMut(T)) -> f64 {
+        timings(runs, setup, f)[0]
+    }
+
+    /// The fastest and the median wall time in ms of `runs` calls of `f`, after `runs / 5`
+    /// untimed warm-up calls.
+    fn fastest_and_median<T>(runs: usize, setup: impl FnMut() -> T, f: impl FnMut(T)) -> (f64, f64) {
+        let t = timings(runs, setup, f);
+        (t[0], t[t.len() / 2])
+    }
+
+    /// The sorted times of `runs` timed calls of `f` (after the warm-up calls).
+    fn timings<T>(runs: usize, mut setup: impl FnMut() -> T, mut f: impl FnMut(T)) -> Vec<f64> {
         for _ in 0..runs / 5 {
             f(setup());
         }
-        let t: Vec<f64> = (0..runs)
+        let mut t: Vec<f64> = (0..runs)
             .map(|_| {
                 let input = setup();
                 let start = Instant::now();
@@ -33,7 +45,8 @@ mod native {
                 start.elapsed().as_secs_f64() * 1e3
             })
             .collect();
-        t.into_iter().fold(f64::INFINITY, f64::min)
+        t.sort_by(f64::total_cmp);
+        t
     }
 
     /// A v11 (pre-flatten) objects.db image with `agents` agents, each with content, history and
@@ -59,7 +72,7 @@ mod native {
             })
             .collect();
 
-        let fresh = fastest(
+        let (fresh, fresh_median) = fastest_and_median(
             200,
             || (),
             |()| {
@@ -67,7 +80,7 @@ mod native {
                 assert_eq!(migrate(&db, Store::Objects).unwrap().to_version, 4);
             },
         );
-        let adopt = fastest(
+        let (adopt, adopt_median) = fastest_and_median(
             100,
             || (),
             |()| {
@@ -102,7 +115,8 @@ mod native {
         let files_warm = fastest(50, || (), |()| drop(migrate_data_dir(warm_dir.path()).unwrap()));
 
         println!(
-            "{{\"fresh_memory\": {fresh:.4}, \"adopt_v11_200\": {adopt:.4}, \"datadir_fresh_memory\": {dir_fresh:.4}, \
+            "{{\"fresh_memory\": {fresh:.4}, \"adopt_v11_200\": {adopt:.4}, \"fresh_memory_median\": {fresh_median:.4}, \
+             \"adopt_v11_200_median\": {adopt_median:.4}, \"datadir_fresh_memory\": {dir_fresh:.4}, \
              \"datadir_warm_memory\": {dir_warm:.4}, \"datadir_fresh_files\": {files_fresh:.4}, \
              \"datadir_warm_files\": {files_warm:.4}}}"
         );

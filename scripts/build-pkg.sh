@@ -18,24 +18,21 @@ if [ "$want" != "$have" ]; then
   exit 1
 fi
 
-# Size-tuned release settings apply to the wasm module only (set here, not in Cargo.toml, so
-# native release builds and benchmarks keep the normal optimised profile).
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort
-# SQLite's C is compiled by the clang that .cargo/config.toml names (scripts/setup.sh installs it).
+# The size-tuned settings are Cargo.toml's `wasm-release` profile (the wasm module only; native
+# release builds and benchmarks keep the normal optimised profile). SQLite's C is compiled by the
+# clang that .cargo/config.toml names (scripts/setup.sh installs it).
 rm -rf pkg
-wasm-pack build --target web --release --mode no-install --out-dir pkg --out-name agentmux_schema
+wasm-pack build --target web --profile wasm-release --mode no-install --out-dir pkg --out-name agentmux_schema
 
 wasm=pkg/agentmux_schema_bg.wasm
-internal_exports='sqlite3_os_*,agentmux_sqlite3_os_*,rust_sqlite_wasm_*,gmtime,strftime'
+internal_exports='sqlite3_os_*,rust_sqlite_wasm_*'
 if [ -z "${NO_WASM_OPT:-}" ]; then
   opt=${WASM_OPT:-}
   if [ -z "$opt" ] && [ -x tools/node_modules/.bin/wasm-opt ]; then opt=tools/node_modules/.bin/wasm-opt; fi
   if [ -n "$opt" ]; then
     # rustc exports every #[no_mangle] function of a cdylib's dependencies: the C runtime hooks
-    # of sqlite-wasm-rs and src/backend/{os,clock}.rs, which only SQLite's C calls. Removing those
-    # exports first lets -Oz drop whatever is then unreachable (sqlite-wasm-rs's memvfs, which
-    # src/backend/os.rs replaces). The check first proves the JS glue uses none of them.
+    # of sqlite-wasm-rs, which only SQLite's C calls. Removing those exports first lets -Oz drop
+    # whatever is then unreachable. The check first proves the JS glue uses none of them.
     node --input-type=module -e '
       import { readFileSync } from "node:fs";
       const [wasm, patterns] = process.argv.slice(1);

@@ -9,12 +9,10 @@
 # temporary directory and target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=z CARGO_PROFILE_RELEASE_LTO=true \
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 CARGO_PROFILE_RELEASE_PANIC=abort
-cargo build --quiet --release --lib --target wasm32-unknown-unknown
+cargo build --quiet --profile wasm-release --lib --target wasm32-unknown-unknown
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-wasm-bindgen --target web --keep-debug --out-dir "$work" target/wasm32-unknown-unknown/release/agentmux_schema.wasm
+wasm-bindgen --target web --keep-debug --out-dir "$work" target/wasm32-unknown-unknown/wasm-release/agentmux_schema.wasm
 # The same export removal as build-pkg.sh, from its list.
 internal_exports=$(sed -n "s/^internal_exports='\(.*\)'$/\1/p" scripts/build-pkg.sh)
 tools/node_modules/.bin/wasm-opt --remove-exports="$internal_exports" -Oz --converge -g --low-memory-unused --enable-bulk-memory \

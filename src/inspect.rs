@@ -90,8 +90,12 @@ impl Schema {
     }
 }
 
+/// The ordinary tables. Virtual tables (FTS, R-tree, …) belong to no store's schema and are left
+/// out: their columns and rows are their module's, which the browser build may not have (their
+/// shadow tables are ordinary tables and are listed), so every build describes a file alike.
 pub(crate) const USER_TABLES: &str =
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+     AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'";
 
 /// The rows of `PRAGMA main.<pragma>("<object>")`.
 fn pragma<C: SqlConn + ?Sized>(conn: &C, pragma: &str, object: &str) -> Result<Vec<Row>, StoreError> {

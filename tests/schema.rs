@@ -775,10 +775,8 @@ fn an_adopted_table_with_other_foreign_key_actions_is_rebuilt_to_the_canonical_o
 
 // ---- SQL the migrations rely on, on every backend ---------------------------------------
 
-/// Every `ALTER TABLE` form. The wasm build's SQLite is patched so that ALTER TABLE survives
-/// `SQLITE_OMIT_VIRTUALTABLE` (see scripts/gen-sqlite.sh); this is where that is proven, on the
-/// same statements as natively. Renames must also carry foreign keys along (legacy adoption
-/// depends on it).
+/// Every `ALTER TABLE` form, on the same statements on every backend. Renames must also carry
+/// foreign keys along (legacy adoption depends on it).
 #[test]
 fn every_alter_table_form_works_and_renames_carry_foreign_keys() {
     let db = db_with(
@@ -820,7 +818,7 @@ fn every_alter_table_form_works_and_renames_carry_foreign_keys() {
 }
 
 /// `CURRENT_TIMESTAMP`, `CURRENT_DATE` and `CURRENT_TIME` defaults give the current UTC time as
-/// SQLite formats it (in the wasm build, through src/backend/clock.rs).
+/// SQLite formats it (in the wasm build, through sqlite-wasm-rs's clock).
 #[test]
 fn current_time_defaults_are_utc_now() {
     let db = db_with(
@@ -846,9 +844,8 @@ fn current_time_defaults_are_utc_now() {
 }
 
 /// What SQLite still asks of the OS layer when no file is involved: randomness (`randomblob`),
-/// and temp tables and sorts that stay in memory. On wasm the default VFS has no files at all
-/// (src/backend/os.rs), so temp storage must never reach it, even when a caller asks for
-/// file-backed temp storage.
+/// and temp tables and sorts that stay in memory. On wasm the default VFS keeps its files in
+/// memory, and temp storage stays there even when a caller asks for file-backed temp storage.
 #[test]
 fn randomness_temp_tables_and_sorts_need_no_files() {
     let db = db_with("PRAGMA temp_store = FILE; CREATE TEMP TABLE tt(x BLOB);");

@@ -5,8 +5,9 @@
 //
 // The in-memory cases run in ROUNDS rounds (default 3), each round timing native
 // (`cargo bench --bench native_memory`, which also writes the v11 image), Node and Chromium one
-// after the other; every figure is the fastest over all rounds, so a burst of load from other
-// processes on a shared machine hits all three sides alike or is outvoted.
+// after the other; every "fastest" figure is the fastest over all rounds, so a burst of load from
+// other processes on a shared machine hits all three sides alike or is outvoted, and every
+// "median" figure is the median over the rounds of each round's median after warm-up.
 // AMUX_PKG=dir benchmarks another build of the package instead of pkg/ (to compare build options).
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
@@ -30,10 +31,17 @@ const runNative = () =>
       stdio: ["ignore", "pipe", "inherit"],
     }).toString(),
   );
-/** Keep the smaller figure of each key. */
-const fastestOf = (a, b) => Object.fromEntries(Object.keys(b).map((k) => [k, Math.min(a?.[k] ?? Infinity, b[k])]));
+/** Keep the smaller figure of each key; a median key (`*_median`) keeps every round's figure. */
+const fastestOf = (a, b) =>
+  Object.fromEntries(
+    Object.keys(b).map((k) =>
+      k.endsWith("_median") ? [k, [].concat(a?.[k] ?? [], b[k])] : [k, Math.min(a?.[k] ?? Infinity, b[k])],
+    ),
+  );
+/** The median of the rounds' medians. */
+const mid = (x) => (Array.isArray(x) ? [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)] : x);
 
-let native = runNative(); // also writes the image the wasm side adopts
+let native = fastestOf(undefined, runNative()); // also writes the image the wasm side adopts
 const image = new Uint8Array(readFileSync(join(BENCH_DIR, "legacy_v11_200.db")));
 
 // ---- Node
@@ -42,7 +50,7 @@ const bytes = readFileSync(join(PKG, "agentmux_schema_bg.wasm"));
 let t = performance.now();
 pkg.initSync({ module: bytes });
 const nodeInit = performance.now() - t;
-let node = memoryCases(pkg, image);
+let node = fastestOf(undefined, memoryCases(pkg, image));
 
 // ---- Chromium: a static server over the repo (pkg/, benches/wasm/, the image), cross-origin
 // isolated so performance.now() has its fine resolution.
@@ -77,7 +85,7 @@ try {
   page.on("pageerror", (e) => console.error("pageerror:", e.message));
   await page.goto(`http://127.0.0.1:${server.address().port}/benches/wasm/page.html`);
   await page.waitForFunction(() => typeof window.runBench === "function");
-  browser = await page.evaluate(() => window.runBench());
+  browser = fastestOf(undefined, await page.evaluate(() => window.runBench()));
   for (let round = 1; round < ROUNDS; round++) {
     native = fastestOf(native, runNative());
     node = fastestOf(node, memoryCases(pkg, image));
@@ -99,6 +107,8 @@ const rows = [
   ["init() (fetch/compile/instantiate)", browser.init, node.init, undefined],
   ["fresh objects.db, in memory", browser.fresh_memory, node.fresh_memory, native.fresh_memory],
   ["v11 adoption from an image, 200 agents", browser.adopt_v11_200, node.adopt_v11_200, native.adopt_v11_200],
+  ["fresh objects.db, median after warm-up", mid(browser.fresh_memory_median), mid(node.fresh_memory_median), mid(native.fresh_memory_median)],
+  ["v11 adoption, median after warm-up", mid(browser.adopt_v11_200_median), mid(node.adopt_v11_200_median), mid(native.adopt_v11_200_median)],
   ["data dir fresh, OPFS worker (vs memory)", browser.datadir_fresh_opfs, undefined, native.datadir_fresh_memory],
   ["data dir warm, OPFS worker (vs memory)", browser.datadir_warm_opfs, undefined, native.datadir_warm_memory],
   ["data dir warm, 1st start incl. pool install", browser.datadir_warm_opfs_first, undefined, native.datadir_warm_memory],

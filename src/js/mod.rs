@@ -10,11 +10,13 @@ mod errors;
 mod opfs;
 mod params;
 
+use std::cell::{RefCell, RefMut};
+
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::backend::wasm::{self as backend, Db};
+use crate::backend::{self, Db};
 use crate::conn::Value;
 use crate::{Store, StoreError};
 pub use errors::ErrorFields;
@@ -70,21 +72,18 @@ fn sql_value(v: &Value) -> JsValue {
 /// An SQLite database (in memory, or a file in an OPFS pool) with the schema operations.
 #[wasm_bindgen]
 pub struct Database {
-    db: Db,
+    /// `None` once closed.
+    db: RefCell<Option<Db>>,
 }
 
 impl Database {
     fn new(db: Db) -> Database {
-        Database { db }
+        Database { db: RefCell::new(Some(db)) }
     }
 
     /// The open connection, or `ClosedError`.
-    fn open(&self) -> Result<&Db, JsValue> {
-        if self.db.is_closed() {
-            Err(to_js_error(StoreError::Closed))
-        } else {
-            Ok(&self.db)
-        }
+    fn open(&self) -> Result<RefMut<'_, Db>, JsValue> {
+        RefMut::filter_map(self.db.borrow_mut(), Option::as_mut).map_err(|_| to_js_error(StoreError::Closed))
     }
 }
 
@@ -144,7 +143,7 @@ impl Database {
         #[wasm_bindgen(unchecked_param_type = "StoreName")] store: JsValue,
     ) -> Result<JsValue, JsValue> {
         let store = parse_store(&store)?;
-        let report = crate::migrate(self.open()?, store).map_err(to_js_error)?;
+        let report = crate::migrate(&*self.open()?, store).map_err(to_js_error)?;
         serialize(&report)
     }
 
@@ -168,30 +167,39 @@ impl Database {
         #[wasm_bindgen(unchecked_param_type = "StoreName")] store: JsValue,
     ) -> Result<JsValue, JsValue> {
         let store = parse_store(&store)?;
-        serialize(&crate::status(self.open()?, store))
+        serialize(&crate::status(&*self.open()?, store))
     }
 
     /// `PRAGMA user_version`.
     #[wasm_bindgen(js_name = userVersion)]
     pub fn user_version(&self) -> Result<f64, JsValue> {
-        crate::read_version(self.open()?).map(|v| v as f64).map_err(to_js_error)
+        crate::read_version(&*self.open()?).map(|v| v as f64).map_err(to_js_error)
     }
 
     /// The database's current file image (what would be written as the `.db` file).
     #[wasm_bindgen(js_name = toBytes)]
     pub fn to_bytes(&self) -> Result<Vec<u8>, JsValue> {
-        backend::image(self.open()?).map_err(to_js_error)
+        backend::to_bytes(&mut *self.open()?).map_err(to_js_error)
     }
 
     /// Close the connection. Idempotent; any later use throws `ClosedError`.
     pub fn close(&self) -> Result<(), JsValue> {
-        self.db.close().map_err(to_js_error)
+        let open = self.db.borrow_mut().take();
+        match open.map(Db::close) {
+            Some(Err(failed)) => {
+                let (db, e) = *failed;
+                // Still open (SQLITE_BUSY): keep it, so it is neither leaked nor dangling.
+                *self.db.borrow_mut() = Some(db);
+                Err(to_js_error(e))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// True once `close()` (or `free()`) was called.
     #[wasm_bindgen(getter, js_name = isClosed)]
     pub fn is_closed(&self) -> bool {
-        self.db.is_closed()
+        self.db.borrow().is_none()
     }
 }
 
@@ -203,8 +211,9 @@ pub fn migrate_all(objects: &Database, filestore: &Database, sagas: &Database) -
     if std::ptr::eq(objects, filestore) || std::ptr::eq(objects, sagas) || std::ptr::eq(filestore, sagas) {
         return Err(type_error("migrateAll: the same Database was given for two stores"));
     }
+    let (o, f, s) = (objects.open()?, filestore.open()?, sagas.open()?);
     let pairs: [(&dyn crate::SqlConn, Store); 3] =
-        [(objects.open()?, Store::Objects), (filestore.open()?, Store::Filestore), (sagas.open()?, Store::Sagas)];
+        [(&*o, Store::Objects), (&*f, Store::Filestore), (&*s, Store::Sagas)];
     let reports = crate::migrate_all(&pairs).map_err(to_js_error)?;
     serialize(&reports)
 }

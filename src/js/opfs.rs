@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::{opfs_error, to_js_error};
 use super::{params, Database};
-use crate::backend::wasm::opfs;
+use crate::backend::opfs;
 
 /// A pool of database files in the Origin Private File System.
 #[wasm_bindgen]

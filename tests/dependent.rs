@@ -1,0 +1,98 @@
+//! This crate as a dependency: a scratch crate outside this checkout (so this checkout's
+//! `.cargo/config.toml` does not apply to it) with a path dependency on this one is built for
+//! wasm32 and run under Node, and must get the same engine as the native build: the same SQLite
+//! version, a migration with the native report, a view, `json_extract`, foreign keys on.
+//!
+//! What a dependent gets in addition to the package's SQL is sqlite-wasm-rs's own build, asserted
+//! here so README's account of it stays true: FTS5 and R-tree (the package leaves them out) and
+//! the math functions. What it lacks, because sqlite-wasm-rs 0.6 takes compile options only from
+//! an environment variable a dependency cannot set: STAT4 (ANALYZE writes no sqlite_stat4) and
+//! soundex(). Needs `wasm-bindgen-test-runner` (scripts/setup.sh) and clang-19.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::Path;
+use std::process::Command;
+
+use agentmux_schema::{migrate, SqlConn, Store};
+
+const TEST: &str = r#"
+use agentmux_schema::{backend, migrate, SqlConn, Store, Value};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn one(db: &backend::Db, sql: &str) -> Value {
+    db.query(sql, &[]).unwrap().remove(0).remove(0)
+}
+
+#[wasm_bindgen_test]
+fn a_dependent_gets_the_same_engine() {
+    let db = backend::memory().unwrap();
+    assert_eq!(one(&db, "SELECT sqlite_version()"), Value::Text(NATIVE_VERSION.into()));
+    let report = migrate(&db, Store::Objects).unwrap();
+    assert_eq!(format!("{report:?}"), NATIVE_REPORT);
+    db.exec("CREATE VIEW named AS SELECT id, name FROM db_agents WHERE name <> '';
+             INSERT INTO db_agents(id, name, provider, icon) VALUES ('a', 'Ada', '{\"kind\":\"cli\"}', 'x')").unwrap();
+    assert_eq!(one(&db, "SELECT name FROM named"), Value::Text("Ada".into()));
+    assert_eq!(one(&db, "SELECT json_extract(provider, '$.kind') FROM db_agents"), Value::Text("cli".into()));
+    assert_eq!(one(&db, "PRAGMA foreign_keys"), Value::Integer(1));
+    assert_eq!(one(&db, "PRAGMA page_size"), Value::Integer(4096));
+    // sqlite-wasm-rs's own build: more than the package ...
+    db.exec("CREATE VIRTUAL TABLE f USING fts5(x); CREATE VIRTUAL TABLE r USING rtree(id, a, b)").unwrap();
+    assert_eq!(one(&db, "SELECT sin(0)"), Value::Real(0.0));
+    // ... and without two native options (README: "As a dependency").
+    assert_eq!(one(&db, "SELECT sqlite_compileoption_used('ENABLE_STAT4')"), Value::Integer(0));
+    assert!(db.exec("SELECT soundex('x')").is_err());
+}
+"#;
+
+#[test]
+fn a_crate_depending_on_this_one_gets_the_same_engine_on_wasm32() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scratch = tempfile::Builder::new().prefix("agentmux-dependent").tempdir().unwrap();
+    assert!(!scratch.path().starts_with(here), "the scratch crate must be outside this checkout");
+    let native = rusqlite::Connection::open_in_memory().unwrap();
+    let version: String = native.query_row("SELECT sqlite_version()", [], |r| r.get(0)).unwrap();
+    let report = migrate(&native, Store::Objects).unwrap();
+    assert!(native.query("PRAGMA foreign_keys", &[]).unwrap()[0][0].as_i64() == Some(1));
+
+    let dir = scratch.path();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"dependent\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+             agentmux-schema = {{ path = {:?} }}\n\n[dev-dependencies]\nwasm-bindgen-test = \"0.3\"\n",
+            here.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+    std::fs::write(
+        dir.join("tests/engine.rs"),
+        format!(
+            "const NATIVE_VERSION: &str = {version:?};\nconst NATIVE_REPORT: &str = {:?};\n{TEST}",
+            format!("{report:?}")
+        ),
+    )
+    .unwrap();
+    // The same crate versions as this checkout's lockfile (the root package differs).
+    std::fs::copy(here.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+
+    let out = Command::new(env!("CARGO"))
+        .current_dir(dir)
+        .args(["test", "--target", "wasm32-unknown-unknown", "--test", "engine"])
+        // Only the C compiler's name (SQLite's C needs a clang that targets wasm32); nothing that
+        // changes SQL. The build cache is kept beside this checkout's, so reruns are quick.
+        .env("CC_wasm32_unknown_unknown", "clang-19")
+        .env("AR_wasm32_unknown_unknown", "llvm-ar-19")
+        .env("CARGO_TARGET_DIR", here.join("target/dependent"))
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env_remove("SQLITE_WASM_RS_FLAGS")
+        .env_remove("SQLITE_WASM_RS_SOURCE_DIR")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the dependent's wasm32 test failed:\n{log}");
+    assert!(log.contains("1 passed"), "the dependent's test did not run:\n{log}");
+}
