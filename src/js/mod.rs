@@ -156,7 +156,7 @@ impl Database {
         #[wasm_bindgen(unchecked_param_type = "StoreName")] store: JsValue,
     ) -> Result<JsValue, JsValue> {
         let store = parse_store(&store)?;
-        let report = crate::repair(self.open()?, store).map_err(to_js_error)?;
+        let report = crate::repair(&*self.open()?, store).map_err(to_js_error)?;
         serialize(&report)
     }
 
