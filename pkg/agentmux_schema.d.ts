@@ -84,7 +84,7 @@ export interface TableSummary {
 /**
  * The fields of each error kind, tagged by the JS class name.
  */
-export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError" } | { name: "SchemaError" };
+export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError"; kind: OpfsErrorKind } | { name: "SchemaError" };
 
 /**
  * The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including
@@ -175,6 +175,11 @@ export interface MigrationReport {
  */
 export type State = "missing" | "legacy" | "behind" | "current" | "too-new" | "unreadable";
 
+/**
+ * Why the OPFS pool refused (`OpfsError.kind`).
+ */
+export type OpfsErrorKind = "unsupported" | "busy" | "in-use" | "no-capacity" | "other";
+
 
 /**
  * An SQLite database (in memory, or a file in an OPFS pool) with the schema operations.
@@ -196,7 +201,7 @@ export class Database {
      * modified). Garbage or truncated bytes throw `NotADatabaseError`; zero bytes are an empty
      * database, as an empty file is.
      */
-    static fromBytes(bytes: Uint8Array): Database;
+    static fromBytes(bytes: Uint8Array | ArrayBuffer): Database;
     /**
      * An empty in-memory database.
      */
@@ -287,17 +292,17 @@ export function packageVersion(): string;
  * give `state: "unreadable"` (with the reason in `error`) instead of throwing. The caller's bytes
  * are not modified.
  */
-export function statusOfBytes(bytes: Uint8Array, store: StoreName): StoreStatus;
+export function statusOfBytes(bytes: Uint8Array | ArrayBuffer, store: StoreName): StoreStatus;
 
 /**
  * The three stores, in the order `migrateAll` takes them.
  */
 export function stores(): StoreInfo[];
 
-export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+export type InitInput = string | Platform<"URL"> | Platform<"Request"> | Platform<"Response"> | ArrayBuffer | ArrayBufferView | Wasm<"Module">;
 
 export interface InitOutput {
-    readonly memory: WebAssembly.Memory;
+    readonly memory: Wasm<"Memory">;
     readonly __wbg_database_free: (a: number, b: number) => void;
     readonly __wbg_opfspool_free: (a: number, b: number) => void;
     readonly database_close: (a: number) => [number, number];
@@ -328,14 +333,14 @@ export interface InitOutput {
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
     readonly __wbindgen_exn_store: (a: number) => void;
     readonly __externref_table_alloc: () => number;
-    readonly __wbindgen_externrefs: WebAssembly.Table;
+    readonly __wbindgen_externrefs: Wasm<"Table">;
     readonly __wbindgen_destroy_closure: (a: number, b: number) => void;
     readonly __externref_table_dealloc: (a: number) => void;
     readonly __externref_drop_slice: (a: number, b: number) => void;
     readonly __wbindgen_start: () => void;
 }
 
-export type SyncInitInput = BufferSource | WebAssembly.Module;
+export type SyncInitInput = ArrayBuffer | ArrayBufferView | Wasm<"Module">;
 
 /**
  * Instantiates the given `module`, which can either be bytes or
@@ -356,3 +361,16 @@ export function initSync(module: { module: SyncInitInput } | SyncInitInput): Ini
  * @returns {Promise<InitOutput>}
  */
 export default function __wbg_init (module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>): Promise<InitOutput>;
+
+// Platform types, looked up where a lib declares them (DOM, WebWorker, @types/node), so these
+// declarations compile under any of them; each is `never` where none does.
+type PlatformGlobal = typeof globalThis;
+type Platform<K extends string> = PlatformGlobal extends { [k in K]: { prototype: infer T } } ? T : never;
+type Wasm<K extends string> = (PlatformGlobal extends { WebAssembly: infer W } ? W : never) extends { [k in K]: { prototype: infer T } } ? T : never;
+declare global {
+  interface SymbolConstructor {
+    /** As declared by lib esnext.disposable and @types/node (`using` calls it). */
+    readonly dispose: unique symbol;
+  }
+}
+export {};

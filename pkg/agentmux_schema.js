@@ -45,7 +45,7 @@ export class Database {
      * An in-memory database holding a copy of a `.db` file image (the caller's bytes are never
      * modified). Garbage or truncated bytes throw `NotADatabaseError`; zero bytes are an empty
      * database, as an empty file is.
-     * @param {Uint8Array} bytes
+     * @param {Uint8Array | ArrayBuffer} bytes
      * @returns {Database}
      */
     static fromBytes(bytes) {
@@ -289,7 +289,7 @@ export function packageVersion() {
  * The read-only status of a file image as `store`, without keeping it open: unreadable bytes
  * give `state: "unreadable"` (with the reason in `error`) instead of throwing. The caller's bytes
  * are not modified.
- * @param {Uint8Array} bytes
+ * @param {Uint8Array | ArrayBuffer} bytes
  * @param {StoreName} store
  * @returns {StoreStatus}
  */
@@ -354,6 +354,11 @@ function __wbg_get_imports() {
         },
         __wbg___wbindgen_is_null_c22311b1cc228e3a: function(arg0) {
             const ret = arg0 === null;
+            return ret;
+        },
+        __wbg___wbindgen_is_object_8b968c3ab8e96595: function(arg0) {
+            const val = arg0;
+            const ret = typeof(val) === 'object' && val !== null;
             return ret;
         },
         __wbg___wbindgen_is_string_fc456fee5d3317de: function(arg0) {
@@ -493,6 +498,16 @@ function __wbg_get_imports() {
             const ret = arg0[arg1 >>> 0];
             return ret;
         },
+        __wbg_instanceof_ArrayBuffer_12cdaa4161423e6b: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof ArrayBuffer;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
+            return ret;
+        },
         __wbg_instanceof_DedicatedWorkerGlobalScope_3f1bee35601e7e7b: function(arg0) {
             let result;
             try {
@@ -535,6 +550,10 @@ function __wbg_get_imports() {
         },
         __wbg_new_0_36d738a0c8cfac43: function() {
             const ret = new Date();
+            return ret;
+        },
+        __wbg_new_13de428334042d26: function(arg0) {
+            const ret = new Uint8Array(arg0);
             return ret;
         },
         __wbg_new_37eb45aaf5eeb820: function() {
@@ -707,7 +726,7 @@ function __wbg_get_imports() {
             return ret;
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 307, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 308, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h60702a48838d1764);
             return ret;
         },
