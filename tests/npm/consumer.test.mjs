@@ -7,7 +7,7 @@
 // Run: node --test tests/npm/   (scripts/test.sh does; needs tools/node_modules and Chromium)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { consumerApp, here, inChromium, readmeBlocks as blocksOf, root, run, serve, tools } from "./helpers.mjs";
@@ -177,7 +177,9 @@ for (const [compiler, bin] of compilers) {
   }
   // The declarations need no particular lib (issue: RequestInfo, BufferSource, WebAssembly and
   // Symbol.dispose each failed under one of these).
-  const viteTemplate = JSON.parse(readFileSync(path.join(here, "vite-ts-template/tsconfig.json"), "utf8")).compilerOptions;
+  // (tsconfig.json is JSON with /* comments */)
+  const jsonc = readFileSync(path.join(here, "vite-ts-template/tsconfig.json"), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+  const viteTemplate = JSON.parse(jsonc).compilerOptions;
   for (const [label, options] of [
     ["lib ES2022 + @types/node", { lib: ["ES2022"], types: ["node"] }],
     ["lib ES2022 + DOM, no @types/node", { lib: ["ES2022", "DOM"], types: [] }],
@@ -256,4 +258,70 @@ test("no argument of the wrong type ends in a wasm trap", () => {
   assert.ok(threw > calls.length / 2, "most of these calls must be refused");
   // The module is still healthy afterwards.
   assert.equal(Database.memory().migrate("objects").outcome, "created");
+});
+
+test("the small ones: no constructor, store names only, ArrayBuffer input, console.log, rowsSeeded", async () => {
+  const { Database, OpfsPool, SchemaError, UnknownStoreError, statusOfBytes } = pkg;
+  // `new Database()` names the factories instead of failing later with a null pointer.
+  assert.throws(() => new Database(), { name: "TypeError", message: /use Database\.memory\(\), Database\.fromBytes\(bytes\)/ });
+  assert.throws(() => new OpfsPool(), { name: "TypeError", message: /installOpfs/ });
+  const db = Database.memory();
+  assert.ok(db instanceof Database, "instanceof still works through the exported class");
+  // Store names, not file names, as the README says.
+  for (const name of ["objects.db", "Objects", "sagas.db"]) {
+    assert.throws(() => db.migrate(name), (e) => e instanceof UnknownStoreError && e.store === name && /expected "objects"/.test(e.message));
+    assert.throws(() => db.status(name), UnknownStoreError);
+  }
+  // An ArrayBuffer (what File.arrayBuffer() and fetch give) is accepted like a Uint8Array.
+  const image = Database.memory();
+  image.migrate("sagas");
+  const bytes = image.toBytes();
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  assert.equal(Database.fromBytes(buffer).status("sagas").state, "current");
+  assert.equal(statusOfBytes(buffer, "sagas").state, "current");
+  // Other objects are named by their class.
+  assert.throws(() => Database.fromBytes(new DataView(buffer)), { name: "TypeError", message: "fromBytes: bytes must be a Uint8Array or an ArrayBuffer, got DataView" });
+  assert.throws(() => Database.fromBytes({}), { name: "TypeError", message: "fromBytes: bytes must be a Uint8Array or an ArrayBuffer, got object" });
+  // console.log shows the state, not wasm-bindgen's pointer.
+  const { inspect } = await import("node:util");
+  assert.equal(inspect(db), "Database { isClosed: false }");
+  db.close();
+  assert.equal(inspect(db), "Database { isClosed: true }");
+  // rowsSeeded is documented, and counts objects.db's seed rows once.
+  const readme = readFileSync(path.join(app, "node_modules/agentmux-schema/README.md"), "utf8");
+  assert.match(readme, /`rowsSeeded`: the seed rows inserted/);
+  const objects = Database.memory();
+  assert.ok(objects.migrate("objects").rowsSeeded > 0);
+  // SchemaError itself is named too (a kind-less error from the wasm code).
+  assert.equal(new SchemaError("x").name, "SchemaError");
+});
+
+test("links: package.json names the repository, and every README link resolves from the published package", () => {
+  const dir = path.join(app, "node_modules/agentmux-schema");
+  const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+  const repo = manifest.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
+  assert.match(repo, /^https:\/\/github\.com\/[\w-]+\/[\w.-]+$/);
+  assert.equal(manifest.bugs.url, `${repo}/issues`);
+  assert.ok(manifest.homepage.startsWith(`${repo}/`), manifest.homepage);
+  const readme = readFileSync(path.join(dir, "README.md"), "utf8");
+  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  assert.ok(links.length >= 4, links.join(" "));
+  for (const link of links) {
+    if (link.startsWith("#")) {
+      // An anchor of one of the README's own headings (GitHub's slugs).
+      const slugs = [...readme.matchAll(/^#+ (.*)$/gm)].map((m) => m[1].toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-"));
+      assert.ok(slugs.includes(link.slice(1)), `${link} is none of ${slugs.join(" ")}`);
+    } else if (link.startsWith(`${repo}/`)) {
+      // A file of the repository: it must exist here, at the same path.
+      const rel = link.slice(repo.length + 1).replace(/^(blob|tree)\/main\//, "");
+      assert.ok(existsSync(path.join(root, rel)), `${link}: no ${rel} in the repository`);
+    } else {
+      assert.match(link, /^https:\/\/developer\.mozilla\.org\//, `an outside link: ${link}`);
+    }
+  }
+  // No bare repository paths that do not ship with the package.
+  for (const m of readme.matchAll(/`((?:scripts|vendor|src|tests)\/[^`]*|\.cargo\/[^`]*)`/g)) {
+    const before = readme.slice(Math.max(0, m.index - 1), m.index);
+    assert.equal(before, "[", `\`${m[1]}\` is not a link to the repository`);
+  }
 });

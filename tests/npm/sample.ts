@@ -7,11 +7,12 @@ import init, {
   packageVersion, statusOfBytes, stores,
 } from "agentmux-schema";
 import type {
-  Drift, MigrationReport, OpfsErrorKind, OpfsPool, Outcome, SchemaErrorJSON, Row, SqlParam, SqlValue, State, Store, StoreInfo, StoreName, StoreStatus,
+  Drift, InitInput, MigrationReport, OpfsErrorKind, SyncInitInput, OpfsPool, Outcome, SchemaErrorJSON, Row, SqlParam, SqlValue, State, Store, StoreInfo, StoreName, StoreStatus,
 } from "agentmux-schema";
 
-export async function everything(bytes: Uint8Array, module: WebAssembly.Module): Promise<void> {
-  await init();
+export async function everything(bytes: Uint8Array, module: SyncInitInput): Promise<void> {
+  const source: InitInput = "/agentmux_schema_bg.wasm";
+  await init(source);
   initSync({ module });
   const db: Database = Database.fromBytes(bytes);
   const empty: Database = Database.memory();
