@@ -173,7 +173,7 @@ export interface MigrationReport {
 /**
  * Where a database stands relative to this build.
  */
-export type State = "missing" | "legacy" | "behind" | "current" | "too-new" | "unreadable";
+export type State = "missing" | "legacy" | "empty" | "behind" | "current" | "too-new" | "unreadable";
 
 /**
  * Why the OPFS pool refused (`OpfsError.kind`).

@@ -4,8 +4,9 @@
 #               parity test (migrates fixtures with the built pkg/ under Node)
 #   2. wasm     the same behavioural suite + JS API tests under Node, then headless Chrome and
 #               Firefox (tests/js_opfs.rs adds OPFS tests in a dedicated worker)
-#   3. npm      the packed package installed into a throwaway app: README snippets run as printed,
-#               publint, arethetypeswrong, strict tsc, a Vite build in Chromium (tests/npm/)
+#   3. npm      the packed package installed into throwaway apps: README snippets run as printed,
+#               publint, arethetypeswrong, strict tsc, and in Chromium the README's Worker example
+#               built by Vite, esbuild, Rollup and webpack (OPFS, tabs, errors) (tests/npm/)
 #   4. www      the browser demo's end-to-end tests in headless Chromium, over the release pkg/
 # SKIP_BROWSERS=1 runs only native and Node.
 set -euo pipefail
@@ -75,7 +76,8 @@ if [ -z "${SKIP_BROWSERS:-}" ]; then
     WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --firefox --mode no-install -- --locked
 
   # The packed tarball as a JS developer meets it: README snippets, publint, attw, strict tsc,
-  # a Vite app in Chromium, argument fuzzing (tests/npm/).
+  # argument fuzzing, and the README's Worker example built by every bundler it names, in
+  # Chromium (tests/npm/).
   stage "npm package: consumer tests"
   node --test tests/npm/
 
