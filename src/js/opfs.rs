@@ -46,7 +46,8 @@ fn kind_of(e: &OpfsSAHError) -> OpfsErrorKind {
             Some("SecurityError") => OpfsErrorKind::Unsupported,
             _ => OpfsErrorKind::Other,
         },
-        OpfsSAHError::Busy | OpfsSAHError::DirectoryInUse(_) => OpfsErrorKind::Busy,
+        // (The pool's own `Busy` and `DirectoryInUse` are this worker's doing: another operation
+        // under way, or the directory under another vfsName here. They stay "other".)
         OpfsSAHError::FileInUse(_) | OpfsSAHError::FilesInUse => OpfsErrorKind::InUse,
         OpfsSAHError::NoCapacity | OpfsSAHError::OutOfMemory => OpfsErrorKind::NoCapacity,
         OpfsSAHError::Cleanup { error, .. } => kind_of(error),
