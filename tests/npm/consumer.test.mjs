@@ -20,13 +20,8 @@ let pkg; // the installed package's module (node entry)
 before(async () => {
   consumer = consumerApp();
   ({ app, tarball } = consumer);
+  // (No input files: the README's snippets make their own.)
   pkg = await import(pathToFileURL(path.join(app, "node_modules/agentmux-schema/node.js")));
-
-  // The database files the README's snippets open.
-  const legacy = pkg.Database.memory();
-  legacy.exec(readFileSync(path.join(root, "tests/fixtures/legacy_v11.sql"), "utf8"));
-  writeFileSync(path.join(app, "objects.db"), legacy.toBytes());
-  legacy.close();
 });
 
 after(() => consumer?.remove());
@@ -116,6 +111,20 @@ test("the README's <script type=module> recipe works in Chromium as printed", as
   } finally {
     server.close();
   }
+});
+
+test("the README's state table lists every state the typings declare", () => {
+  const dts = readFileSync(path.join(app, "node_modules/agentmux-schema/agentmux_schema.d.ts"), "utf8");
+  const declared = [...dts.match(/export type State = (.*);/)[1].matchAll(/"([\w-]+)"/g)].map((m) => m[1]).sort();
+  const readme = readFileSync(path.join(app, "node_modules/agentmux-schema/README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## States and reports"), readme.indexOf("## Queries"));
+  const documented = [...section.matchAll(/^\| `([\w-]+)` \|/gm)].map((m) => m[1]).filter((s) => s !== "state").sort();
+  assert.deepEqual(documented, declared);
+  assert.ok(declared.includes("empty"), "an empty database has its own state");
+  // And a fresh database reads `empty`, which migrate reports as `created`.
+  const db = pkg.Database.memory();
+  assert.equal(db.status("objects").state, "empty");
+  assert.equal(db.migrate("objects").outcome, "created");
 });
 
 test("every wasm export the typings declare exists in the module (InitOutput and _bg.wasm.d.ts)", () => {
