@@ -73,7 +73,10 @@ function build(message, fields) {
   const cls = Object.hasOwn(byName, fields.name) ? byName[fields.name] : SchemaError;
   const err = new cls(typeof message === "string" ? message : String(message ?? ""));
   for (const [key, value] of Object.entries(fields)) {
-    if (key !== "name" && key !== "message" && key !== "stack") err[key] = value;
+    // Defined, not assigned: a `__proto__` key in parsed JSON stays a plain field.
+    if (key !== "name" && key !== "message" && key !== "stack") {
+      Object.defineProperty(err, key, { value, writable: true, enumerable: true, configurable: true });
+    }
   }
   return err;
 }

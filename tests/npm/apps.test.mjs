@@ -271,7 +271,9 @@ test("errors cross postMessage from a real Worker: toJSON() there, SchemaError.f
       mismatch: opfs(data.mismatch),
       inUse: opfs(data.inUse),
       mainThread,
-      junk: [SchemaError.fromJSON(null), SchemaError.fromJSON({ name: "constructor", message: "m" })].map((e) => [e.constructor.name, e.message]),
+      junk: [SchemaError.fromJSON(null), SchemaError.fromJSON({ name: "constructor", message: "m" }),
+        SchemaError.fromJSON(JSON.parse('{"name":"ClosedError","message":"p","__proto__":{"polluted":1}}'))]
+        .map((e) => [e.constructor.name, e.message, e instanceof SchemaError, "polluted" in e ? "prototype replaced" : "prototype kept"]),
       message: data.message,
     };
   </script>`);
@@ -300,7 +302,11 @@ test("errors cross postMessage from a real Worker: toJSON() there, SchemaError.f
     assert.equal(r.mainThread.opfs, true);
     assert.equal(r.mainThread.kind, "unsupported", r.mainThread.message);
     assert.match(r.mainThread.message, /dedicated Worker of a secure context/);
-    assert.deepEqual(r.junk, [["SchemaError", "not a serialised error: null"], ["SchemaError", "m"]]);
+    assert.deepEqual(r.junk, [
+      ["SchemaError", "not a serialised error: null", true, "prototype kept"],
+      ["SchemaError", "m", true, "prototype kept"],
+      ["ClosedError", "p", true, "prototype kept"], // a `__proto__` key is a field, not the prototype
+    ]);
     assert.deepEqual(browser.errors, []);
   } finally {
     await browser.close();
