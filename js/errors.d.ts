@@ -4,8 +4,20 @@ import type { ErrorFields } from "../../../agentmux_schema.js";
 
 type Fields<N extends ErrorFields["name"]> = Omit<Extract<ErrorFields, { name: N }>, "name">;
 
+/** What `toJSON()` returns: `name`, `message` and the kind's fields, all plain data. */
+export type SchemaErrorJSON = (ErrorFields | { name: "NotInitializedError" }) & { message: string };
+
 /** Base class of every error this package throws (arguments of the wrong type throw `TypeError`). */
-export class SchemaError extends Error {}
+export class SchemaError extends Error {
+  /** A plain object (`name`, `message` and the kind's fields) that survives `postMessage` and JSON. */
+  toJSON(): SchemaErrorJSON;
+  /**
+   * Rebuild an error from its `toJSON()` (e.g. after `postMessage` from a Worker): an instance of
+   * its own class (`SchemaTooNewError`, …) with every field and the message. Anything else comes
+   * back as a plain `SchemaError`.
+   */
+  static fromJSON(json: unknown): SchemaError;
+}
 
 /** The file was stamped by a newer build (`found` > `expected`); nothing was written. */
 export class SchemaTooNewError extends SchemaError {
@@ -54,10 +66,15 @@ export class ClosedError extends SchemaError {
   name: "ClosedError";
 }
 
-/** The OPFS pool refused: not in a dedicated Worker, file in use, no capacity, … */
+/**
+ * The OPFS pool refused; `kind` says why: `"unsupported"` (not a dedicated Worker of a secure
+ * context), `"busy"` (another tab or worker holds the directory), `"in-use"` (a file is open),
+ * `"no-capacity"` (pool or quota full), `"other"`.
+ */
 export class OpfsError extends SchemaError {
   name: "OpfsError";
 }
+export interface OpfsError extends Fields<"OpfsError"> {}
 
 /** The API was used before `init()` / `initSync()` loaded the WebAssembly module. */
 export class NotInitializedError extends SchemaError {

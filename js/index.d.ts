@@ -4,3 +4,4 @@ export {
   SchemaError, SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError,
   VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 } from "__ERRORS__";
+export type { SchemaErrorJSON } from "__ERRORS__";

@@ -6,7 +6,9 @@
 //  - `free()` and `using` close the connection but keep the object valid, so `isClosed` stays
 //    readable and any later call throws ClosedError (the object's memory is reclaimed by the
 //    garbage collector, as for every wasm-bindgen object);
-//  - migrateAll checks its arguments are Database objects (a TypeError otherwise).
+//  - migrateAll checks its arguments are Database objects (a TypeError otherwise);
+//  - `new Database()` / `new OpfsPool()` say how to get one (wasm-bindgen's classes have no
+//    public constructor), and Node's `console.log` shows a database's state, not its pointer.
 import initWasm, * as wasm from "./agentmux_schema.js";
 import { NotInitializedError } from "__ERRORS__";
 
@@ -41,7 +43,7 @@ function needsInit(fn, name) {
   };
 }
 
-const { Database } = wasm;
+const { Database, OpfsPool } = wasm;
 Database.memory = needsInit(Database.memory, "Database.memory()");
 Database.fromBytes = needsInit(Database.fromBytes, "Database.fromBytes()");
 
@@ -50,6 +52,27 @@ function closeKeepingObject() {
 }
 Database.prototype.free = closeKeepingObject;
 if (Symbol.dispose) Database.prototype[Symbol.dispose] = closeKeepingObject;
+
+// Node's util.inspect (console.log) hook: the state, not wasm-bindgen's `__wbg_ptr`.
+const inspect = Symbol.for("nodejs.util.inspect.custom");
+Database.prototype[inspect] = function () {
+  return `Database { isClosed: ${this.isClosed} }`;
+};
+OpfsPool.prototype[inspect] = () => "OpfsPool {}";
+
+// The exported classes refuse `new` with a message that names the factories. They are the same
+// classes otherwise (statics, prototype, `instanceof`).
+function noConstructor(cls, message) {
+  return new Proxy(cls, {
+    construct() {
+      throw new TypeError(message);
+    },
+  });
+}
+const DatabaseClass = noConstructor(Database,
+  "Database has no public constructor: use Database.memory(), Database.fromBytes(bytes) or an OPFS pool's open(name)");
+const OpfsPoolClass = noConstructor(OpfsPool, "OpfsPool has no public constructor: use `await installOpfs(directory)`");
+export { DatabaseClass as Database, OpfsPoolClass as OpfsPool };
 
 export const statusOfBytes = needsInit(wasm.statusOfBytes, "statusOfBytes()");
 export const stores = needsInit(wasm.stores, "stores()");

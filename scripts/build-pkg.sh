@@ -83,6 +83,44 @@ for f in index.js index.d.ts; do
   sed "s#__ERRORS__#./$snippet#g" "js/$f" > "pkg/$f"
 done
 cp js/node.js pkg/node.js
+# wasm-bindgen's declarations name platform types (RequestInfo, BufferSource, WebAssembly.*,
+# Symbol.dispose) that only some libs declare, so strict tsc with skipLibCheck: false failed
+# under lib ES2022 + @types/node, or DOM without esnext.disposable. Each platform type is looked
+# up on globalThis instead (never where no lib declares it), and Symbol.dispose is declared as
+# @types/node and lib esnext.disposable both declare it.
+node --input-type=module -e '
+  import { readFileSync, writeFileSync } from "node:fs";
+  const file = "pkg/agentmux_schema.d.ts";
+  let dts = readFileSync(file, "utf8");
+  const swaps = [
+    ["export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;",
+     "export type InitInput = string | Platform<\"URL\"> | Platform<\"Request\"> | Platform<\"Response\"> | ArrayBuffer | ArrayBufferView | Wasm<\"Module\">;"],
+    ["export type SyncInitInput = BufferSource | WebAssembly.Module;",
+     "export type SyncInitInput = ArrayBuffer | ArrayBufferView | Wasm<\"Module\">;"],
+  ];
+  for (const [from, to] of swaps) {
+    if (!dts.includes(from)) { console.error("build-pkg: agentmux_schema.d.ts no longer has: " + from); process.exit(1); }
+    dts = dts.replace(from, to);
+  }
+  dts = dts.replace(/\bWebAssembly\.(\w+)(?=[;,)>| ])/g, (_, name) => `Wasm<"${name}">`);
+  const left = dts.split("\n").filter((l) => !/^\s*(\*|\/\/)/.test(l) && /\b(RequestInfo|BufferSource|WebAssembly\.)/.test(l));
+  if (left.length) { console.error("build-pkg: platform types left in agentmux_schema.d.ts:\n" + left.join("\n")); process.exit(1); }
+  dts += `
+// Platform types, looked up where a lib declares them (DOM, WebWorker, @types/node), so these
+// declarations compile under any of them; each is \`never\` where none does.
+type PlatformGlobal = typeof globalThis;
+type Platform<K extends string> = PlatformGlobal extends { [k in K]: { prototype: infer T } } ? T : never;
+type Wasm<K extends string> = (PlatformGlobal extends { WebAssembly: infer W } ? W : never) extends { [k in K]: { prototype: infer T } } ? T : never;
+declare global {
+  interface SymbolConstructor {
+    /** As declared by lib esnext.disposable and @types/node (\`using\` calls it). */
+    readonly dispose: unique symbol;
+  }
+}
+export {};
+`;
+  writeFileSync(file, dts);
+'
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 sed "s#__VERSION__#$version#" js/package.json > pkg/package.json
 # The package README states the module's size: keep it true to this build.

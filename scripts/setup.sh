@@ -36,7 +36,7 @@ if [ -n "$want" ] && [ "$want" != "$have" ]; then
 fi
 command -v geckodriver >/dev/null || cargo install --quiet geckodriver
 
-# npm tools (binaryen's wasm-opt for the package build; TypeScript, Vite, publint, attw and
+# npm tools (binaryen's wasm-opt for the package build; TypeScript, Vite, esbuild, Rollup, webpack, publint, attw and
 # playwright-core for the package's consumer tests)
 # from the committed lockfile.
 # Reinstalled whenever the lockfile changed since the last install.

@@ -5,7 +5,7 @@
 //! file is built under a temporary name and linked into place only once complete, so no reader
 //! (or a second server starting at the same moment) ever sees a half-made database; what a
 //! crashed build leaves behind is removed by the next migration. A 0-byte file is an empty
-//! database, as it is to SQLite: it is reported as behind and migrated in place.
+//! database, as it is to SQLite: it is reported as empty and migrated in place.
 
 use std::fs;
 use std::io::{self, Read};

@@ -21,7 +21,10 @@ pub enum State {
     Missing,
     /// Version 0 with tables: written before builds stamped versions (e.g. pre-flatten).
     Legacy,
-    /// Older than this build, or empty: `migrate` will bring it forward.
+    /// `user_version` 0 and no tables: a 0-byte file or a fresh database. `migrate` creates the
+    /// schema in it (report outcome `created`).
+    Empty,
+    /// Stamped by an older build: `migrate` will bring it forward.
     Behind,
     /// Stamped with exactly this build's version.
     Current,
@@ -141,6 +144,7 @@ fn read_status(conn: &dyn SqlConn, store: Store) -> Result<StoreStatus, StoreErr
         v if v > expected => State::TooNew,
         v if v == expected => State::Current,
         0 if !schema.tables.is_empty() => State::Legacy,
+        0 => State::Empty,
         _ => State::Behind,
     };
     let tables = schema

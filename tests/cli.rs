@@ -193,7 +193,7 @@ fn zero_byte_files_are_empty_databases_everywhere() {
     assert_eq!(o.status.code(), Some(0));
     let v = json(&o);
     for st in v.as_array().unwrap() {
-        assert_eq!((st["state"].as_str(), st["userVersion"].as_i64()), (Some("behind"), Some(0)), "{st}");
+        assert_eq!((st["state"].as_str(), st["userVersion"].as_i64()), (Some("empty"), Some(0)), "{st}");
     }
     assert_eq!(run(&["check", d]).status.code(), Some(4), "an empty database needs migrate");
     assert_eq!(snapshot(dir.path()), before);
@@ -420,7 +420,7 @@ fn help_describes_the_tool_states_and_exit_codes() {
     assert!(!out.contains("for the native server and for the browser"), "the crate description leaked in:\n{out}");
     for cmd in ["status", "check"] {
         let (out, _) = text(&run(&[cmd, "--help"]));
-        for state in ["missing", "legacy", "behind", "current", "too-new", "unreadable"] {
+        for state in ["missing", "empty", "legacy", "behind", "current", "too-new", "unreadable"] {
             assert!(out.contains(&format!("\n  {state} ")), "{cmd} --help lacks state {state}:\n{out}");
         }
         assert!(out.contains("Exit codes") && out.contains("The server's data directory"), "{cmd}:\n{out}");

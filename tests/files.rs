@@ -260,14 +260,14 @@ fn too_new_wal_file_in_an_awkward_path_is_refused_without_companions() {
 // ---- 0-byte files, dry runs, dropped rows ---------------------------------------------------
 
 #[test]
-fn zero_byte_files_are_behind_then_get_the_schema_in_place() {
+fn zero_byte_files_are_empty_then_get_the_schema_in_place() {
     let dir = tempfile::tempdir().unwrap();
     for store in Store::ALL {
         fs::write(path_of(dir.path(), store), b"").unwrap();
     }
     let before = snapshot(dir.path());
     let all = status_data_dir(dir.path());
-    assert!(all.iter().all(|s| s.state == State::Behind && s.exists && s.user_version == Some(0)), "{all:?}");
+    assert!(all.iter().all(|s| s.state == State::Empty && s.exists && s.user_version == Some(0)), "{all:?}");
     let plan = plan_data_dir(dir.path()).unwrap();
     assert!(plan.reports.iter().all(|r| r.outcome == Outcome::Created), "{plan:?}");
     assert_eq!(snapshot(dir.path()), before, "status and plan are read-only");

@@ -216,11 +216,11 @@ fn from_bytes_to_bytes_round_trip_leaves_the_input_alone() {
 #[wasm_bindgen_test]
 fn an_empty_image_is_an_empty_database() {
     let db = Database::from_bytes(b(&[])).unwrap();
-    assert_eq!(text(&db.status(s("objects")).unwrap(), "state").as_deref(), Some("behind"));
+    assert_eq!(text(&db.status(s("objects")).unwrap(), "state").as_deref(), Some("empty"));
     assert_eq!(text(&db.migrate(s("objects")).unwrap(), "outcome").as_deref(), Some("created"));
     assert_eq!(db.user_version().unwrap(), OBJECT_SCHEMA_VERSION as f64);
     let status = status_of_bytes(b(&[]), s("sagas")).unwrap();
-    assert_eq!(text(&status, "state").as_deref(), Some("behind"));
+    assert_eq!(text(&status, "state").as_deref(), Some("empty"));
 }
 
 #[wasm_bindgen_test]

@@ -439,7 +439,8 @@ fn pre_v11_shape_is_refused_naming_the_table_and_rolled_back() {
 fn an_empty_image_is_an_empty_database() {
     for store in Store::ALL {
         let mut db = from_bytes(&[]).expect("a 0-byte image opens");
-        assert_eq!(status(&db, store).state, State::Behind, "{store}");
+        assert_eq!(status(&db, store).state, State::Empty, "{store}");
+        assert_eq!(status(&mem(), store).state, State::Empty, "{store}: a fresh in-memory database too");
         let report = migrate(&db, store).unwrap();
         assert_eq!(report.outcome, Outcome::Created, "{store}");
         let mut fresh = mem();

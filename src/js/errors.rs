@@ -63,12 +63,33 @@ pub enum ErrorFields {
     /// The database was closed (or freed).
     #[serde(rename = "ClosedError")]
     Closed {},
-    /// The OPFS pool refused (not in a dedicated Worker, file in use, no capacity, ...).
+    /// The OPFS pool refused; `kind` says why.
     #[serde(rename = "OpfsError")]
-    Opfs {},
+    Opfs {
+        /// Why: `"unsupported"` (no OPFS here: not a dedicated Worker of a secure context),
+        /// `"busy"` (another tab or worker holds the directory), `"in-use"` (a file is open),
+        /// `"no-capacity"` (the pool or the origin's quota is full), `"other"`.
+        kind: OpfsErrorKind,
+    },
     /// Any other failure.
     #[serde(rename = "SchemaError")]
     Other {},
+}
+
+/// Why the OPFS pool refused (`OpfsError.kind`).
+#[derive(Serialize, tsify::Tsify, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "kebab-case")]
+pub enum OpfsErrorKind {
+    /// No OPFS here: not a dedicated Worker of a secure context, or no sync access handles.
+    Unsupported,
+    /// The directory is held by another tab or worker (one holder at a time).
+    Busy,
+    /// A file is open, so it cannot be exported, deleted or wiped.
+    InUse,
+    /// No free slot in the pool, or the origin's storage quota is used up.
+    NoCapacity,
+    /// Anything else (a bad name, a missing file, a name mix-up between pools, ...).
+    Other,
 }
 
 impl From<StoreError> for ErrorFields {
@@ -88,15 +109,16 @@ impl From<StoreError> for ErrorFields {
     }
 }
 
-/// A thrown JS error for `e`.
+/// A thrown JS error for `e`. (`js/errors.js` words some messages for an app's user, e.g.
+/// `SchemaTooNewError`'s, whose core message speaks to a server operator.)
 pub fn to_js_error(e: StoreError) -> JsValue {
     let message = e.to_string();
     thrown(&message, ErrorFields::from(e))
 }
 
-/// An `OpfsError` with the pool's message.
-pub fn opfs_error(e: impl std::fmt::Display) -> JsValue {
-    thrown(&e.to_string(), ErrorFields::Opfs {})
+/// An `OpfsError` of `kind` with `message`.
+pub fn opfs_error(kind: OpfsErrorKind, message: &str) -> JsValue {
+    thrown(message, ErrorFields::Opfs { kind })
 }
 
 fn thrown(message: &str, fields: ErrorFields) -> JsValue {

@@ -53,8 +53,10 @@ fn serialize<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     to_js(value).map_err(|e| to_js_error(StoreError::Sqlite { code: 21, message: e.to_string(), sql: None }))
 }
 
+/// One of the three store names (`"objects"`, not the file name `"objects.db"`).
 fn parse_store(value: &JsValue) -> Result<Store, JsValue> {
-    params::string(value, "store")?.parse::<Store>().map_err(to_js_error)
+    let name = params::string(value, "store")?;
+    Store::ALL.into_iter().find(|s| s.name() == name).ok_or_else(|| to_js_error(StoreError::UnknownStore(name)))
 }
 
 fn sql_value(v: &Value) -> JsValue {
@@ -99,7 +101,7 @@ impl Database {
     /// database, as an empty file is.
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
     ) -> Result<Database, JsValue> {
         let bytes = params::bytes(&bytes, "fromBytes: bytes")?;
         backend::from_bytes(&bytes).map(Database::new).map_err(to_js_error)
@@ -223,7 +225,7 @@ pub fn migrate_all(objects: &Database, filestore: &Database, sagas: &Database) -
 /// are not modified.
 #[wasm_bindgen(js_name = statusOfBytes, unchecked_return_type = "StoreStatus")]
 pub fn status_of_bytes(
-    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
     #[wasm_bindgen(unchecked_param_type = "StoreName")] store: JsValue,
 ) -> Result<JsValue, JsValue> {
     let store = parse_store(&store)?;

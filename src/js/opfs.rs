@@ -6,9 +6,9 @@ use sqlite_wasm_rs::vfs::transfer::DbTransfer;
 use sqlite_wasm_rs::vfs::VfsFilesManager;
 use wasm_bindgen::prelude::*;
 
-use super::errors::{opfs_error, to_js_error};
+use super::errors::{opfs_error, to_js_error, OpfsErrorKind};
 use super::{params, Database};
-use crate::backend::opfs;
+use crate::backend::opfs::{self, OpfsSAHError};
 
 /// A pool of database files in the Origin Private File System.
 #[wasm_bindgen]
@@ -31,8 +31,42 @@ pub async fn install_opfs(
     let vfs_name = string(vfs_name, "installOpfs: vfsName")?;
     let directory = directory.unwrap_or_else(|| "agentmux-schema".into());
     let vfs_name = vfs_name.unwrap_or_else(|| "opfs-sahpool".into());
-    let pool = opfs::install(&vfs_name, &directory).await.map_err(opfs_error)?;
+    let pool = opfs::install(&vfs_name, &directory).await.map_err(|e| install_failure(e, &directory))?;
     Ok(OpfsPool { pool })
+}
+
+/// `OpfsError.kind` for a pool failure.
+fn kind_of(e: &OpfsSAHError) -> OpfsErrorKind {
+    match e {
+        OpfsSAHError::NotSupported => OpfsErrorKind::Unsupported,
+        // A sync access handle is exclusive: another tab or worker of the origin holds the file.
+        OpfsSAHError::Opfs { value, .. } => match dom_error_name(value).as_deref() {
+            Some("NoModificationAllowedError") => OpfsErrorKind::Busy,
+            Some("QuotaExceededError") => OpfsErrorKind::NoCapacity,
+            Some("SecurityError") => OpfsErrorKind::Unsupported,
+            _ => OpfsErrorKind::Other,
+        },
+        // (The pool's own `Busy` and `DirectoryInUse` are this worker's doing: another operation
+        // under way, or the directory under another vfsName here. They stay "other".)
+        OpfsSAHError::FileInUse(_) | OpfsSAHError::FilesInUse => OpfsErrorKind::InUse,
+        OpfsSAHError::NoCapacity | OpfsSAHError::OutOfMemory => OpfsErrorKind::NoCapacity,
+        OpfsSAHError::Cleanup { error, .. } => kind_of(error),
+        _ => OpfsErrorKind::Other,
+    }
+}
+
+fn dom_error_name(value: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(value, &"name".into()).ok()?.as_string()
+}
+
+/// The `OpfsError` for a pool operation that failed.
+fn failure(e: OpfsSAHError) -> JsValue {
+    opfs_error(kind_of(&e), &e.to_string())
+}
+
+/// The `OpfsError` for a failed `installOpfs`, naming the directory (`js/errors.js` adds what to do).
+fn install_failure(e: OpfsSAHError, directory: &str) -> JsValue {
+    opfs_error(kind_of(&e), &format!("installOpfs(\"{directory}\"): {e}"))
 }
 
 fn file_name(value: &JsValue, what: &str) -> Result<String, JsValue> {
@@ -54,7 +88,7 @@ impl OpfsPool {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
         let name = file_name(&name, "exportFile: name")?;
-        self.pool.util.export_db(&name).map_err(opfs_error)
+        self.pool.util.export_db(&name).map_err(failure)
     }
 
     /// Store `bytes` as file `name`. Garbage or truncated bytes throw `NotADatabaseError`; the
@@ -68,24 +102,24 @@ impl OpfsPool {
         let name = file_name(&name, "importFile: name")?;
         let bytes = params::bytes(&bytes, "importFile: bytes")?;
         crate::header::check_image(&name, &bytes, bytes.len() as u64).map_err(to_js_error)?;
-        self.pool.util.import_db(&name, &bytes).map_err(opfs_error)
+        self.pool.util.import_db(&name, &bytes).map_err(failure)
     }
 
     /// Delete file `name`; returns whether it existed. The file must be closed.
     #[wasm_bindgen(js_name = deleteFile)]
     pub fn delete_file(&self, #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) -> Result<bool, JsValue> {
         let name = file_name(&name, "deleteFile: name")?;
-        self.pool.util.remove(&name).map_err(opfs_error)
+        self.pool.util.remove(&name).map_err(failure)
     }
 
     /// The names of the files in the pool.
     #[wasm_bindgen(js_name = fileNames)]
     pub fn file_names(&self) -> Result<Vec<String>, JsValue> {
-        self.pool.util.names().map_err(opfs_error)
+        self.pool.util.names().map_err(failure)
     }
 
     /// Delete every file in the pool (all must be closed).
     pub fn wipe(&self) -> Result<(), JsValue> {
-        self.pool.util.clear().map_err(opfs_error)
+        self.pool.util.clear().map_err(failure)
     }
 }

@@ -19,15 +19,26 @@ extern "C" {
     pub type OptionalString;
 }
 
-/// Describes a JS value's type for an error message.
+/// Describes a JS value's type for an error message: `null`, `an array`, an object's class
+/// (`ArrayBuffer`, `DataView`, ...), or its `typeof`.
 fn type_name(v: &JsValue) -> String {
     if v.is_null() {
-        "null".into()
-    } else if v.is_array() {
-        "an array".into()
-    } else {
-        v.js_typeof().as_string().unwrap_or_default()
+        return "null".into();
     }
+    if v.is_array() {
+        return "an array".into();
+    }
+    if v.is_object() {
+        let class = js_sys::Reflect::get(v, &"constructor".into())
+            .ok()
+            .and_then(|c| js_sys::Reflect::get(&c, &"name".into()).ok())
+            .and_then(|n| n.as_string())
+            .filter(|n| !n.is_empty() && n != "Object");
+        if let Some(class) = class {
+            return class;
+        }
+    }
+    v.js_typeof().as_string().unwrap_or_default()
 }
 
 /// `value` as a string, or a `TypeError` naming `what`.
@@ -35,12 +46,16 @@ pub fn string(value: &JsValue, what: &str) -> Result<String, JsValue> {
     value.as_string().ok_or_else(|| type_error(&format!("{what} must be a string, got {}", type_name(value))))
 }
 
-/// The bytes of a `Uint8Array`, or a `TypeError` naming `what`.
+/// The bytes of a `Uint8Array` or an `ArrayBuffer` (what `File.arrayBuffer()` and `fetch` give),
+/// or a `TypeError` naming `what`.
 pub fn bytes(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
-    value
-        .dyn_ref::<Uint8Array>()
-        .map(Uint8Array::to_vec)
-        .ok_or_else(|| type_error(&format!("{what} must be a Uint8Array, got {}", type_name(value))))
+    if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        return Ok(array.to_vec());
+    }
+    if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(Uint8Array::new(buffer).to_vec());
+    }
+    Err(type_error(&format!("{what} must be a Uint8Array or an ArrayBuffer, got {}", type_name(value))))
 }
 
 /// Query parameters with SQLite's own types: string → TEXT, a safe integer → INTEGER, another

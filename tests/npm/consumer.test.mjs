@@ -7,70 +7,74 @@
 // Run: node --test tests/npm/   (scripts/test.sh does; needs tools/node_modules and Chromium)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { consumerApp, here, inChromium, readmeBlocks as blocksOf, root, run, serve, tools } from "./helpers.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const tools = path.join(root, "tools", "node_modules");
-const here = fileURLToPath(new URL(".", import.meta.url));
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
-const chromiumArgs = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run",
-];
-
-let app; // the throwaway consumer app
+let consumer; // the throwaway consumer app
+let app;
 let tarball;
 let pkg; // the installed package's module (node entry)
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
-  return { code: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}`, stdout: r.stdout ?? "" };
-}
-
 before(async () => {
-  app = mkdtempSync(path.join(tmpdir(), "amux-consumer-"));
-  const packed = execFileSync("npm", ["pack", path.join(root, "pkg"), "--pack-destination", app, "--json"], {
-    encoding: "utf8",
-  });
-  tarball = path.join(app, JSON.parse(packed)[0].filename);
-  writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: app });
+  consumer = consumerApp();
+  ({ app, tarball } = consumer);
+  // (No input files: the README's snippets make their own.)
   pkg = await import(pathToFileURL(path.join(app, "node_modules/agentmux-schema/node.js")));
-
-  // The database files the README's snippets open.
-  const legacy = pkg.Database.memory();
-  legacy.exec(readFileSync(path.join(root, "tests/fixtures/legacy_v11.sql"), "utf8"));
-  writeFileSync(path.join(app, "objects.db"), legacy.toBytes());
-  legacy.close();
 });
 
-after(() => {
-  if (app && !process.env.KEEP_CONSUMER_APP) rmSync(app, { recursive: true, force: true });
-});
+after(() => consumer?.remove());
 
 /** Fenced blocks of one language from the installed package's README. */
 function readmeBlocks(lang) {
-  const readme = readFileSync(path.join(app, "node_modules/agentmux-schema/README.md"), "utf8");
-  return [...readme.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+  return blocksOf(readFileSync(path.join(app, "node_modules/agentmux-schema/README.md"), "utf8"), lang);
 }
 
 test("every JS snippet of the README runs as printed and prints what it says", () => {
   const snippets = readmeBlocks("js");
-  assert.ok(snippets.length >= 5, `expected the README's JS recipes, found ${snippets.length}`);
-  snippets.forEach((code, i) => {
-    const file = path.join(app, `readme-snippet-${i + 1}.mjs`);
-    writeFileSync(file, code);
-    const r = run(process.execPath, [file], { cwd: app });
+  // The Worker example's two files are browser code (Web Locks, OPFS): apps.test.mjs builds them
+  // with every bundler the README names and runs them in Chromium.
+  const browserOnly = snippets.filter((s) => s.file === "worker.js" || s.file === "main.js");
+  assert.deepEqual(browserOnly.map((s) => s.file), ["worker.js", "main.js"]);
+  const runnable = snippets.filter((s) => !browserOnly.includes(s));
+  assert.ok(runnable.length >= 7, `expected the README's JS recipes, found ${runnable.length}`);
+  runnable.forEach(({ code, file }, i) => {
+    // CommonJS snippets are named `example.cjs`; the rest are ES modules.
+    const name = file?.endsWith(".cjs") ? `readme-snippet-${i + 1}.cjs` : `readme-snippet-${i + 1}.mjs`;
+    writeFileSync(path.join(app, name), code);
+    const r = run(process.execPath, [name], { cwd: app });
     assert.equal(r.code, 0, `snippet ${i + 1} failed:\n${code}\n--- output ---\n${r.out}`);
     const promised = [...code.matchAll(/\/\/ prints: (.*)$/gm)].map((m) => m[1].trim());
     const printed = r.stdout.trim().split("\n").filter(Boolean);
     assert.deepEqual(printed, promised, `snippet ${i + 1} printed something other than its comments say`);
   });
+});
+
+test("CommonJS: require works on this Node, and where require of ES modules is off the README's import() works", () => {
+  const cjs = readmeBlocks("js").filter((s) => s.file?.endsWith(".cjs"));
+  assert.equal(cjs.length, 2, "the README's CommonJS section has a require and an import() snippet");
+  const [withRequire, withImport] = cjs;
+  assert.match(withRequire.code, /require\("agentmux-schema"\)/);
+  assert.match(withImport.code, /import\("agentmux-schema"\)/);
+  writeFileSync(path.join(app, "require.cjs"), withRequire.code);
+  writeFileSync(path.join(app, "import.cjs"), withImport.code);
+  // As the README says: with require(esm) switched off, require fails and import() works.
+  const off = ["--no-experimental-require-module"];
+  const required = run(process.execPath, [...off, "require.cjs"], { cwd: app });
+  assert.notEqual(required.code, 0);
+  assert.match(required.out, /ERR_REQUIRE_ESM/);
+  const imported = run(process.execPath, [...off, "import.cjs"], { cwd: app });
+  assert.equal(imported.code, 0, imported.out);
+  assert.equal(imported.stdout.trim(), "created");
+  // engines admits exactly the Node versions whose require loads ES modules without a flag.
+  const manifest = JSON.parse(readFileSync(path.join(app, "node_modules/agentmux-schema/package.json"), "utf8"));
+  assert.equal(manifest.engines.node, "^20.19.0 || >=22.12.0");
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  assert.ok((major === 20 && minor >= 19) || major > 22 || (major === 22 && minor >= 12), `this Node (${process.version}) is in range`);
+  const plain = run(process.execPath, ["require.cjs"], { cwd: app });
+  assert.equal(plain.code, 0, plain.out);
+  assert.equal(plain.stdout.trim(), "created");
 });
 
 test("the README's error table matches the declared error fields", () => {
@@ -94,7 +98,7 @@ test("the README's error table matches the declared error fields", () => {
 });
 
 test("the README's <script type=module> recipe works in Chromium as printed", async () => {
-  const [html] = readmeBlocks("html");
+  const [{ code: html }] = readmeBlocks("html");
   writeFileSync(path.join(app, "recipe.html"), html);
   const server = await serve(app);
   try {
@@ -107,6 +111,20 @@ test("the README's <script type=module> recipe works in Chromium as printed", as
   } finally {
     server.close();
   }
+});
+
+test("the README's state table lists every state the typings declare", () => {
+  const dts = readFileSync(path.join(app, "node_modules/agentmux-schema/agentmux_schema.d.ts"), "utf8");
+  const declared = [...dts.match(/export type State = (.*);/)[1].matchAll(/"([\w-]+)"/g)].map((m) => m[1]).sort();
+  const readme = readFileSync(path.join(app, "node_modules/agentmux-schema/README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## States and reports"), readme.indexOf("## Queries"));
+  const documented = [...section.matchAll(/^\| `([\w-]+)` \|/gm)].map((m) => m[1]).filter((s) => s !== "state").sort();
+  assert.deepEqual(documented, declared);
+  assert.ok(declared.includes("empty"), "an empty database has its own state");
+  // And a fresh database reads `empty`, which migrate reports as `created`.
+  const db = pkg.Database.memory();
+  assert.equal(db.status("objects").state, "empty");
+  assert.equal(db.migrate("objects").outcome, "created");
 });
 
 test("every wasm export the typings declare exists in the module (InitOutput and _bg.wasm.d.ts)", () => {
@@ -142,25 +160,45 @@ test("arethetypeswrong finds no problem (ESM-only package)", () => {
   assert.doesNotMatch(r.out, /💀|❌|🐛|🥴|🎭|❗️/u, r.out);
 });
 
-for (const [compiler, bin] of [
+const compilers = [
   ["TypeScript 5.9", "typescript/bin/tsc"],
   ["TypeScript 7", "typescript-7/bin/tsc"],
-]) {
+];
+
+/** Runs tsc with `compilerOptions` over `files` (copied from tests/npm/) in the consumer app. */
+function tsc(bin, name, compilerOptions, files) {
+  for (const f of files) cpSync(path.join(here, f), path.join(app, f));
+  const tsconfig = path.join(app, `tsconfig.${name}.json`);
+  writeFileSync(tsconfig, JSON.stringify({ compilerOptions: { noEmit: true, ...compilerOptions }, files }, null, 2));
+  return run(process.execPath, [path.join(tools, bin), "-p", tsconfig], { cwd: app });
+}
+
+for (const [compiler, bin] of compilers) {
   for (const resolution of ["bundler", "node16"]) {
     test(`strict ${compiler} accepts the sample (moduleResolution ${resolution})`, () => {
-      cpSync(path.join(here, "sample.ts"), path.join(app, "sample.ts"));
-      const module = resolution === "bundler" ? "esnext" : "node16";
-      const config = {
-        compilerOptions: {
-          strict: true, noEmit: true, target: "es2022", module, moduleResolution: resolution,
-          lib: ["es2022", "dom", "esnext.disposable"], types: [], skipLibCheck: false,
-          exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
-        },
-        files: ["sample.ts"],
-      };
-      const tsconfig = path.join(app, `tsconfig.${resolution}.json`);
-      writeFileSync(tsconfig, JSON.stringify(config, null, 2));
-      const r = run(process.execPath, [path.join(tools, bin), "-p", tsconfig], { cwd: app });
+      const r = tsc(bin, resolution, {
+        strict: true, target: "es2022", module: resolution === "bundler" ? "esnext" : "node16", moduleResolution: resolution,
+        lib: ["es2022", "dom", "esnext.disposable"], types: [], skipLibCheck: false,
+        exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
+      }, ["sample.ts", "sample-using.ts"]);
+      assert.equal(r.code, 0, r.out);
+    });
+  }
+  // The declarations need no particular lib (issue: RequestInfo, BufferSource, WebAssembly and
+  // Symbol.dispose each failed under one of these).
+  // (tsconfig.json is JSON with /* comments */)
+  const jsonc = readFileSync(path.join(here, "vite-ts-template/tsconfig.json"), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+  const viteTemplate = JSON.parse(jsonc).compilerOptions;
+  for (const [label, options] of [
+    ["lib ES2022 + @types/node", { lib: ["ES2022"], types: ["node"] }],
+    ["lib ES2022 + DOM, no @types/node", { lib: ["ES2022", "DOM"], types: [] }],
+    ["the Vite vanilla-ts template's settings", { ...viteTemplate, types: [] }],
+  ]) {
+    test(`strict ${compiler} with skipLibCheck: false accepts the declarations under ${label}`, () => {
+      const r = tsc(bin, label.replace(/\W+/g, "-"), {
+        strict: true, target: "es2022", module: "esnext", moduleResolution: "bundler",
+        typeRoots: [path.join(tools, "@types")], ...options, skipLibCheck: false,
+      }, ["sample.ts"]);
       assert.equal(r.code, 0, r.out);
     });
   }
@@ -231,41 +269,68 @@ test("no argument of the wrong type ends in a wasm trap", () => {
   assert.equal(Database.memory().migrate("objects").outcome, "created");
 });
 
-// -------------------------------------------------------------------------------------------
-
-/** A static file server on 127.0.0.1 (an ephemeral port) for `dir`. */
-function serve(dir) {
-  const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
-  const server = createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    if (rel === "/favicon.ico") return res.writeHead(204).end(); // browsers ask; not an error
-    const file = path.join(dir, rel);
-    if (!file.startsWith(dir)) return res.writeHead(403).end();
-    try {
-      const body = readFileSync(file);
-      res.writeHead(200, { "content-type": types[path.extname(file)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })),
-  );
-}
-
-/** Open `url` in headless Chromium, run `body(page)`, and collect console errors and page errors. */
-async function inChromium(url, body) {
-  const { chromium } = await import(pathToFileURL(path.join(tools, "playwright-core/index.mjs")));
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-  try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(url);
-    const text = await body(page);
-    return { errors, text };
-  } finally {
-    await browser.close();
+test("the small ones: no constructor, store names only, ArrayBuffer input, console.log, rowsSeeded", async () => {
+  const { Database, OpfsPool, SchemaError, UnknownStoreError, statusOfBytes } = pkg;
+  // `new Database()` names the factories instead of failing later with a null pointer.
+  assert.throws(() => new Database(), { name: "TypeError", message: /use Database\.memory\(\), Database\.fromBytes\(bytes\)/ });
+  assert.throws(() => new OpfsPool(), { name: "TypeError", message: /installOpfs/ });
+  const db = Database.memory();
+  assert.ok(db instanceof Database, "instanceof still works through the exported class");
+  // Store names, not file names, as the README says.
+  for (const name of ["objects.db", "Objects", "sagas.db"]) {
+    assert.throws(() => db.migrate(name), (e) => e instanceof UnknownStoreError && e.store === name && /expected "objects"/.test(e.message));
+    assert.throws(() => db.status(name), UnknownStoreError);
   }
-}
+  // An ArrayBuffer (what File.arrayBuffer() and fetch give) is accepted like a Uint8Array.
+  const image = Database.memory();
+  image.migrate("sagas");
+  const bytes = image.toBytes();
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  assert.equal(Database.fromBytes(buffer).status("sagas").state, "current");
+  assert.equal(statusOfBytes(buffer, "sagas").state, "current");
+  // Other objects are named by their class.
+  assert.throws(() => Database.fromBytes(new DataView(buffer)), { name: "TypeError", message: "fromBytes: bytes must be a Uint8Array or an ArrayBuffer, got DataView" });
+  assert.throws(() => Database.fromBytes({}), { name: "TypeError", message: "fromBytes: bytes must be a Uint8Array or an ArrayBuffer, got object" });
+  // console.log shows the state, not wasm-bindgen's pointer.
+  const { inspect } = await import("node:util");
+  assert.equal(inspect(db), "Database { isClosed: false }");
+  db.close();
+  assert.equal(inspect(db), "Database { isClosed: true }");
+  // rowsSeeded is documented, and counts objects.db's seed rows once.
+  const readme = readFileSync(path.join(app, "node_modules/agentmux-schema/README.md"), "utf8");
+  assert.match(readme, /`rowsSeeded`: the seed rows inserted/);
+  const objects = Database.memory();
+  assert.ok(objects.migrate("objects").rowsSeeded > 0);
+  // SchemaError itself is named too (a kind-less error from the wasm code).
+  assert.equal(new SchemaError("x").name, "SchemaError");
+});
+
+test("links: package.json names the repository, and every README link resolves from the published package", () => {
+  const dir = path.join(app, "node_modules/agentmux-schema");
+  const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+  const repo = manifest.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
+  assert.match(repo, /^https:\/\/github\.com\/[\w-]+\/[\w.-]+$/);
+  assert.equal(manifest.bugs.url, `${repo}/issues`);
+  assert.ok(manifest.homepage.startsWith(`${repo}/`), manifest.homepage);
+  const readme = readFileSync(path.join(dir, "README.md"), "utf8");
+  const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  assert.ok(links.length >= 4, links.join(" "));
+  for (const link of links) {
+    if (link.startsWith("#")) {
+      // An anchor of one of the README's own headings (GitHub's slugs).
+      const slugs = [...readme.matchAll(/^#+ (.*)$/gm)].map((m) => m[1].toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-"));
+      assert.ok(slugs.includes(link.slice(1)), `${link} is none of ${slugs.join(" ")}`);
+    } else if (link.startsWith(`${repo}/`)) {
+      // A file of the repository: it must exist here, at the same path.
+      const rel = link.slice(repo.length + 1).replace(/^(blob|tree)\/main\//, "");
+      assert.ok(existsSync(path.join(root, rel)), `${link}: no ${rel} in the repository`);
+    } else {
+      assert.match(link, /^https:\/\/developer\.mozilla\.org\//, `an outside link: ${link}`);
+    }
+  }
+  // No bare repository paths that do not ship with the package.
+  for (const m of readme.matchAll(/`((?:scripts|vendor|src|tests)\/[^`]*|\.cargo\/[^`]*)`/g)) {
+    const before = readme.slice(Math.max(0, m.index - 1), m.index);
+    assert.equal(before, "[", `\`${m[1]}\` is not a link to the repository`);
+  }
+});

@@ -7,11 +7,12 @@ import init, {
   packageVersion, statusOfBytes, stores,
 } from "agentmux-schema";
 import type {
-  Drift, MigrationReport, OpfsPool, Outcome, Row, SqlParam, SqlValue, State, Store, StoreInfo, StoreName, StoreStatus,
+  Drift, InitInput, MigrationReport, OpfsErrorKind, SyncInitInput, OpfsPool, Outcome, SchemaErrorJSON, Row, SqlParam, SqlValue, State, Store, StoreInfo, StoreName, StoreStatus,
 } from "agentmux-schema";
 
-export async function everything(bytes: Uint8Array, module: WebAssembly.Module): Promise<void> {
-  await init();
+export async function everything(bytes: Uint8Array, module: SyncInitInput): Promise<void> {
+  const source: InitInput = "/agentmux_schema_bg.wasm";
+  await init(source);
   initSync({ module });
   const db: Database = Database.fromBytes(bytes);
   const empty: Database = Database.memory();
@@ -87,7 +88,24 @@ export function describe(e: unknown): string {
   return String(e);
 }
 
-export function dispose(): boolean {
-  using db = Database.memory();
-  return db.isClosed;
+export function crossing(e: unknown): string {
+  // Errors cross postMessage as plain data and come back as their own class.
+  if (!(e instanceof SchemaError)) return "";
+  const json: SchemaErrorJSON = e.toJSON();
+  const message: string = json.message;
+  const back: SchemaError = SchemaError.fromJSON(structuredClone(json));
+  if (back instanceof SchemaTooNewError) return `${back.db} ${back.found} ${back.expected} ${message}`;
+  if (back instanceof OpfsError) {
+    const kind: OpfsErrorKind = back.kind;
+    // @ts-expect-error: not one of the kinds
+    const wrong: OpfsErrorKind = "full";
+    return `${kind} ${wrong}`;
+  }
+  return json.name;
+}
+
+export function construct(buffer: ArrayBuffer): Database {
+  // @ts-expect-error: Database has no public constructor
+  void new Database();
+  return Database.fromBytes(buffer);
 }

@@ -110,6 +110,7 @@ function startWorker() {
 
 const STATE_TEXT = {
   missing: "no file yet",
+  empty: "no tables and no user_version stamp (a new or 0-byte file): Migrate creates the schema",
   legacy: "tables but no user_version stamp (an older layout): Migrate adopts its tables if it can",
   behind: "stamped by an older build: Migrate brings it forward",
   current: "matches this build",
@@ -386,7 +387,9 @@ function renderPersistent(snap) {
           h("button", { type: "button", class: "small", "data-testid": `download-${s.store}`, onclick: () => downloadPersistent(s.store) }, `Download ${s.db}`)))),
   );
   // Whether the inspected copy may go into the data directory depends on the mode only.
-  if (current && modeChanged) renderInspection(current, { keepFocus: true });
+  // The inspector depends on the data directory: its mode, and the open "Replace …?" question,
+  // which must name what would be lost now (e.g. after "Add a demo tab row").
+  if (current && (modeChanged || confirming)) renderInspection(current, { keepFocus: true });
 }
 
 async function downloadPersistent(store) {

@@ -68,7 +68,7 @@ async function installPool(trace) {
       trace.note(`const pool = await installOpfs(${JSON.stringify(OPFS_DIR)}); // a dedicated Worker only`);
       return pool;
     } catch (e) {
-      if (attempt >= 4) throw e;
+      if (attempt >= 4 || e?.kind !== "busy") throw e; // OpfsError kind "busy": still held
       await sleep(150 * (attempt + 1));
     }
   }

@@ -204,12 +204,18 @@ test("replacing a data-directory file asks first, naming what is lost; Cancel ke
     const question = page.locator("[data-testid=adopt-question]");
     assert.match(await question.textContent(), /Replace the data directory's objects\.db with this copy, as loaded\? objects\.db holds 3 rows \(db_identity_bundles 1, db_memory_bundles 1, db_tab 1\); it will be deleted\./);
     assert.equal(await page.locator("[data-testid=adopt]").isVisible(), false);
+    // The question names what would be lost now: a row added while it is open is counted.
+    await page.click("[data-testid=add-row]");
+    await page.waitForFunction(() => document.querySelector("[data-testid=store-objects] [data-testid=rows-db_tab]")?.textContent === "2");
+    assert.match(await question.textContent(), /objects\.db holds 4 rows \(db_identity_bundles 1, db_memory_bundles 1, db_tab 2\); it will be deleted\./);
+    const beforeCancel = sha(await exportStore(page, "objects"));
     assert.deepEqual(await axeViolations(page), []);
     await shot(page, "adopt-confirm", page.locator("#inspect"));
     await page.click("[data-testid=adopt-no]");
     assert.equal(await question.count(), 0);
-    assert.equal(sha(await exportStore(page, "objects")), before, "Cancel left objects.db as it was");
-    assert.equal(await page.locator("[data-testid=store-objects] [data-testid=rows-db_tab]").textContent(), "1");
+    assert.notEqual(beforeCancel, before, "the second row is in objects.db");
+    assert.equal(sha(await exportStore(page, "objects")), beforeCancel, "Cancel left objects.db as it was");
+    assert.equal(await page.locator("[data-testid=store-objects] [data-testid=rows-db_tab]").textContent(), "2");
     assertNoProblems(problems);
   } finally {
     await browser.close();
@@ -245,7 +251,7 @@ test("a refused file in the data directory is read-only everywhere, and the bann
     await adopt(page);
     const text = await startup.textContent();
     assert.match(text, /objects\.db was replaced with “objects\.db stamped v99 by a newer build”; the previous objects\.db \(\d+ rows in 20 tables\) is gone\./);
-    assert.match(text, /Start-up migration refused: SchemaTooNewError objects\.db is newer than this build: user_version 99, this build understands up to 4; nothing was written and the data is preserved\./);
+    assert.match(text, /Start-up migration refused: SchemaTooNewError objects\.db was saved by a newer version of this app \(schema v99; this version reads up to v4\)\. Nothing was changed: update the app/);
     assert.match(text, /Every file is exactly as the start-up found it \(objects\.db is the copy you put there\)/);
     assert.doesNotMatch(text, /left exactly as it was/);
     assert.equal(await page.locator("[data-testid=store-objects] .status").getAttribute("data-state"), "too-new");

@@ -259,7 +259,7 @@ describe("real files", () => {
     assert.equal(state, "unreadable");
     assert.match(await shown().locator("[data-testid=reason]").textContent(), /Why: \S+/);
     const empty = await load(() => page.setInputFiles("[data-testid=file-input]", { name: "empty.db", mimeType: "application/octet-stream", buffer: Buffer.alloc(0) }));
-    assert.equal(empty, "behind", "a 0-byte file is an empty database, as SQLite treats it");
+    assert.equal(empty, "empty", "a 0-byte file is an empty database, as SQLite treats it");
     assert.equal(await page.locator("[data-testid=wrong-store]").count(), 0, "no store guess for a file without tables");
     assertNoProblems(problems);
   });

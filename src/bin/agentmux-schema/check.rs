@@ -10,7 +10,7 @@ use crate::cli::{EXIT_DRIFT, EXIT_ERROR, EXIT_NEEDS_MIGRATE, EXIT_TOO_NEW};
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Ok,
-    /// Missing, legacy or behind: `migrate` fixes it.
+    /// Missing, empty, legacy or behind: `migrate` fixes it.
     NeedsMigrate,
     /// Current version but a different schema: `migrate` has nothing to do, a human must look.
     Drift,
@@ -39,7 +39,7 @@ pub fn verdict(s: &StoreStatus) -> Verdict {
     match s.state {
         State::Unreadable => Verdict::Error,
         State::TooNew => Verdict::TooNew,
-        State::Missing | State::Legacy | State::Behind => Verdict::NeedsMigrate,
+        State::Missing | State::Empty | State::Legacy | State::Behind => Verdict::NeedsMigrate,
         State::Current if s.drift.as_ref().is_some_and(|d| !d.is_empty()) => Verdict::Drift,
         State::Current => Verdict::Ok,
     }

@@ -32,8 +32,9 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
 const STATES: &str = "\
 States:
   missing     no such file; migrate creates it
+  empty       user_version 0 and no tables (a 0-byte file is an empty database); migrate creates the schema in it
   legacy      user_version 0 with tables (written before versions were stamped); migrate adopts it
-  behind      older than this build, or empty (a 0-byte file is an empty database); migrate brings it forward
+  behind      stamped by an older build; migrate brings it forward
   current     exactly this build's version
   too-new     written by a newer build; this build will not touch it
   unreadable  not a usable SQLite database, or not a regular file";
@@ -43,7 +44,7 @@ Exit codes (the most serious finding wins, in this order):
   1  a database is unreadable or fails --integrity, or DIR is missing or not a directory
   3  a database is newer than this build (run a newer build; do not migrate)
   5  a current database's schema differs from this build's (`migrate --repair` fixes what it can)
-  4  a database is missing, legacy or behind: run `agentmux-schema migrate DIR`
+  4  a database is missing, empty, legacy or behind: run `agentmux-schema migrate DIR`
   0  all three databases are current with no drift (and pass --integrity if given)
   2  usage error";
 
