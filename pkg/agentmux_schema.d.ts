@@ -26,6 +26,14 @@ export interface Rename {
 }
 
 /**
+ * A table a migration rebuilt, and why.
+ */
+export interface RebuiltTable {
+    table: string;
+    reason: RebuildReason;
+}
+
+/**
  * How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
  */
 export interface Drift {
@@ -116,6 +124,12 @@ export interface StoreStatus {
     drift: Drift | null;
     tables: TableSummary[];
     /**
+     * Rows whose parent row does not exist, per table (tables without any are left out).
+     * `migrate` keeps them as they are; they are worth a look, since with foreign keys enforced
+     * such a row can no longer be updated without first giving it a parent.
+     */
+    orphanRows: Record<string, number>;
+    /**
      * Why the file is unreadable, when it is.
      */
     error: string | null;
@@ -155,9 +169,15 @@ export interface MigrationReport {
     tablesCreated: string[];
     columnsAdded: string[];
     /**
-     * Tables rebuilt to a new definition by an upgrade step.
+     * Of `columns_added`, the ones added without their canonical NOT NULL, PRIMARY KEY or UNIQUE
+     * (no value to give the existing rows): their rows read NULL, and `status` shows the column
+     * as changed. Only a table written without the column can need this.
      */
-    tablesRebuilt: string[];
+    columnsNullable: string[];
+    /**
+     * Tables rebuilt to their canonical definition, each with why (every row is kept).
+     */
+    tablesRebuilt: RebuiltTable[];
     /**
      * Data steps run, as `v5: backfill db_agents`.
      */
@@ -167,13 +187,33 @@ export interface MigrationReport {
      * uniqueness, partial `WHERE`, table) and were dropped and created again as canonical.
      */
     indexesRebuilt: string[];
+    /**
+     * Indexes with another definition that were left as they are because the rows break the
+     * canonical one (e.g. duplicate values under a canonical UNIQUE index): no row is changed
+     * to fit an index. `status` shows each as a changed index until the rows are fixed and the
+     * file repaired.
+     */
+    indexesKept: string[];
+    /**
+     * Blank rows the migration inserted (the seed rows every database of this kind holds).
+     */
     rowsSeeded: number;
+    /**
+     * Rows whose parent row does not exist, per table (tables without any are left out): kept
+     * as they are, never deleted. Counted when a file with tables was migrated.
+     */
+    orphanRows: Record<string, number>;
 }
 
 /**
  * Where a database stands relative to this build.
  */
 export type State = "missing" | "legacy" | "empty" | "behind" | "current" | "too-new" | "unreadable";
+
+/**
+ * Why a table was rebuilt.
+ */
+export type RebuildReason = "foreign-keys" | "upgrade-step";
 
 /**
  * Why the OPFS pool refused (`OpfsError.kind`).
@@ -216,6 +256,12 @@ export class Database {
      * keyed by column name.
      */
     query(sql: string, params?: SqlParam[] | null): Row[];
+    /**
+     * `migrate`, also for a database already at this build's version: its schema work runs
+     * again, so tables whose foreign keys are stale are rebuilt (every row kept) and missing
+     * indexes and blank rows are added. For the drift `status` shows on a current file.
+     */
+    repair(store: StoreName): MigrationReport;
     /**
      * A read-only account of this database as `store` (works on files this build refuses).
      */
@@ -312,6 +358,7 @@ export interface InitOutput {
     readonly database_memory: () => [number, number, number];
     readonly database_migrate: (a: number, b: any) => [number, number, number];
     readonly database_query: (a: number, b: any, c: number) => [number, number, number];
+    readonly database_repair: (a: number, b: any) => [number, number, number];
     readonly database_status: (a: number, b: any) => [number, number, number];
     readonly database_toBytes: (a: number) => [number, number, number, number];
     readonly database_userVersion: (a: number) => [number, number, number];

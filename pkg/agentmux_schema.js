@@ -102,6 +102,20 @@ export class Database {
         return takeFromExternrefTable0(ret[0]);
     }
     /**
+     * `migrate`, also for a database already at this build's version: its schema work runs
+     * again, so tables whose foreign keys are stale are rebuilt (every row kept) and missing
+     * indexes and blank rows are added. For the drift `status` shows on a current file.
+     * @param {StoreName} store
+     * @returns {MigrationReport}
+     */
+    repair(store) {
+        const ret = wasm.database_repair(this.__wbg_ptr, store);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
      * A read-only account of this database as `store` (works on files this build refuses).
      * @param {StoreName} store
      * @returns {StoreStatus}
@@ -726,7 +740,7 @@ function __wbg_get_imports() {
             return ret;
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 308, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 458, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h60702a48838d1764);
             return ret;
         },
