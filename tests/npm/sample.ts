@@ -58,7 +58,7 @@ export async function everything(bytes: Uint8Array, module: SyncInitInput): Prom
   const files: string[] = pool.fileNames();
   pool.wipe();
   await installOpfs();
-  void [value, outcome, counts, names, renamed, state, drift, version, why, tableNames, all, which, fileName,
+  void [value, outcome, counts, names, renamed, state, drift, version, why, orphans, tableNames, all, which, fileName,
     fromBytes, pkgVersion, n, closed, opened, deleted, files];
 }
 
