@@ -32,6 +32,8 @@ use proptest::test_runner::RngSeed;
 // stand-in for the sibling `error.rs` it imports, and run on a copy of every generated file. Its
 // own unit tests run in this binary too. (`build.rs` sets the cfg when the file is there.)
 #[cfg(agentmux_original)]
+// Not ours to format: rustfmt must leave the original exactly as it is.
+#[rustfmt::skip]
 #[allow(clippy::all, dead_code, unused_imports)]
 #[path = "../../shared/seed/migrations.rs"]
 mod migrations;
