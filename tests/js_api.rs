@@ -419,6 +419,11 @@ fn sql_features_the_package_readme_lists_as_left_out_fail_as_it_says() {
         assert!(message.starts_with(&format!("no such module: {module} (")), "{sql}: {message}");
         assert!(message.contains("the browser build of agentmux-schema leaves"), "{sql}: {message}");
     }
+    let e = err_of(db.query(s("SELECT load_extension('x')"), None));
+    assert_eq!(
+        text(&e, "sqliteMessage").as_deref(),
+        Some("no such function: load_extension (a browser cannot load SQLite extensions)")
+    );
     // Everything else the native build has is here, e.g. what the previous build left out.
     for sql in [
         "SELECT date('now'), datetime('now'), strftime('%s', 'now'), julianday('now'), unixepoch()",

@@ -160,8 +160,13 @@ impl From<rusqlite::Error> for StoreError {
 #[cfg(target_arch = "wasm32")]
 const LEFT_OUT_MODULES: [&str; 6] = ["fts3", "fts4", "fts5", "rtree", "rtree_i32", "geopoly"];
 
-/// SQLite's message, plus, in the browser, a sentence saying why a left-out module is missing.
+/// SQLite's message, plus, in the browser, a sentence saying why a left-out module or extension
+/// loading is missing.
 fn explain(message: String) -> String {
+    #[cfg(target_arch = "wasm32")]
+    if message == "no such function: load_extension" {
+        return format!("{message} (a browser cannot load SQLite extensions)");
+    }
     #[cfg(target_arch = "wasm32")]
     if let Some(module) = message.strip_prefix("no such module: ") {
         if LEFT_OUT_MODULES.contains(&module) {
