@@ -46,17 +46,45 @@ enum Pid {
 
 #[derive(Debug, Arbitrary)]
 enum Op {
-    Write { store: u8, image: u8 },
-    Truncate { store: u8, len: u16 },
-    Flip { store: u8, at: u16, byte: u8 },
-    Remove { store: u8 },
-    Directory { store: u8 },
-    Chmod { store: u8, mode: u16 },
+    Write {
+        store: u8,
+        image: u8,
+    },
+    Truncate {
+        store: u8,
+        len: u16,
+    },
+    Flip {
+        store: u8,
+        at: u16,
+        byte: u8,
+    },
+    Remove {
+        store: u8,
+    },
+    Directory {
+        store: u8,
+    },
+    Chmod {
+        store: u8,
+        mode: u16,
+    },
     /// A temp file of a build that crashed (`.objects.db.<pid>.<nanos>.tmp`), with or without
     /// its `-journal` and the temp itself, possibly older than any build takes.
-    Temp { store: u8, pid: Pid, nanos: u16, old: bool, temp: bool, journal: bool },
+    Temp {
+        store: u8,
+        pid: Pid,
+        nanos: u16,
+        old: bool,
+        temp: bool,
+        journal: bool,
+    },
     /// A `-journal` or `-wal` beside a store file, holding these bytes.
-    Companion { store: u8, wal: bool, bytes: Vec<u8> },
+    Companion {
+        store: u8,
+        wal: bool,
+        bytes: Vec<u8>,
+    },
 }
 
 fn store(i: u8) -> Store {
@@ -286,7 +314,10 @@ fuzz_target!(|ops: Vec<Op>| {
         (Err(e), None) => {
             assert_documented(e, &dir);
             assert!(
-                !matches!(e, StoreError::SchemaTooNew { .. } | StoreError::NotADatabase { .. } | StoreError::NotAFile { .. }),
+                !matches!(
+                    e,
+                    StoreError::SchemaTooNew { .. } | StoreError::NotADatabase { .. } | StoreError::NotAFile { .. }
+                ),
                 "vetting passed, then the migration refused: {e}"
             );
             // Stale temps go once every tripwire has passed, whatever happens after.

@@ -83,7 +83,8 @@ fn migrate_copy(data: &[u8], store: Store) {
     assert_eq!(drift.changed_indexes.iter().collect::<BTreeSet<_>>(), kept_indexes, "{store:?}: {report:?}");
 
     // Where each old table's rows went (renames), or that they went on purpose (dead tables).
-    let renamed: BTreeMap<&str, &str> = report.tables_renamed.iter().map(|r| (r.from.as_str(), r.to.as_str())).collect();
+    let renamed: BTreeMap<&str, &str> =
+        report.tables_renamed.iter().map(|r| (r.from.as_str(), r.to.as_str())).collect();
     let source_of = |table: &str| -> String {
         renamed.iter().find(|(_, to)| **to == table).map(|(from, _)| from.to_string()).unwrap_or(table.to_string())
     };

@@ -40,7 +40,8 @@ impl<'a> Arbitrary<'a> for Input {
                 IndexState::Weakened,
             ])?)
         };
-        let bools = |u: &mut Unstructured<'a>, n: usize| -> Result<Vec<bool>> { (0..n).map(|_| u.arbitrary()).collect() };
+        let bools =
+            |u: &mut Unstructured<'a>, n: usize| -> Result<Vec<bool>> { (0..n).map(|_| u.arbitrary()).collect() };
         let n_indexes = reference().indexes.len();
         let spec = Spec {
             version: u.int_in_range(-1..=12)?,
