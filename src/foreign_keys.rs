@@ -28,11 +28,17 @@ pub fn differ(have: &[ForeignKey], want: &[ForeignKey]) -> bool {
 /// Rebuild every canonical table in `existed` whose foreign keys differ from the canonical ones,
 /// to its canonical definition, keeping all rows (and any columns the definition lacks). Runs
 /// inside the migration's transaction with enforcement paused. Returns the tables rebuilt.
+///
+/// `nullable` lists the columns (`table.column`) this migration added without their canonical
+/// NOT NULL, PRIMARY KEY or UNIQUE because no value could fill the old rows: a rebuilt table
+/// declares them the same way, or the copy would fail on those rows' NULLs (found by the `legacy`
+/// fuzz target: a stale child written without a NOT NULL column could not be migrated).
 pub(crate) fn repair<C: SqlConn + ?Sized>(
     conn: &C,
     canonical: &Schema,
     sql: &CanonicalSql,
     existed: &Columns,
+    nullable: &[String],
 ) -> Result<Vec<String>, StoreError> {
     let mut rebuilt = Vec::new();
     for (name, want) in canonical.tables.iter().filter(|(t, _)| existed.contains_key(t)) {
@@ -44,10 +50,64 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
             message: format!("the canonical schema has no CREATE TABLE for {name}"),
             sql: None,
         })?;
-        rebuild_table(conn, name, create, Fill::ByName)?;
+        let relaxed: Vec<&str> =
+            nullable.iter().filter_map(|c| c.strip_prefix(name.as_str())?.strip_prefix('.')).collect();
+        rebuild_table(conn, name, &without_constraints(create, &relaxed), Fill::ByName)?;
         rebuilt.push(name.clone());
     }
     Ok(rebuilt)
+}
+
+/// `create` with the named columns declared without NOT NULL, PRIMARY KEY and UNIQUE, the way
+/// `ALTER TABLE … ADD COLUMN` added them. Column definitions are the top-level comma-separated
+/// parts of the parenthesised body (quotes and nested parentheses respected).
+fn without_constraints(create: &str, columns: &[&str]) -> String {
+    if columns.is_empty() {
+        return create.to_string();
+    }
+    let (Some(open), Some(close)) = (create.find('('), create.rfind(')')) else { return create.to_string() };
+    let body = &create[open + 1..close];
+    let (mut parts, mut depth, mut quote, mut start) = (Vec::new(), 0i32, None::<char>, 0);
+    for (i, ch) in body.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                parts.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&body[start..]);
+    let parts: Vec<String> = parts
+        .into_iter()
+        .map(|part| {
+            let first = part.split_whitespace().next().unwrap_or("").trim_matches(|c| c == '"' || c == '`');
+            if !columns.contains(&first) {
+                return part.to_string();
+            }
+            let mut words: Vec<&str> = part.split(' ').collect();
+            let mut i = 0;
+            while i < words.len() {
+                let pair = |a: &str, b: &str| {
+                    words[i].eq_ignore_ascii_case(a) && words.get(i + 1).is_some_and(|w| w.eq_ignore_ascii_case(b))
+                };
+                if pair("NOT", "NULL") || pair("PRIMARY", "KEY") {
+                    words.drain(i..i + 2);
+                } else if words[i].eq_ignore_ascii_case("UNIQUE") {
+                    words.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            words.join(" ")
+        })
+        .collect();
+    format!("{}({}){}", &create[..open], parts.join(","), &create[close + 1..])
 }
 
 /// Rows whose parent row does not exist, per table (tables without any are left out). A row that

@@ -333,7 +333,7 @@ fn apply<C: SqlConn + ?Sized>(
         report.tables_rebuilt.extend(step);
         // After the steps, so a table a step rebuilt is already canonical and additive columns
         // exist to be copied.
-        let repaired = foreign_keys::repair(conn, canonical, sql, &before)?;
+        let repaired = foreign_keys::repair(conn, canonical, sql, &before, &report.columns_nullable)?;
         report.tables_rebuilt.extend(repaired.iter().map(|t| RebuiltTable::new(t, RebuildReason::ForeignKeys)));
     }
     conn.exec(spec.ddl)?;

@@ -300,13 +300,11 @@ fn the_generator_reaches_every_outcome() {
     );
 }
 
-/// Found by the `legacy` fuzz target (fuzz/README.md, finding 5), NOT FIXED yet: a child table
-/// written without a NOT NULL column that has no default (`db_agent_history.entry`) gets it added
-/// nullable, and when its foreign key is stale too, the rebuild to the canonical definition copies
-/// NULL into the canonical NOT NULL column and the migration fails. The original module migrated
-/// this file (it left the table as found). Run with `--ignored` to see it fail.
+/// Found by the `legacy` fuzz target (fuzz/README.md, finding 5): a child table written without a
+/// NOT NULL column that has no default (`db_agent_history.entry`) gets it added nullable, and when
+/// its foreign key is stale too, the rebuild to the canonical definition copied NULL into the
+/// canonical NOT NULL column and the migration failed. The original module migrated this file.
 #[test]
-#[ignore = "issue 21 legacy-fuzz finding: a stale child lacking a NOT NULL column cannot be rebuilt"]
 fn a_stale_child_lacking_a_not_null_column_is_migrated() {
     let spec = Spec {
         version: 0,
