@@ -300,7 +300,7 @@ fn the_generator_reaches_every_outcome() {
     );
 }
 
-/// Found by the `legacy` fuzz target (fuzz/README.md, finding 5): a child table written without a
+/// Found by the `legacy` fuzz target (fuzz/README.md, finding 4): a child table written without a
 /// NOT NULL column that has no default (`db_agent_history.entry`) gets it added nullable, and when
 /// its foreign key is stale too, the rebuild to the canonical definition copied NULL into the
 /// canonical NOT NULL column and the migration failed. The original module migrated this file.
