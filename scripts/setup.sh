@@ -35,6 +35,11 @@ if [ -n "$want" ] && [ "$want" != "$have" ]; then
   cargo install --quiet wasm-bindgen-cli --version "$want" --force
 fi
 command -v geckodriver >/dev/null || cargo install --quiet geckodriver
+# cargo-fuzz for the fuzz smoke (fuzz/README.md); it needs a nightly toolchain, which this script
+# never installs: without one, scripts/test.sh says loudly that it skipped the fuzz targets.
+if rustup toolchain list | grep -q '^nightly'; then
+  command -v cargo-fuzz >/dev/null || cargo install --quiet cargo-fuzz --locked
+fi
 
 # npm tools (binaryen's wasm-opt for the package build; TypeScript, Vite, esbuild, Rollup, webpack, publint, attw and
 # playwright-core for the package's consumer tests)

@@ -8,6 +8,9 @@
 #               publint, arethetypeswrong, strict tsc, and in Chromium the README's Worker example
 #               built by Vite, esbuild, Rollup and webpack (OPFS, tabs, errors) (tests/npm/)
 #   4. www      the browser demo's end-to-end tests in headless Chromium, over the release pkg/
+#   5. fuzz     each cargo-fuzz target (fuzz/) for FUZZ_SECONDS (60) from the committed corpus;
+#               any crash fails. Needs the nightly toolchain: without it the stage says so loudly
+#               and skips (REQUIRE_FUZZ=1 makes that an error). SKIP_FUZZ=1 skips it on purpose.
 # SKIP_BROWSERS=1 runs only native and Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,5 +90,38 @@ if [ -z "${SKIP_BROWSERS:-}" ]; then
 
   stage "www: e2e (chromium)"
   (cd www && npm ci --no-audit --no-fund --loglevel=error && npm test)
+fi
+# Coverage-guided fuzz smoke (fuzz/README.md): every target from the committed seeds, on a
+# scratch corpus directory so the repository's corpus does not grow; libFuzzer exits non-zero on
+# a crash, a leak, a timeout (10 s per input) or running out of memory, and the artifact is named.
+fuzz_smoke() {
+  local seconds=${FUZZ_SECONDS:-60} target scratch
+  if ! rustup toolchain list 2>/dev/null | grep -q '^nightly' || ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    printf '\n%s\n' "################################################################################"
+    echo "## FUZZ SMOKE SKIPPED: no nightly toolchain or no cargo-fuzz here. The fuzz targets"
+    echo "## (fuzz/: image, legacy, datadir) were NOT built or run. Install nightly, then run"
+    echo "## scripts/setup.sh (it installs cargo-fuzz), or set REQUIRE_FUZZ=1 to fail instead."
+    printf '%s\n' "################################################################################"
+    [ -z "${REQUIRE_FUZZ:-}" ] || return 1
+    return 0
+  fi
+  (cd fuzz && cargo +nightly fuzz build -a)
+  for target in image legacy datadir; do
+    scratch=$(mktemp -d)
+    echo "fuzz: $target for ${seconds}s"
+    # The first corpus directory is the one libFuzzer adds new inputs to.
+    # shellcheck disable=SC2046
+    if ! (cd fuzz && cargo +nightly fuzz run "$target" "$scratch" "corpus/$target" -a -- -max_total_time="$seconds" \
+      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $([ "$target" = image ] && echo -dict=image.dict -max_len=65536)); then
+      rm -rf "$scratch"
+      echo "error: fuzz target $target found a crash (input in fuzz/artifacts/$target/; see fuzz/README.md)" >&2
+      return 1
+    fi
+    rm -rf "$scratch"
+  done
+}
+if [ -z "${SKIP_FUZZ:-}" ]; then
+  stage "fuzz: cargo-fuzz smoke (${FUZZ_SECONDS:-60}s per target)"
+  fuzz_smoke
 fi
 stage done

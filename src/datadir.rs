@@ -33,11 +33,16 @@ pub fn path_of(dir: &Path, store: Store) -> PathBuf {
 /// `-wal` (the server shut down cleanly, so every commit is in the file itself) it is opened as
 /// immutable instead, which reads the file alone. With a `-wal` present its contents matter, so
 /// the ordinary read-only open is used and the existing companions are read.
+///
+/// A 0-byte file is opened as immutable too, whatever lies beside it: it is an empty database,
+/// and SQLite *deletes* a `-wal` beside a database with no pages on any open, read-only ones
+/// included (found by the `datadir` fuzz target: `status` deleted a stray `objects.db-wal`).
 pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut wal_companion = path.as_os_str().to_owned();
     wal_companion.push("-wal");
-    if is_wal_file(path) && !Path::new(&wal_companion).exists() {
+    let empty = fs::metadata(path).is_ok_and(|m| m.len() == 0);
+    if empty || (is_wal_file(path) && !Path::new(&wal_companion).exists()) {
         let uri = format!("file:{}?immutable=1", uri_path(path));
         return Ok(Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?);
     }
@@ -281,6 +286,19 @@ fn create_file(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> 
     })()
     // Failures here would otherwise name the temporary file; the user knows the directory.
     .map_err(|e| explain_write_failure(e, &temp, dir));
+    // A `-wal` or `-journal` left beside a database that no longer exists would be applied to the
+    // new one on its next open (SQLite matches neither to the file it came from): remove them
+    // before linking, while there is still no database they could belong to (found by the
+    // `datadir` fuzz target: a stray `-wal` outlived the migration that created the file).
+    let built = built.inspect(|_| {
+        if !target.exists() {
+            for companion in ["-wal", "-journal", "-shm"] {
+                let mut name = target.as_os_str().to_owned();
+                name.push(companion);
+                let _ = fs::remove_file(PathBuf::from(name));
+            }
+        }
+    });
     let linked = built.and_then(|report| match fs::hard_link(&temp, &target) {
         Ok(()) => Ok(Some(report)),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),

@@ -446,3 +446,48 @@ fn concurrent_starts_never_remove_each_others_temps() {
         assert_eq!(names, ["filestore.db", "objects.db", "sagas.db"]);
     }
 }
+
+// ---- Found by fuzzing (fuzz/README.md) -------------------------------------------------------
+
+/// `datadir` fuzz target: SQLite deletes a `-wal` beside a database with no pages on any open,
+/// read-only ones included, so `status`, vetting and the dry run deleted a stray one beside a
+/// 0-byte file. They must not write anything.
+#[test]
+fn read_only_paths_leave_a_stray_wal_beside_an_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(path_of(dir.path(), Store::Objects), b"").unwrap();
+    fs::write(dir.path().join("objects.db-wal"), [255u8, 35]).unwrap();
+    let before = snapshot(dir.path());
+    assert_eq!(status_data_dir(dir.path())[0].state, State::Behind);
+    assert_eq!(plan_data_dir(dir.path()).unwrap().reports[0].outcome, Outcome::Created);
+    assert!(agentmux_schema::datadir::preflight(dir.path(), Store::Objects).unwrap());
+    assert_eq!(snapshot(dir.path()), before, "a read-only path changed the directory");
+}
+
+/// `datadir` fuzz target: a `-wal` left beside a database that no longer exists outlived the
+/// migration that created the file. SQLite does not tie a `-wal` to its database, so a valid one
+/// is applied to the new file on its next open: here it would replace the fresh schema with the
+/// old database's pages.
+#[test]
+fn a_stale_wal_beside_a_missing_database_is_not_applied_to_the_new_one() {
+    let old = tempfile::tempdir().unwrap();
+    let old_db = old.path().join("objects.db");
+    let c = Connection::open(&old_db).unwrap();
+    c.execute_batch("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0;").unwrap();
+    let keep_wal = Connection::open(&old_db).unwrap();
+    let _: i64 = keep_wal.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).unwrap();
+    c.execute_batch("CREATE TABLE ghost (x); INSERT INTO ghost VALUES (1);").unwrap();
+    let stale_wal = fs::read(old.path().join("objects.db-wal")).unwrap();
+    assert!(stale_wal.len() > 32, "the -wal holds the commit");
+    drop((c, keep_wal));
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("objects.db-wal"), &stale_wal).unwrap();
+    let run = migrate_data_dir_report(dir.path()).unwrap();
+    assert_eq!(run.reports[0].outcome, Outcome::Created);
+    let status = &status_data_dir(dir.path())[0];
+    assert_eq!(status.state, State::Current, "{status:?}");
+    assert!(status.drift.as_ref().unwrap().is_empty(), "{status:?}");
+    assert!(!dir.path().join("objects.db-wal").exists(), "the stale -wal is gone");
+    assert!(migrate_data_dir_report(dir.path()).unwrap().reports.iter().all(|r| r.is_noop()));
+}

@@ -869,3 +869,37 @@ fn randomness_temp_tables_and_sorts_need_no_files() {
     db.exec("CREATE INDEX temp.tt_x ON tt(x)").unwrap();
     assert_eq!(count(&db, "SELECT count(DISTINCT x) FROM tt"), n);
 }
+
+/// Found by the `legacy` fuzz target (fuzz/README.md): a child written without a NOT NULL column
+/// that has no default, whose foreign key still names a legacy parent, could not be migrated: the
+/// column was added nullable, then the foreign-key rebuild copied its NULLs into the canonical
+/// NOT NULL column. The rebuilt table declares it as it was added.
+#[test]
+fn a_stale_child_lacking_a_not_null_column_is_rebuilt_with_it_nullable() {
+    let db = common::db_with(common::reference_ddl(Store::Objects));
+    db.exec(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO db_agent_definitions (id, name, provider) VALUES ('a1', 'one', 'p');
+         DROP TABLE db_agent_history;
+         CREATE TABLE db_agent_history (
+             id           INTEGER PRIMARY KEY AUTOINCREMENT,
+             agent_id     TEXT NOT NULL,
+             session_date TEXT NOT NULL,
+             timestamp    INTEGER NOT NULL DEFAULT 0,
+             FOREIGN KEY (agent_id) REFERENCES db_forge_agents(id) ON DELETE CASCADE
+         );
+         INSERT INTO db_agent_history (agent_id, session_date, timestamp) VALUES ('a1', 'd1', 7), ('gone', 'd2', 8);",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Objects).expect("migrates");
+    assert!(report.columns_nullable.contains(&"db_agent_history.entry".to_string()), "{report:?}");
+    assert!(report.tables_rebuilt.iter().any(|t| t.table == "db_agent_history"), "{report:?}");
+    assert_eq!(common::version(&db), 4);
+    assert_eq!(
+        db.query_strings("SELECT agent_id || '|' || session_date || '|' || timestamp || '|' || quote(entry) FROM db_agent_history ORDER BY id", &[]).unwrap(),
+        ["a1|d1|7|NULL", "gone|d2|8|NULL"]
+    );
+    let fks = agentmux_schema::inspect::foreign_key_list(&db, "db_agent_history").unwrap();
+    assert!(fks.iter().all(|fk| fk.table == "db_agent_definitions"), "{fks:?}");
+    assert_eq!(report.orphan_rows.get("db_agent_history"), Some(&1));
+}

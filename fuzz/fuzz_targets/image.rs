@@ -1,0 +1,165 @@
+//! `image`: arbitrary bytes as a database image, as a file or a browser upload delivers them.
+//!
+//! Through the header check, `status` for each store and `migrate` of an in-memory copy, with
+//! these invariants as the oracle (any violation panics, which libFuzzer records as a crash):
+//! - nothing panics, and `status` always answers (an unreadable file is a status, with a reason);
+//! - `from_bytes` accepts exactly what the header check accepts (or fails inside SQLite);
+//! - a failed migrate leaves the image byte for byte as it was, and so does an up-to-date one;
+//! - a successful migrate leaves `user_version` = this build's, a schema the independent dump
+//!   finds canonical but for what the report owns up to (kept legacy tables, `indexes_kept`,
+//!   `columns_nullable`) and what the file already held (its own tables and columns, which
+//!   migrate never touches), `integrity_check` = ok whenever it was ok before, and every row of
+//!   every pre-existing table the rules keep, under its new name where it was renamed.
+#![no_main]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use agentmux_schema::backend::{self, Db};
+use agentmux_schema::inspect::{self, Schema};
+use agentmux_schema::{header, migrate, status, Outcome, SqlConn, State, Store};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| run(data));
+
+fn run(data: &[u8]) {
+    let header_ok = header::check_image("fuzz.db", data, data.len() as u64).is_ok();
+    let Ok(db) = backend::from_bytes(data) else {
+        return;
+    };
+    assert!(header_ok, "from_bytes accepted an image the header check refuses");
+    for store in Store::ALL {
+        let s = status(&db, store);
+        match s.state {
+            State::Unreadable => assert!(s.error.is_some(), "an unreadable status without a reason: {s:?}"),
+            State::Missing => panic!("status of an open database says Missing"),
+            _ => {
+                assert!(s.error.is_none(), "{s:?}");
+                assert!(s.user_version.is_some(), "{s:?}");
+            }
+        }
+    }
+    drop(db);
+    for store in Store::ALL {
+        migrate_copy(data, store);
+    }
+}
+
+fn migrate_copy(data: &[u8], store: Store) {
+    let Ok(mut db) = backend::from_bytes(data) else { return };
+    let Ok(before_image) = backend::to_bytes(&mut db) else { return };
+    let integrity_before = integrity_ok(&db);
+    let before_schema = inspect::dump(&db).ok();
+    // Rows are compared only where the file reads cleanly before and has no triggers (a trigger
+    // on a seeded table may legitimately write rows anywhere).
+    let triggers = db.query_i64("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", &[]).ok().flatten();
+    let before_rows = match (&before_schema, integrity_before, triggers) {
+        (Some(schema), true, Some(0)) => contents_in(&db, schema),
+        _ => None,
+    };
+
+    let result = migrate(&db, store);
+    let after_image = backend::to_bytes(&mut db).expect("serialize after migrate");
+    let report = match result {
+        Err(e) => {
+            assert!(after_image == before_image, "{store:?}: a failed migrate ({e}) changed the image");
+            return;
+        }
+        Ok(r) => r,
+    };
+    let version = db.query_i64("PRAGMA user_version", &[]).expect("user_version").expect("a row");
+    assert_eq!(version, store.version(), "{store:?}: {report:?}");
+    assert_eq!(report.to_version, store.version());
+    if report.outcome == Outcome::UpToDate {
+        assert!(after_image == before_image, "{store:?}: an up-to-date migrate changed the image");
+        return;
+    }
+
+    // The schema, read back independently of the migration's own verification.
+    let after = inspect::dump(&db).expect("dump after a successful migrate");
+    let canonical = inspect::canonical(store).expect("canonical schema");
+    let drift = inspect::drift(&after, canonical);
+    assert!(drift.missing().is_empty(), "{store:?}: verification passed but the dump finds {:?}", drift.missing());
+    let kept_indexes: BTreeSet<&String> = report.indexes_kept.iter().collect();
+    assert_eq!(drift.changed_indexes.iter().collect::<BTreeSet<_>>(), kept_indexes, "{store:?}: {report:?}");
+
+    // Where each old table's rows went (renames), or that they went on purpose (dead tables).
+    let renamed: BTreeMap<&str, &str> =
+        report.tables_renamed.iter().map(|r| (r.from.as_str(), r.to.as_str())).collect();
+    let source_of = |table: &str| -> String {
+        renamed.iter().find(|(_, to)| **to == table).map(|(from, _)| from.to_string()).unwrap_or(table.to_string())
+    };
+    if let Some(before) = &before_schema {
+        for t in &drift.extra_tables {
+            assert!(before.tables.contains_key(t), "{store:?}: migrate left a non-canonical table {t} it made itself");
+        }
+        for c in &drift.changed_columns {
+            let (table, column) = c.split_once('.').expect("table.column");
+            let existed = before.tables.get(&source_of(table)).is_some_and(|t| t.has_column(column));
+            assert!(
+                existed || report.columns_nullable.contains(c),
+                "{store:?}: column {c} differs from canonical and the report does not own up to it: {report:?}"
+            );
+        }
+        for c in &drift.extra_columns {
+            let (table, column) = c.split_once('.').expect("table.column");
+            assert!(
+                before.tables.get(&source_of(table)).is_some_and(|t| t.has_column(column)),
+                "{store:?}: migrate added the non-canonical column {c}"
+            );
+        }
+    }
+
+    if integrity_before {
+        assert_eq!(integrity(&db), ["ok"], "{store:?}: integrity was ok before the migration");
+    }
+
+    if let (Some(before), Some(before_rows)) = (&before_schema, &before_rows) {
+        for (table, rows) in before_rows {
+            if report.tables_dropped.contains(table) {
+                assert!(!after.tables.contains_key(table), "{store:?}: {table} reported dropped but still there");
+                continue;
+            }
+            let dest = renamed.get(table.as_str()).map(|s| s.to_string()).unwrap_or(table.clone());
+            assert!(after.tables.contains_key(&dest), "{store:?}: {table} → {dest} is gone: {report:?}");
+            let mut old_columns = Schema::default();
+            old_columns.tables.insert(dest.clone(), before.tables[table.as_str()].clone());
+            let now = contents_in(&db, &old_columns).expect("rows after").remove(&dest).unwrap();
+            // Every old row is still there; the only rows added are the seeded blank ones.
+            let mut added = now.clone();
+            for row in rows {
+                let at = added.iter().position(|r| r == row);
+                assert!(at.is_some(), "{store:?}: row {row} of {table} → {dest} is gone ({report:?})");
+                added.remove(at.unwrap());
+            }
+            assert!(
+                added.len() as i64 <= report.rows_seeded && added.iter().all(|r| r.starts_with("'blank'|")),
+                "{store:?}: rows appeared in {dest}: {added:?}"
+            );
+        }
+    }
+}
+
+fn integrity(db: &Db) -> Vec<String> {
+    db.query_strings("PRAGMA integrity_check", &[]).unwrap_or_else(|e| vec![e.to_string()])
+}
+
+fn integrity_ok(db: &Db) -> bool {
+    integrity(db) == ["ok"]
+}
+
+/// Every row of `schema`'s tables over its columns, as text, sorted; `None` if any read fails.
+fn contents_in(db: &Db, schema: &Schema) -> Option<BTreeMap<String, Vec<String>>> {
+    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut out = BTreeMap::new();
+    for (t, tab) in &schema.tables {
+        let cols: Vec<String> =
+            tab.columns.iter().filter(|c| c.hidden == 0).map(|c| format!("quote({})", q(&c.name))).collect();
+        if cols.is_empty() {
+            continue;
+        }
+        let mut rows = db.query_strings(&format!("SELECT {} FROM {}", cols.join(" || '|' || "), q(t)), &[]).ok()?;
+        rows.sort();
+        out.insert(t.clone(), rows);
+    }
+    Some(out)
+}

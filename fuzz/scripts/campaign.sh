@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# A campaign: run one target for SECONDS of wall time in total, restarting after each finding (a
+# crash stops libFuzzer), at the lowest priority, one process. Logs go to fuzz/logs/ (not
+# committed); findings to fuzz/artifacts/<target>/. Figures for fuzz/README.md:
+#   grep -E '^#[0-9]+.*(DONE|pulse)|stat::|SUMMARY|deadly|Test unit written' fuzz/logs/<target>-*.log
+#   usage: fuzz/scripts/campaign.sh <target> <seconds>
+set -uo pipefail
+cd "$(dirname "$0")/.."
+target=$1 total=$2
+mkdir -p logs
+end=$((SECONDS + total))
+run=0
+declare -A extra=([image]="-dict=image.dict -max_len=65536" [legacy]="-max_len=512" [datadir]="-max_len=512")
+while ((SECONDS < end)); do
+  run=$((run + 1))
+  left=$((end - SECONDS))
+  log="logs/$target-$(date -u +%Y%m%dT%H%M%S).log"
+  echo "campaign $target: run $run, ${left}s left, log $log"
+  nice -n 19 cargo +nightly fuzz run "$target" -a -- -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 ${extra[$target]} >"$log" 2>&1
+  echo "campaign $target: run $run exited $? after $((total - (end - SECONDS)))s"
+done
