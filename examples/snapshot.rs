@@ -8,7 +8,8 @@
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = std::env::args().nth(1).ok_or("usage: snapshot <objects|filestore|sagas>")?;
     let store: agentmux_schema::Store = name.parse()?;
-    print!("{}", agentmux_schema::snapshot::render(store.spec())?);
+    let scratch = agentmux_schema::backend::memory()?;
+    print!("{}", agentmux_schema::snapshot::render(&scratch, store.spec())?);
     Ok(())
 }
 

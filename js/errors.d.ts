@@ -31,6 +31,15 @@ export class SqliteError extends SchemaError {
 }
 export interface SqliteError extends Fields<"SqliteError"> {}
 
+/**
+ * Refused before SQLite ran anything: a NUL byte in the SQL, parameters that do not fit the
+ * statement, a value that cannot be converted. `sql` is the statement or `null`.
+ */
+export class DriverError extends SchemaError {
+  name: "DriverError";
+}
+export interface DriverError extends Fields<"DriverError"> {}
+
 /** The bytes are not a usable SQLite database (garbage or truncated); nothing was written. */
 export class NotADatabaseError extends SchemaError {
   name: "NotADatabaseError";

@@ -55,6 +55,7 @@ function kind(name) {
 
 export const SchemaTooNewError = kind("SchemaTooNewError");
 export const SqliteError = kind("SqliteError");
+export const DriverError = kind("DriverError");
 export const NotADatabaseError = kind("NotADatabaseError");
 export const UnadoptableError = kind("UnadoptableError");
 export const VerifyFailedError = kind("VerifyFailedError");
@@ -65,7 +66,7 @@ export const OpfsError = kind("OpfsError");
 export const NotInitializedError = kind("NotInitializedError");
 
 const byName = {
-  SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError, VerifyFailedError,
+  SchemaTooNewError, SqliteError, DriverError, NotADatabaseError, UnadoptableError, VerifyFailedError,
   ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 };
 

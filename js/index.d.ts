@@ -1,7 +1,7 @@
 export * from "./agentmux_schema.js";
 export { default } from "./agentmux_schema.js";
 export {
-  SchemaError, SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError,
+  SchemaError, SchemaTooNewError, SqliteError, DriverError, NotADatabaseError, UnadoptableError,
   VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 } from "__ERRORS__";
 export type { SchemaErrorJSON } from "__ERRORS__";

@@ -14,7 +14,7 @@ import { NotInitializedError } from "__ERRORS__";
 
 export * from "./agentmux_schema.js";
 export {
-  SchemaError, SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError,
+  SchemaError, SchemaTooNewError, SqliteError, DriverError, NotADatabaseError, UnadoptableError,
   VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 } from "__ERRORS__";
 

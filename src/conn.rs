@@ -1,6 +1,7 @@
-//! The only thing the schema code knows about a database: a handle that can run a batch of SQL
-//! and answer a query. Each backend implements these two methods; every rule about tables,
-//! legacy names and versions lives in the core and is written once.
+//! The only thing the schema code knows about a database: a handle that can run a batch of SQL,
+//! answer a query, and hand out an empty scratch database of the same engine. The backend
+//! implements these three methods; every rule about tables, legacy names and versions lives in
+//! the core, which never names the backend.
 //!
 //! Deliberately no `Send`/`Sync` bounds and no driver types: the wasm handle is a raw pointer
 //! on a single-threaded target, and test wrappers (fault injection) must be able to stand in.
@@ -44,6 +45,11 @@ pub trait SqlConn {
     /// Run one statement with `params` bound as text to `?1..?n` and return every row.
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError>;
 
+    /// A new, empty in-memory database on the same engine, independent of this one. The core
+    /// builds the canonical schema on one (SQLite reports a schema only for what it holds), so
+    /// the canonical side of every comparison comes from the same SQLite as the file.
+    fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError>;
+
     /// The first column of the first row as an integer (`None` when there is no row or it is not
     /// an integer).
     fn query_i64(&self, sql: &str, params: &[&str]) -> Result<Option<i64>, StoreError> {
@@ -69,5 +75,8 @@ impl<C: SqlConn + ?Sized> SqlConn for &C {
     }
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
         (**self).query(sql, params)
+    }
+    fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError> {
+        (**self).scratch()
     }
 }

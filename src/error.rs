@@ -71,6 +71,25 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    /// The driver refused before SQLite ran anything: a NUL byte in the SQL (SQLite would stop
+    /// reading there and skip the rest), parameters that do not fit the statement, a second
+    /// statement where one is expected, a value it cannot convert. `source` is the driver's own
+    /// error, when there is one.
+    #[error("{message}{}", sql_suffix(.sql))]
+    Driver {
+        message: String,
+        sql: Option<String>,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
+
+    /// A schema definition ([`crate::Spec`]) cannot be applied as written, e.g. a
+    /// [`crate::Change::RebuildTable`] naming a table its DDL lacks, or a full `SELECT` statement
+    /// where the column list is expected. Only a definition under development can get here (the
+    /// shipped ones are tested); nothing was written.
+    #[error("invalid schema definition for {db}: {reason}")]
+    InvalidSpec { db: String, reason: String },
+
     /// The database handle was already closed.
     #[error("the database is closed")]
     Closed,
@@ -95,14 +114,18 @@ pub fn one_line(sql: &str, max_chars: usize) -> String {
     }
 }
 
-/// SQLite's primary result codes that callers commonly branch on.
+/// The SQLite result codes this crate and its callers branch on: their one home. (A test checks
+/// each against the driver's `ffi` constants.) Codes compare with [`StoreError::sqlite_code`],
+/// the primary code.
 pub mod codes {
+    pub const ERROR: i32 = 1;
     pub const PERM: i32 = 3;
     pub const BUSY: i32 = 5;
     pub const LOCKED: i32 = 6;
     pub const READONLY: i32 = 8;
     pub const CORRUPT: i32 = 11;
     pub const CANTOPEN: i32 = 14;
+    pub const CONSTRAINT: i32 = 19;
     pub const NOTADB: i32 = 26;
 }
 
@@ -125,6 +148,9 @@ impl StoreError {
         match self {
             StoreError::Sqlite { code, message, sql: None } => {
                 StoreError::Sqlite { code, message, sql: Some(statement.to_string()) }
+            }
+            StoreError::Driver { message, sql: None, source } => {
+                StoreError::Driver { message, sql: Some(statement.to_string()), source }
             }
             other => other,
         }

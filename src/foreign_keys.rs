@@ -9,13 +9,11 @@
 //! without a parent (orphans) are counted and reported, never deleted.
 
 use crate::conn::SqlConn;
-use crate::inspect::{self, CanonicalSql, Columns, ForeignKey, Schema};
+use crate::error::codes;
+use crate::inspect::{self, Canonical, Columns, ForeignKey};
 use crate::names::NameMap;
-use crate::rebuild::{rebuild_table, relax_columns, Fill};
+use crate::rebuild::{rebuild_table, relax_columns, unreadable, Fill};
 use crate::StoreError;
-
-/// SQLite's generic error code: what an unusable foreign-key definition fails with.
-const SQLITE_ERROR: i32 = 1;
 
 /// Whether two foreign-key lists declare different constraints (as sets: SQLite numbers them by
 /// declaration order, which says nothing about what they enforce).
@@ -32,29 +30,22 @@ pub fn differ(have: &[ForeignKey], want: &[ForeignKey]) -> bool {
 /// keeps them that way, since its rows hold NULL there. Returns the tables rebuilt.
 pub(crate) fn repair<C: SqlConn + ?Sized>(
     conn: &C,
-    canonical: &Schema,
-    sql: &CanonicalSql,
+    db: &str,
+    canonical: &Canonical,
     existed: &Columns,
     nullable: &[String],
 ) -> Result<Vec<String>, StoreError> {
     let mut rebuilt = Vec::new();
-    for (name, want) in canonical.tables.iter().filter(|(t, _)| existed.contains_key(t)) {
+    for (name, want) in canonical.schema.tables.iter().filter(|(t, _)| existed.contains_key(t)) {
+        // Both views come from one scratch database, so a canonical table always has its text.
+        let Some(create) = canonical.table_sql.get(name) else { continue };
         if !differ(&inspect::foreign_key_list(conn, name)?, &want.foreign_keys) {
             continue;
         }
-        let create = sql.tables.get(name).ok_or_else(|| StoreError::Sqlite {
-            code: 1,
-            message: format!("the canonical schema has no CREATE TABLE for {name}"),
-            sql: None,
-        })?;
         let relaxed: Vec<&str> =
             nullable.iter().filter_map(|c| c.strip_prefix(name.as_str()).and_then(|c| c.strip_prefix('.'))).collect();
-        let create = relax_columns(create, &relaxed).ok_or_else(|| StoreError::Sqlite {
-            code: 1,
-            message: format!("cannot read the canonical CREATE TABLE of {name}"),
-            sql: Some(create.clone()),
-        })?;
-        rebuild_table(conn, name, &create, Fill::ByName)?;
+        let create = relax_columns(create, &relaxed).ok_or_else(|| unreadable(db, create))?;
+        rebuild_table(conn, db, name, &create, Fill::ByName)?;
         rebuilt.push(name.clone());
     }
     Ok(rebuilt)
@@ -68,13 +59,13 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
     let rows = match conn.query("PRAGMA main.foreign_key_check", &[]) {
         Ok(rows) => rows,
         // One unusable constraint fails the whole-file form; check table by table instead.
-        Err(e) if e.sqlite_code() == Some(SQLITE_ERROR) => {
+        Err(e) if e.sqlite_code() == Some(codes::ERROR) => {
             let mut rows = Vec::new();
             for table in conn.query_strings(inspect::USER_TABLES, &[])? {
                 let sql = format!("PRAGMA main.foreign_key_check(\"{}\")", table.replace('"', "\"\""));
                 match conn.query(&sql, &[]) {
                     Ok(found) => rows.extend(found),
-                    Err(e) if e.sqlite_code() == Some(SQLITE_ERROR) => {}
+                    Err(e) if e.sqlite_code() == Some(codes::ERROR) => {}
                     Err(e) => return Err(e),
                 }
             }

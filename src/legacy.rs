@@ -8,6 +8,7 @@ use serde::Serialize;
 use tracing::warn;
 
 use crate::conn::SqlConn;
+use crate::inspect::object_names;
 use crate::StoreError;
 
 /// Old table name → its current name.
@@ -60,14 +61,7 @@ pub struct Adoption {
 /// Rename, drop and keep as described above. Reads the catalogue once and issues a statement
 /// only for what is actually there, so a current database costs one query.
 pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, StoreError> {
-    let (mut tables, mut indexes) = (Vec::new(), Vec::new());
-    for row in conn.query("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')", &[])? {
-        match (row[0].as_str(), row[1].as_str()) {
-            (Some("table"), Some(name)) => tables.push(name.to_string()),
-            (Some(_), Some(name)) => indexes.push(name.to_string()),
-            _ => {}
-        }
-    }
+    let (mut tables, indexes) = object_names(conn)?;
     let mut out = Adoption::default();
 
     for (legacy, current) in LEGACY_TABLE_RENAMES {

@@ -20,6 +20,7 @@ mod migrate;
 pub mod names;
 mod rebuild;
 pub mod snapshot;
+mod spec;
 pub mod status;
 pub mod steps;
 mod store;
@@ -40,5 +41,6 @@ pub use migrate::{
 };
 pub use status::{status, State, StoreStatus};
 pub use steps::{AdditiveColumn, Change, Step};
-pub use store::{Spec, Store, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
+pub use spec::{Spec, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
+pub use store::Store;
 pub use tripwire::{check_schema_compat, read_version, stamp_version};

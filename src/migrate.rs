@@ -11,23 +11,16 @@
 use serde::Serialize;
 
 use crate::conn::SqlConn;
+use crate::error::codes;
 use crate::foreign_keys;
-use crate::inspect::{self, CanonicalSql, Column, Schema};
+use crate::inspect::{self, Canonical, Column, Columns, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
 use crate::names::NameMap;
 use crate::steps::{self, Applied};
-use crate::store::Spec;
+use crate::spec::Spec;
 use crate::tripwire::{read_version, refuse_if_newer, stamp_version};
 use crate::{Store, StoreError};
-
-/// Column names per table: the cheap view of a schema the migration decides with.
-pub(crate) use crate::inspect::Columns;
-
-/// SQLite's generic error code, which is also what ROLLBACK returns when no transaction is open.
-const SQLITE_ERROR: i32 = 1;
-/// A constraint (here: UNIQUE) that the rows break.
-const SQLITE_CONSTRAINT: i32 = 19;
 
 /// What a migration found and did.
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
@@ -170,13 +163,13 @@ impl MigrationReport {
 /// - [`StoreError::Sqlite`] for anything SQLite refuses (busy past the wait, I/O, corruption),
 ///   with the failing statement; also rolled back.
 pub fn migrate<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
-    migrate_dyn(&conn, store.spec(), Mode::Migrate)
+    migrate_dyn(&conn, store.spec(), Mode::Migrate, None)
 }
 
 /// [`migrate`] to a schema definition other than the shipped one, e.g. the next version while it
 /// is being written and tested (its canonical schema is built from `spec.ddl` on each call).
 pub fn migrate_spec<C: SqlConn + ?Sized>(conn: &C, spec: &Spec) -> Result<MigrationReport, StoreError> {
-    migrate_dyn(&conn, spec, Mode::Migrate)
+    migrate_dyn(&conn, spec, Mode::Migrate, None)
 }
 
 /// [`migrate`], also for a file already at this build's version: its schema work runs again in
@@ -191,7 +184,7 @@ pub fn migrate_spec<C: SqlConn + ?Sized>(conn: &C, spec: &Spec) -> Result<Migrat
 ///
 /// As [`migrate`].
 pub fn repair<C: SqlConn + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
-    migrate_dyn(&conn, store.spec(), Mode::Repair)
+    migrate_dyn(&conn, store.spec(), Mode::Repair, None)
 }
 
 /// Whether a file already at the target version is left alone or worked on again.
@@ -210,15 +203,28 @@ impl Mode {
 
 // The work behind the generic entry points takes `&dyn SqlConn`, so it is compiled once however
 // many connection types call it (the wasm module would otherwise carry a copy per type).
-fn migrate_dyn(conn: &dyn SqlConn, spec: &Spec, mode: Mode) -> Result<MigrationReport, StoreError> {
-    let found = read_version(conn)?;
-    refuse_if_newer(found, spec.version, spec.store.file_name())?;
+// `checked` is the version a caller already read and checked without the lock (`migrate_all`'s
+// pre-flight), so the file's tripwire is not read again before the lock is taken.
+fn migrate_dyn(
+    conn: &dyn SqlConn,
+    spec: &Spec,
+    mode: Mode,
+    checked: Option<i64>,
+) -> Result<MigrationReport, StoreError> {
+    let found = match checked {
+        Some(found) => found,
+        None => {
+            let found = read_version(conn)?;
+            refuse_if_newer(found, spec.version, spec.store.file_name())?;
+            found
+        }
+    };
     if mode.is_done(found, spec) {
         return Ok(MigrationReport::new(spec.store, found, Outcome::UpToDate));
     }
     // Built before taking the lock, so the lock is held only for this file's own work.
-    let canonical = inspect::canonical_of(spec)?;
-    let sql = inspect::canonical_sql_of(spec)?;
+    let canonical = spec.canonical(conn)?;
+    steps::check(spec.steps, &canonical, spec.store.file_name())?;
     // Rebuilding a table drops it, which with enforcement on would fire ON DELETE actions on its
     // children. Whether a rebuild is needed is known only under the lock, and enforcement can
     // only be switched outside a transaction, so every migration that does work runs with it
@@ -226,7 +232,7 @@ fn migrate_dyn(conn: &dyn SqlConn, spec: &Spec, mode: Mode) -> Result<MigrationR
     with_foreign_keys_paused(conn, true, || {
         with_busy_timeout(conn, || {
             conn.exec("BEGIN IMMEDIATE")?;
-            let report = match migrate_locked(conn, spec, &canonical, &sql, mode) {
+            let report = match migrate_locked(conn, spec, &canonical, mode) {
                 Ok(report) => report,
                 Err(e) => {
                     // Nothing to add if this fails too: an error ends or aborts the transaction,
@@ -259,7 +265,7 @@ fn settle_failed_commit<C: SqlConn + ?Sized>(
         Ok(()) => Err(commit_error),
         // "No transaction is active" is a plain SQLITE_ERROR. Confirm it the only sure way (a
         // transaction can begin only outside another), then read the committed version.
-        Err(e) if e.sqlite_code() == Some(SQLITE_ERROR) && conn.exec("BEGIN").is_ok() => {
+        Err(e) if e.sqlite_code() == Some(codes::ERROR) && conn.exec("BEGIN").is_ok() => {
             let found = read_version(conn);
             let _ = conn.exec("ROLLBACK");
             match found {
@@ -277,8 +283,7 @@ fn settle_failed_commit<C: SqlConn + ?Sized>(
 fn migrate_locked<C: SqlConn + ?Sized>(
     conn: &C,
     spec: &Spec,
-    canonical: &Schema,
-    sql: &CanonicalSql,
+    canonical: &Canonical,
     mode: Mode,
 ) -> Result<MigrationReport, StoreError> {
     let store = spec.store;
@@ -288,13 +293,13 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     if mode.is_done(found, spec) {
         return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
     }
-    let (mut report, existed) = apply(conn, spec, canonical, sql, found)?;
+    let (mut report, existed) = apply(conn, spec, canonical, found)?;
     // Indexes live on tables, so a file that held no table held no index to get wrong.
     if !existed.is_empty() {
-        rebuild_misdefined_indexes(conn, spec, canonical, sql, &mut report)?;
+        rebuild_misdefined_indexes(conn, canonical, &mut report)?;
     }
 
-    let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
+    let missing = inspect::missing_from_canonical(conn, &canonical.schema, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
@@ -314,8 +319,7 @@ fn migrate_locked<C: SqlConn + ?Sized>(
 fn apply<C: SqlConn + ?Sized>(
     conn: &C,
     spec: &Spec,
-    canonical: &Schema,
-    sql: &CanonicalSql,
+    canonical: &Canonical,
     from_version: i64,
 ) -> Result<(MigrationReport, Columns), StoreError> {
     let adoption = if spec.adopts_legacy_tables { adopt_legacy_tables(conn)? } else { Adoption::default() };
@@ -328,22 +332,22 @@ fn apply<C: SqlConn + ?Sized>(
     report.tables_dropped = adoption.tables_dropped;
     report.rows_dropped = adoption.rows_dropped;
 
-    let missing = missing_columns(spec, &before, canonical, from_version)?;
+    let missing = missing_columns(spec, &before, &canonical.schema, from_version)?;
 
     let mut applied = Applied::default();
     if outcome == Outcome::Migrated {
-        steps::reshape(conn, spec.steps, from_version, &before, sql, spec.store.file_name(), &mut applied)?;
+        steps::reshape(conn, spec.steps, from_version, &before, canonical, spec.store.file_name(), &mut applied)?;
         report.columns_added = std::mem::take(&mut applied.columns_added);
-        add_missing_columns(conn, canonical, &missing, &mut report)?;
+        add_missing_columns(conn, &canonical.schema, &missing, &mut report)?;
         let step = applied.tables_rebuilt.iter().map(|t| RebuiltTable::new(t, RebuildReason::UpgradeStep));
         report.tables_rebuilt.extend(step);
         // After the steps, so a table a step rebuilt is already canonical and additive columns
         // exist to be copied.
-        let repaired = foreign_keys::repair(conn, canonical, sql, &before, &report.columns_nullable)?;
+        let repaired = foreign_keys::repair(conn, spec.store.file_name(), canonical, &before, &report.columns_nullable)?;
         report.tables_rebuilt.extend(repaired.iter().map(|t| RebuiltTable::new(t, RebuildReason::ForeignKeys)));
     }
     conn.exec(spec.ddl)?;
-    report.tables_created = canonical.tables.keys().filter(|t| !before.contains_key(t)).cloned().collect();
+    report.tables_created = canonical.schema.tables.keys().filter(|t| !before.contains_key(t)).cloned().collect();
     if outcome == Outcome::Migrated {
         steps::run_data(conn, spec.steps, from_version, &mut applied)?;
     }
@@ -370,16 +374,11 @@ impl RebuiltTable {
 /// `indexes_kept`; any other failure rolls everything back.
 fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
     conn: &C,
-    spec: &Spec,
-    canonical: &Schema,
-    sql: &CanonicalSql,
+    canonical: &Canonical,
     report: &mut MigrationReport,
 ) -> Result<(), StoreError> {
-    for name in inspect::misdefined_indexes(canonical, &inspect::index_definitions(conn)?) {
-        let create = sql.indexes.get(&name).ok_or_else(|| StoreError::VerifyFailed {
-            db: spec.store.file_name().to_string(),
-            missing: vec![name.clone()],
-        })?;
+    for (name, create) in canonical.misdefined_indexes(&inspect::index_definitions(conn)?) {
+        let name = name.to_string();
         // A savepoint, so an index the rows cannot satisfy can be put back as it was.
         conn.exec("SAVEPOINT agentmux_index")?;
         let rebuilt =
@@ -388,7 +387,7 @@ fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
             Ok(()) => report.indexes_rebuilt.push(name),
             // The rows break the canonical definition (duplicates under a UNIQUE index): the
             // original module kept the index it found, and so does this, rather than touch rows.
-            Err(e) if e.sqlite_code() == Some(SQLITE_CONSTRAINT) => {
+            Err(e) if e.sqlite_code() == Some(codes::CONSTRAINT) => {
                 conn.exec("ROLLBACK TO agentmux_index")?;
                 report.indexes_kept.push(name);
             }
@@ -499,12 +498,12 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
 
 fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {
     let spec = store.spec();
-    let canonical = inspect::canonical_of(spec)?;
-    let sql = inspect::canonical_sql_of(spec)?;
+    let canonical = spec.canonical(conn)?;
+    steps::check(spec.steps, &canonical, spec.store.file_name())?;
     let from = read_version(conn)?;
     // As in `migrate`: a foreign-key repair must not cascade. (Inside a caller's transaction the
     // pragma has no effect; the tables repaired are children, whose drop cascades nowhere.)
-    with_foreign_keys_paused(conn, true, || apply(conn, spec, &canonical, &sql, from).map(drop))
+    with_foreign_keys_paused(conn, true, || apply(conn, spec, &canonical, from).map(drop))
 }
 
 /// Lay down or complete the `objects.db` schema (legacy adoption, tables, additive columns,
@@ -526,10 +525,19 @@ pub fn run_saga_log_migrations<C: SqlConn + ?Sized>(conn: &C) -> Result<(), Stor
 
 /// Migrate several stores as one start-up: every tripwire is read (without writing) before any
 /// store is touched, so one too-new file stops all of them. Each store's migration is then
-/// atomic on its own; reports come back in the order given.
+/// atomic on its own; reports come back in the order given. Each file's version is read once
+/// here, and again only under the write lock of a file that needs work: a warm start is one
+/// `PRAGMA user_version` per store.
 pub fn migrate_all(stores: &[(&dyn SqlConn, Store)]) -> Result<Vec<MigrationReport>, StoreError> {
+    let mut checked = Vec::with_capacity(stores.len());
     for (conn, store) in stores {
-        crate::tripwire::check_schema_compat(*conn, store.version(), store.file_name())?;
+        let found = read_version(*conn)?;
+        refuse_if_newer(found, store.version(), store.file_name())?;
+        checked.push(found);
     }
-    stores.iter().map(|(conn, store)| migrate(*conn, *store)).collect()
+    stores
+        .iter()
+        .zip(checked)
+        .map(|((conn, store), found)| migrate_dyn(*conn, store.spec(), Mode::Migrate, Some(found)))
+        .collect()
 }

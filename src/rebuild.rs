@@ -22,19 +22,17 @@ pub(crate) enum Fill<'a> {
 }
 
 /// Replace `table` by the definition `create` (a `CREATE TABLE` of that name), keeping its rows,
-/// indexes, triggers and AUTOINCREMENT counter.
+/// indexes, triggers and AUTOINCREMENT counter. `create` comes from a schema definition of the
+/// file `db` (named in the error if it cannot be read).
 pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
     conn: &C,
+    db: &str,
     table: &str,
     create: &str,
     fill: Fill<'_>,
 ) -> Result<(), StoreError> {
     let temp = format!("{table}__rebuild");
-    let renamed = rename_created_table(create, table, &temp).ok_or_else(|| StoreError::Sqlite {
-        code: 1,
-        message: format!("cannot read the CREATE TABLE of {table}"),
-        sql: Some(create.to_string()),
-    })?;
+    let renamed = rename_created_table(create, table, &temp).ok_or_else(|| unreadable(db, create))?;
     let attached = conn.query_strings(
         "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND type IN ('index', 'trigger') AND sql IS NOT NULL \
          ORDER BY type, name",
@@ -118,6 +116,14 @@ fn stored_columns<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<(Str
         .filter(|r| r.get(6).and_then(|v| v.as_i64()) == Some(0))
         .filter_map(|r| Some((r.get(1)?.as_str()?.to_string(), r.get(2)?.as_str().unwrap_or("").to_string())))
         .collect())
+}
+
+/// The error for a canonical `CREATE TABLE` the rebuild cannot take apart.
+pub(crate) fn unreadable(db: &str, create: &str) -> StoreError {
+    StoreError::InvalidSpec {
+        db: db.to_string(),
+        reason: format!("cannot read the table definition as `CREATE TABLE name (columns…)`: {create}"),
+    }
 }
 
 /// `create` with the named columns' NOT NULL, PRIMARY KEY and UNIQUE constraints left out: the

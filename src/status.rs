@@ -162,7 +162,7 @@ fn read_status(conn: &dyn SqlConn, store: Store) -> Result<StoreStatus, StoreErr
         state,
         drift: match state {
             State::TooNew => None,
-            _ => Some(inspect::drift(&schema, inspect::canonical(store)?)),
+            _ => Some(inspect::drift(&schema, &store.spec().canonical(conn)?.schema)),
         },
         tables,
         orphan_rows: foreign_keys::orphan_rows(conn)?,

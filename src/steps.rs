@@ -14,7 +14,7 @@
 
 use crate::conn::SqlConn;
 use crate::foreign_keys;
-use crate::inspect::{CanonicalSql, Columns};
+use crate::inspect::{Canonical, Columns};
 use crate::names::NameMap;
 use crate::rebuild::{rebuild_table, Fill};
 use crate::StoreError;
@@ -42,13 +42,19 @@ pub enum Change {
     },
     /// A change `ALTER TABLE` cannot make (a constraint, a type, a column dropped or reordered),
     /// done by SQLite's documented procedure: create the canonical table under a temporary name,
-    /// copy the rows with `select` (one expression per canonical column, in order, over the old
-    /// table), drop the old table, rename the new one into place, put its indexes, triggers and
-    /// AUTOINCREMENT counter back. Rows that had no parent before keep
-    /// being reported as orphans; a copy that leaves *more* rows without a parent fails with
-    /// [`StoreError::ForeignKeyCheck`]. Skipped when the table is absent or already has the
-    /// canonical shape.
-    RebuildTable { table: &'static str, select: &'static str },
+    /// fill it with `INSERT INTO new SELECT <column_exprs> FROM old`, drop the old table, rename
+    /// the new one into place, put its indexes, triggers and AUTOINCREMENT counter back. Rows that
+    /// had no parent before keep being reported as orphans; a copy that leaves *more* rows without
+    /// a parent fails with [`StoreError::ForeignKeyCheck`]. Skipped when the table is absent or
+    /// already has the canonical shape.
+    RebuildTable {
+        table: &'static str,
+        /// One SQL expression per column of the canonical table, in its order, over the old
+        /// table's columns: e.g. `id, name, coalesce(kind, 'agent')` (or `*` when the columns are
+        /// the same). Only the expressions: a whole statement (`SELECT … FROM …`) is refused with
+        /// [`StoreError::InvalidSpec`], since the rebuild writes the `SELECT` and `FROM` itself.
+        column_exprs: &'static str,
+    },
 }
 
 /// A column that older files may lack and that can be added without inventing data.
@@ -75,15 +81,70 @@ pub struct Applied {
     pub steps_run: Vec<String>,
 }
 
+/// Refuse a definition whose steps cannot be applied as written, before anything is written: a
+/// rebuild of a table the DDL lacks, or a rebuild given a statement instead of its expressions.
+/// (`db` names the file in the error.)
+pub(crate) fn check(steps: &[Step], canonical: &Canonical, db: &str) -> Result<(), StoreError> {
+    let invalid = |reason: String| StoreError::InvalidSpec { db: db.to_string(), reason };
+    for step in steps {
+        if let Change::RebuildTable { table, column_exprs } = step.change {
+            if !canonical.table_sql.contains_key(table) {
+                return Err(invalid(format!("the v{} rebuild names table {table}, which its DDL does not create", step.since)));
+            }
+            if let Some(why) = not_an_expression_list(column_exprs) {
+                return Err(invalid(format!(
+                    "the v{} rebuild of {table} takes `column_exprs`, the expressions of `INSERT INTO new \
+                     SELECT <column_exprs> FROM old` (e.g. `id, name, 0`), but was given {why}: {column_exprs}",
+                    step.since
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why `exprs` is not a bare expression list (a leading `SELECT`/`WITH`/`VALUES`, or a `FROM`
+/// or `;` outside parentheses and quotes), or `None` when it may be one.
+fn not_an_expression_list(exprs: &str) -> Option<&'static str> {
+    let first = exprs.split(|c: char| !c.is_ascii_alphabetic()).find(|w| !w.is_empty()).unwrap_or("");
+    if ["SELECT", "WITH", "VALUES"].iter().any(|k| first.eq_ignore_ascii_case(k)) {
+        return Some("a whole statement");
+    }
+    let (mut depth, mut quote, mut word) = (0i32, None::<char>, String::new());
+    for c in exprs.chars().chain([' ']) {
+        if let Some(q) = quote {
+            if c == q || (q == '[' && c == ']') {
+                quote = None;
+            }
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if depth == 0 && word.eq_ignore_ascii_case("FROM") {
+            return Some("a FROM clause");
+        }
+        word.clear();
+        match c {
+            '\'' | '"' | '`' | '[' => quote = Some(c),
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ';' if depth == 0 => return Some("more than one statement"),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Phase 1: add columns and rebuild tables of a file (`db`, for errors) that existed at version
-/// `found`.
-/// `before` is the file's schema after legacy adoption; `sql` the canonical `CREATE` statements.
+/// `found`. `before` is the file's schema after legacy adoption. [`check`] has passed.
 pub(crate) fn reshape<C: SqlConn + ?Sized>(
     conn: &C,
     steps: &[Step],
     found: i64,
     before: &Columns,
-    sql: &CanonicalSql,
+    canonical: &Canonical,
     db: &str,
     out: &mut Applied,
 ) -> Result<(), StoreError> {
@@ -98,16 +159,12 @@ pub(crate) fn reshape<C: SqlConn + ?Sized>(
                     out.columns_added.push(format!("{}.{}", add.table, add.column));
                 }
             }
-            Change::RebuildTable { table, select } => {
-                if step.since > found && before.contains_key(table) {
-                    let create = sql.tables.get(table).ok_or_else(|| StoreError::Sqlite {
-                        code: 1,
-                        message: format!("no table {table} in the canonical DDL"),
-                        sql: None,
-                    })?;
+            Change::RebuildTable { table, column_exprs } => {
+                let create = canonical.table_sql.get(table);
+                if let Some(create) = create.filter(|_| step.since > found && before.contains_key(table)) {
                     if !has_definition(conn, table, create)? {
                         let before = foreign_keys::orphan_rows(conn)?;
-                        rebuild_table(conn, table, create, Fill::Select(select))?;
+                        rebuild_table(conn, db, table, create, Fill::Select(column_exprs))?;
                         refuse_new_orphans(conn, db, &before)?;
                         out.tables_rebuilt.push(table.to_string());
                     }

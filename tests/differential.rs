@@ -37,6 +37,7 @@ fn value(v: &agentmux_schema::Value) -> String {
 fn error(e: &StoreError) -> String {
     match e {
         StoreError::Sqlite { code, message, .. } => format!("error {code}: {message}"),
+        StoreError::Driver { message, .. } => format!("driver error: {message}"),
         other => format!("error: {other}"),
     }
 }

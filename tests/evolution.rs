@@ -151,7 +151,7 @@ fn status_of_an_older_version_says_what_migrate_will_add() {
 fn the_current_schema_is_the_snapshot_of_the_current_version() {
     for store in Store::ALL {
         let version = store.version();
-        let now = snapshot::render(store.spec()).unwrap();
+        let now = snapshot::render(&common::mem(), store.spec()).unwrap();
         let Some((_, _, saved)) = SNAPSHOTS.iter().find(|(s, v, _)| *s == store && *v == version) else {
             panic!(
                 "{store} is at v{version} but tests/snapshots/{store}_v{version}.sql is missing: run \
@@ -201,7 +201,7 @@ fn example_v5() -> &'static Spec {
     let ddl =
         format!("{}{}{}", &v4.ddl[..start], table.trim_end().trim_end_matches(';').to_owned() + ";", &v4.ddl[end..]);
     let mut steps: Vec<Step> = v4.steps.to_vec();
-    steps.push(Step { since: 5, change: Change::RebuildTable { table: "db_drone_definitions", select: "*" } });
+    steps.push(Step { since: 5, change: Change::RebuildTable { table: "db_drone_definitions", column_exprs: "*" } });
     steps.push(Step {
         since: 5,
         change: Change::Sql {
@@ -297,10 +297,10 @@ fn a_rebuild_step_that_would_orphan_rows_rolls_back() {
                 .steps
                 .iter()
                 .map(|s| match s.change {
-                    Change::RebuildTable { table, select: "*" } => Step {
+                    Change::RebuildTable { table, column_exprs: "*" } => Step {
                         change: Change::RebuildTable {
                             table,
-                            select: "'renamed-' || id, name, description, graph, viewport, created_at, updated_at",
+                            column_exprs: "'renamed-' || id, name, description, graph, viewport, created_at, updated_at",
                         },
                         ..*s
                     },

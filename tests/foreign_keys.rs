@@ -63,7 +63,7 @@ fn a_child_of_a_kept_legacy_table_is_rebuilt_to_the_canonical_parent_with_every_
     assert_eq!(report.orphan_rows.get("db_agent_identity_links"), Some(&2));
     assert_eq!(report.orphan_rows.len(), 1, "{:?}", report.orphan_rows);
     // The schema is canonical but for the kept legacy table, and the file is sound.
-    let drift = inspect::drift(&dump(&db), inspect::canonical(Store::Objects).unwrap());
+    let drift = inspect::drift(&dump(&db), &Store::Objects.spec().canonical(&db).unwrap().schema);
     assert_eq!(drift.extra_tables, ["db_forge_agents"]);
     assert!(inspect::Drift { extra_tables: vec![], ..drift }.is_empty());
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
@@ -121,7 +121,7 @@ fn an_autoincrement_child_keeps_its_counter_and_a_misdefined_index_is_rebuilt_to
     assert!(sequences(&db).contains(&("db_agent_history".to_string(), 3)), "{:?}", sequences(&db));
     db.exec("INSERT INTO db_agent_history (agent_id, session_date, entry) VALUES ('a1', 'd', 'four')").unwrap();
     assert_eq!(count(&db, "SELECT id FROM db_agent_history WHERE entry = 'four'"), 4, "an id is never reused");
-    let drift = inspect::drift(&dump(&db), inspect::canonical(Store::Objects).unwrap());
+    let drift = inspect::drift(&dump(&db), &Store::Objects.spec().canonical(&db).unwrap().schema);
     assert!(inspect::Drift { extra_tables: vec![], ..drift.clone() }.is_empty(), "{drift:?}");
 }
 
@@ -235,7 +235,7 @@ fn the_stale_foreign_keys_fixture_migrates_with_every_row_and_counted_orphans() 
         assert_eq!(count(&db, &format!("SELECT count(*) FROM {table}")), n, "{table}");
     }
     assert!(sequences(&db).contains(&("db_agent_history".to_string(), 4)), "{:?}", sequences(&db));
-    let drift = inspect::drift(&dump(&db), inspect::canonical(Store::Objects).unwrap());
+    let drift = inspect::drift(&dump(&db), &Store::Objects.spec().canonical(&db).unwrap().schema);
     assert_eq!(drift.extra_tables, ["db_forge_agents"]);
     assert!(inspect::Drift { extra_tables: vec![], ..drift }.is_empty());
     assert_eq!(status(&db, Store::Objects).orphan_rows, report.orphan_rows);

@@ -628,6 +628,9 @@ impl SqlConn for DropsAnIndex<'_> {
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<agentmux_schema::conn::Row>, StoreError> {
         self.0.query(sql, params)
     }
+    fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError> {
+        self.0.scratch()
+    }
 }
 
 #[test]

@@ -105,6 +105,9 @@ impl SqlConn for Db {
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
         self.conn.query(sql, params)
     }
+    fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError> {
+        Ok(Box::new(memory()?))
+    }
 }
 
 impl SqlConn for Connection {
@@ -122,13 +125,17 @@ impl SqlConn for Connection {
         };
         run().map_err(|e| StoreError::from(e).with_sql(sql))
     }
+
+    fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError> {
+        Ok(Box::new(memory()?))
+    }
 }
 
 /// SQLite stops reading SQL at a NUL byte, so whatever follows one would be silently skipped:
-/// refused instead (SQLITE_MISUSE).
+/// refused instead, before the driver sees it.
 fn no_nul(sql: &str) -> Result<(), StoreError> {
     if sql.as_bytes().contains(&0) {
-        return Err(StoreError::Sqlite { code: 21, message: "SQL contains a NUL byte".into(), sql: Some(sql.into()) });
+        return Err(StoreError::Driver { message: "SQL contains a NUL byte".into(), sql: Some(sql.into()), source: None });
     }
     Ok(())
 }
@@ -144,13 +151,9 @@ impl From<rusqlite::Error> for StoreError {
             rusqlite::Error::SqlInputError { error, msg, sql, .. } => {
                 StoreError::Sqlite { code: error.extended_code, message: explain(msg), sql: Some(sql) }
             }
-            // Parameters that do not fit the statement: what SQLite's own bind calls return.
-            e @ (rusqlite::Error::InvalidParameterCount(..) | rusqlite::Error::InvalidParameterName(_)) => {
-                StoreError::Sqlite { code: 25, message: e.to_string(), sql: None }
-            }
-            // Driver-side failures (type conversions, a second statement, …)
-            // have no SQLite code; SQLITE_MISUSE (21) is the honest nearest.
-            other => StoreError::Sqlite { code: 21, message: other.to_string(), sql: None },
+            // Refused by rusqlite itself (parameters that do not fit the statement, a type it
+            // cannot convert, a second statement, …): SQLite returned nothing.
+            other => StoreError::Driver { message: other.to_string(), sql: None, source: Some(Box::new(other)) },
         }
     }
 }
@@ -227,4 +230,29 @@ pub fn to_bytes(db: &mut Db) -> Result<Vec<u8>, StoreError> {
         crate::header::set_wal_marker(&mut out, true);
     }
     Ok(out)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use crate::codes;
+    use rusqlite::ffi;
+
+    /// `crate::codes` is the crate's one list of result codes; it must say what the driver says.
+    #[test]
+    fn result_codes_are_the_drivers() {
+        let pairs = [
+            (codes::ERROR, ffi::SQLITE_ERROR),
+            (codes::PERM, ffi::SQLITE_PERM),
+            (codes::BUSY, ffi::SQLITE_BUSY),
+            (codes::LOCKED, ffi::SQLITE_LOCKED),
+            (codes::READONLY, ffi::SQLITE_READONLY),
+            (codes::CORRUPT, ffi::SQLITE_CORRUPT),
+            (codes::CANTOPEN, ffi::SQLITE_CANTOPEN),
+            (codes::CONSTRAINT, ffi::SQLITE_CONSTRAINT),
+            (codes::NOTADB, ffi::SQLITE_NOTADB),
+        ];
+        for (ours, drivers) in pairs {
+            assert_eq!(ours, drivers);
+        }
+    }
 }

@@ -41,6 +41,13 @@ pub enum ErrorFields {
         /// The statement that failed, when known.
         sql: Option<String>,
     },
+    /// Refused before SQLite ran anything: a NUL byte in the SQL, parameters that do not fit the
+    /// statement, a value that cannot be converted.
+    #[serde(rename = "DriverError")]
+    Driver {
+        /// The statement, when known.
+        sql: Option<String>,
+    },
     /// The bytes are not a usable database (garbage or truncated); nothing was written.
     #[serde(rename = "NotADatabaseError")]
     NotADatabase { db: String, reason: String },
@@ -105,6 +112,10 @@ impl From<StoreError> for ErrorFields {
             StoreError::ForeignKeyCheck { db, violations } => ErrorFields::ForeignKeyCheck { db, violations },
             StoreError::UnknownStore(store) => ErrorFields::UnknownStore { store },
             StoreError::Closed => ErrorFields::Closed {},
+            StoreError::Driver { sql, .. } => ErrorFields::Driver { sql },
+            // Only a schema definition under development gets these; the JS API runs the shipped
+            // ones.
+            StoreError::InvalidSpec { .. } => ErrorFields::Other {},
         }
     }
 }

@@ -50,7 +50,7 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, serde_wasm_bindgen::Error> 
 }
 
 fn serialize<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    to_js(value).map_err(|e| to_js_error(StoreError::Sqlite { code: 21, message: e.to_string(), sql: None }))
+    to_js(value).map_err(|e| to_js_error(StoreError::Driver { message: e.to_string(), sql: None, source: None }))
 }
 
 /// One of the three store names (`"objects"`, not the file name `"objects.db"`).

@@ -222,6 +222,9 @@ impl SqlConn for FailAt<'_> {
         }
         Ok(rows)
     }
+    fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError> {
+        self.inner.scratch()
+    }
 }
 
 /// The statements of a batch, each with its `;`, skipping blanks and comments between them.
