@@ -61,6 +61,13 @@ stage "lint: rustfmt + clippy (native and wasm32)"
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --all-targets --target wasm32-unknown-unknown -- -D warnings
+# The server links the library with `default-features = false`: it must build, lint clean and
+# pull in none of the CLI's dependencies.
+cargo clippy --locked --lib --no-default-features -- -D warnings
+if cargo tree --locked -e normal --no-default-features --prefix none | grep -E '^(clap|clap_complete|serde_json) '; then
+  echo "error: the library without its default features still depends on the CLI's crates (above)" >&2
+  exit 1
+fi
 
 stage "native: cargo test"
 cargo test --locked

@@ -17,8 +17,8 @@ use crate::inspect::{self, Canonical, Column, Columns, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
 use crate::names::NameMap;
-use crate::steps::{self, Applied};
 use crate::spec::Spec;
+use crate::steps::{self, Applied};
 use crate::tripwire::{read_version, refuse_if_newer, stamp_version};
 use crate::{Store, StoreError};
 
@@ -343,7 +343,8 @@ fn apply<C: SqlConn + ?Sized>(
         report.tables_rebuilt.extend(step);
         // After the steps, so a table a step rebuilt is already canonical and additive columns
         // exist to be copied.
-        let repaired = foreign_keys::repair(conn, spec.store.file_name(), canonical, &before, &report.columns_nullable)?;
+        let repaired =
+            foreign_keys::repair(conn, spec.store.file_name(), canonical, &before, &report.columns_nullable)?;
         report.tables_rebuilt.extend(repaired.iter().map(|t| RebuiltTable::new(t, RebuildReason::ForeignKeys)));
     }
     conn.exec(spec.ddl)?;

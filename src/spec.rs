@@ -145,4 +145,3 @@ impl Store {
         self.spec().additive_columns()
     }
 }
-

@@ -89,7 +89,10 @@ pub(crate) fn check(steps: &[Step], canonical: &Canonical, db: &str) -> Result<(
     for step in steps {
         if let Change::RebuildTable { table, column_exprs } = step.change {
             if !canonical.table_sql.contains_key(table) {
-                return Err(invalid(format!("the v{} rebuild names table {table}, which its DDL does not create", step.since)));
+                return Err(invalid(format!(
+                    "the v{} rebuild names table {table}, which its DDL does not create",
+                    step.since
+                )));
             }
             if let Some(why) = not_an_expression_list(column_exprs) {
                 return Err(invalid(format!(

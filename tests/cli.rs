@@ -79,11 +79,11 @@ fn migrate_creates_and_reports_then_status_says_current() {
     let o = run(&["migrate", d]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
-    assert!(out.contains("objects.db: migrated v0 → v4"), "{out}");
+    assert!(out.contains(&format!("objects.db: migrated v0 → v{OBJECT_SCHEMA_VERSION}")), "{out}");
     assert!(out.contains("db_forge_agents → db_agent_definitions"), "{out}");
     assert!(out.contains("columns added: db_agent_definitions.updated_at, db_agent_definitions.user_hidden"), "{out}");
     assert!(out.contains("dead tables dropped: db_workflow_definitions (1 row), db_workflow_runs (0 rows)"), "{out}");
-    assert!(out.contains("filestore.db: created at v1"), "{out}");
+    assert!(out.contains(&format!("filestore.db: created at v{FILESTORE_SCHEMA_VERSION}")), "{out}");
     assert!(
         err.contains("warning: objects.db: dropped dead legacy table db_workflow_definitions holding 1 row"),
         "{err}"
@@ -93,7 +93,8 @@ fn migrate_creates_and_reports_then_status_says_current() {
     let (out, _) = text(&again);
     assert_eq!(again.status.code(), Some(0));
     assert!(
-        out.contains("objects.db: already current (v4)") && out.contains("sagas.db: already current (v1)"),
+        out.contains(&format!("objects.db: already current (v{OBJECT_SCHEMA_VERSION})"))
+            && out.contains(&format!("sagas.db: already current (v{SAGA_LOG_SCHEMA_VERSION})")),
         "{out}"
     );
 
@@ -102,8 +103,8 @@ fn migrate_creates_and_reports_then_status_says_current() {
     let v = json(&o);
     let states: Vec<_> = v.as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap().to_string()).collect();
     assert_eq!(states, ["current", "current", "current"]);
-    assert_eq!(v[0]["userVersion"], 4);
-    assert_eq!(v[0]["expectedVersion"], 4);
+    assert_eq!(v[0]["userVersion"], OBJECT_SCHEMA_VERSION);
+    assert_eq!(v[0]["expectedVersion"], OBJECT_SCHEMA_VERSION);
     let agents = v[0]["tables"].as_array().unwrap().iter().find(|t| t["name"] == "db_agent_definitions").unwrap();
     assert_eq!(agents["rowCount"], 2);
     assert_eq!(v[0]["drift"]["missingTables"].as_array().unwrap().len(), 0);
@@ -122,15 +123,15 @@ fn dry_run_prints_the_plan_writes_nothing_and_matches_the_real_run() {
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
     for want in [
-        "objects.db: would migrate v0 → v4",
+        format!("objects.db: would migrate v0 → v{OBJECT_SCHEMA_VERSION}").as_str(),
         "db_memories → db_memory_bundles",
         "dead tables dropped: db_workflow_definitions (1 row), db_workflow_runs (0 rows), \
          db_v10_migrated_legacy_defs (0 rows), db_v10_migrated_legacy_runs (0 rows)",
         "tables created: db_agents",
         "columns added: db_agent_definitions.updated_at",
         "rows seeded: 1",
-        "filestore.db: would be created at v1",
-        "sagas.db: would be created at v1",
+        format!("filestore.db: would be created at v{FILESTORE_SCHEMA_VERSION}").as_str(),
+        format!("sagas.db: would be created at v{SAGA_LOG_SCHEMA_VERSION}").as_str(),
         "dry run: nothing was written",
     ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
@@ -201,7 +202,11 @@ fn zero_byte_files_are_empty_databases_everywhere() {
     let o = run(&["migrate", d]);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
-    assert!(out.contains("objects.db: created at v4") && out.contains("sagas.db: created at v1"), "{out}");
+    assert!(
+        out.contains(&format!("objects.db: created at v{OBJECT_SCHEMA_VERSION}"))
+            && out.contains(&format!("sagas.db: created at v{SAGA_LOG_SCHEMA_VERSION}")),
+        "{out}"
+    );
     assert_eq!(names(dir.path()), DBS);
     assert_eq!(run(&["check", d]).status.code(), Some(0));
 }
@@ -410,7 +415,6 @@ fn version_names_the_schema_versions_written() {
         "objects.db v{OBJECT_SCHEMA_VERSION}, filestore.db v{FILESTORE_SCHEMA_VERSION}, sagas.db v{SAGA_LOG_SCHEMA_VERSION}"
     );
     assert!(out.contains(&want), "{out}");
-    assert!(out.contains("objects.db v4, filestore.db v1, sagas.db v1"), "{out}");
 }
 
 #[test]
@@ -653,7 +657,8 @@ fn stale_foreign_keys_are_drift_until_migrate_repair_which_keeps_every_row_and_w
     assert_eq!(run(&["migrate", d]).status.code(), Some(0));
     let plan = run(&["migrate", "--repair", "--dry-run", d]);
     assert_eq!(plan.status.code(), Some(0));
-    assert!(text(&plan).0.contains("objects.db: would be repaired (v4)"), "{}", text(&plan).0);
+    let repaired = format!("objects.db: would be repaired (v{OBJECT_SCHEMA_VERSION})");
+    assert!(text(&plan).0.contains(&repaired), "{}", text(&plan).0);
     assert!(
         text(&plan).0.contains("tables rebuilt, every row kept: db_agent_content (foreign keys)"),
         "{}",

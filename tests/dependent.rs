@@ -96,3 +96,49 @@ fn a_crate_depending_on_this_one_gets_the_same_engine_on_wasm32() {
     assert!(out.status.success(), "the dependent's wasm32 test failed:\n{log}");
     assert!(log.contains("1 passed"), "the dependent's test did not run:\n{log}");
 }
+
+/// The server's line: `default-features = false` links the library without the CLI's
+/// dependencies, and the schema works through it.
+#[test]
+fn a_server_style_dependent_builds_without_the_cli() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scratch = tempfile::Builder::new().prefix("agentmux-server").tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"server\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+             agentmux-schema = {{ path = {:?}, default-features = false }}\n\
+             rusqlite = {{ version = \"0.43\", features = [\"bundled\"] }}\n",
+            here.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/main.rs"),
+        "fn main() {\n    let conn = rusqlite::Connection::open_in_memory().unwrap();\n    \
+         let reports = agentmux_schema::migrate_all(&[(&conn, agentmux_schema::Store::Objects)]).unwrap();\n    \
+         println!(\"{:?} v{}\", reports[0].outcome, reports[0].to_version);\n}\n",
+    )
+    .unwrap();
+    std::fs::copy(here.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let cargo = |args: &[&str]| {
+        let out = Command::new(env!("CARGO"))
+            .current_dir(dir)
+            .args(args)
+            .env("CARGO_TARGET_DIR", here.join("target/dependent"))
+            .output()
+            .expect("cargo runs");
+        let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "cargo {args:?} failed in the server-style dependent:\n{log}");
+        log
+    };
+    let tree = cargo(&["tree", "-e", "normal", "--prefix", "none"]);
+    for cli_only in ["clap ", "clap_complete ", "serde_json "] {
+        assert!(!tree.lines().any(|l| l.starts_with(cli_only)), "{cli_only}is linked into the server:\n{tree}");
+    }
+    assert!(tree.lines().any(|l| l.starts_with("agentmux-schema ")), "the tree lists no agentmux-schema:\n{tree}");
+    let run = cargo(&["run", "--quiet"]);
+    assert!(run.contains(&format!("Created v{}", Store::Objects.version())), "{run}");
+}

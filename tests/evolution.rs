@@ -300,7 +300,8 @@ fn a_rebuild_step_that_would_orphan_rows_rolls_back() {
                     Change::RebuildTable { table, column_exprs: "*" } => Step {
                         change: Change::RebuildTable {
                             table,
-                            column_exprs: "'renamed-' || id, name, description, graph, viewport, created_at, updated_at",
+                            column_exprs:
+                                "'renamed-' || id, name, description, graph, viewport, created_at, updated_at",
                         },
                         ..*s
                     },

@@ -99,7 +99,7 @@ fn legacy_file_is_migrated_in_place() {
     write_db(&path_of(dir.path(), Store::Objects), common::LEGACY_V11);
     let reports = migrate_data_dir(dir.path()).unwrap();
     assert_eq!(reports[0].tables_renamed.len(), 7);
-    assert_eq!(version_of(&path_of(dir.path(), Store::Objects)), 4);
+    assert_eq!(version_of(&path_of(dir.path(), Store::Objects)), Store::Objects.version());
     let conn = Connection::open(path_of(dir.path(), Store::Objects)).unwrap();
     let n: i64 = conn.query_row("SELECT count(*) FROM db_agent_definitions", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 2);
@@ -236,7 +236,7 @@ fn wal_mode_files_are_inspected_read_only_and_migrated() {
     let c = Connection::open(&path).unwrap();
     let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal", "migration keeps the file's journal mode");
-    assert_eq!(version_of(&path), 4);
+    assert_eq!(version_of(&path), Store::Objects.version());
 }
 
 #[test]

@@ -191,8 +191,11 @@ fn the_original_call_shape_repairs_too() {
 fn a_current_file_with_stale_foreign_keys_is_drift_until_repaired() {
     let mut db = both_present_with_a_stale_child();
     // Made by a build that adopted without repairing: current stamp, stale reference.
-    db.exec("ALTER TABLE db_forge_agent_identities RENAME TO db_agent_identity_links; PRAGMA user_version = 4")
-        .unwrap();
+    db.exec(&format!(
+        "ALTER TABLE db_forge_agent_identities RENAME TO db_agent_identity_links; PRAGMA user_version = {}",
+        Store::Objects.version()
+    ))
+    .unwrap();
     let image = bytes_of(&mut db);
     assert_eq!(migrate(&db, Store::Objects).unwrap().outcome, Outcome::UpToDate);
     assert!(bytes_of(&mut db) == image, "migrate leaves a current file alone");

@@ -26,6 +26,8 @@ extern "C" {
     #[wasm_bindgen(extends = SchemaError)]
     type SqliteError;
     #[wasm_bindgen(extends = SchemaError)]
+    type DriverError;
+    #[wasm_bindgen(extends = SchemaError)]
     type NotADatabaseError;
     #[wasm_bindgen(extends = SchemaError)]
     type UnadoptableError;
@@ -343,11 +345,15 @@ fn sqlite_errors_carry_code_and_sql() {
     let e = err_of(db.exec(s("INSERT INTO u VALUES (1)")));
     assert_eq!(num(&e, "code") as i32, 2067); // SQLITE_CONSTRAINT_UNIQUE (extended)
 
+    // Refused before SQLite runs anything: a NUL would end the SQL early, and two parameters do
+    // not fit one placeholder.
     let e = err_of(db.exec(s("SELECT 1\0; DROP TABLE u")));
-    assert_eq!(name_of(&e), "SqliteError");
+    assert!(e.is_instance_of::<DriverError>() && e.is_instance_of::<SchemaError>());
+    assert!(text(&e, "sql").unwrap().contains("DROP TABLE u"));
     let e = err_of(db.query(s("SELECT ?1"), p(Array::of2(&s("a"), &s("b")))));
-    assert_eq!(name_of(&e), "SqliteError");
-    assert_eq!(num(&e, "code") as i32 & 0xff, 25); // SQLITE_RANGE
+    assert_eq!(name_of(&e), "DriverError");
+    assert!(text(&e, "message").unwrap().contains("Wrong number of parameters"), "{e:?}");
+    assert_eq!(db.query(s("SELECT count(*) AS n FROM u"), None).unwrap().length(), 1, "u is still there");
 
     let e = err_of(db.migrate(s("bogus")));
     assert!(e.is_instance_of::<UnknownStoreError>());

@@ -282,7 +282,7 @@ fn legacy_v11_is_adopted_with_data_and_cascades() {
     assert_eq!(r.tables_created, ["db_agents"]);
     assert_eq!(r.columns_added, ["db_agent_definitions.updated_at", "db_agent_definitions.user_hidden"]);
     assert_eq!(r.rows_seeded, 1, "the v11 file already had the blank identity, only memory is seeded");
-    assert_eq!(version(&db), 4);
+    assert_eq!(version(&db), Store::Objects.version());
 
     assert_eq!(count(&db, "SELECT count(*) FROM db_agent_definitions"), 2);
     assert_eq!(
@@ -355,7 +355,7 @@ fn both_present_through_migrate_keeps_the_legacy_rows() {
     assert_eq!(r.legacy_tables_kept.len(), 1);
     assert_eq!(r.legacy_tables_kept[0].from, "db_forge_agents");
     assert_eq!(db.query_strings("SELECT name FROM db_forge_agents", &[]).unwrap(), ["Recover Me"]);
-    assert_eq!(version(&db), 4);
+    assert_eq!(version(&db), Store::Objects.version());
 }
 
 #[test]
@@ -539,7 +539,7 @@ fn every_failure_point_is_reported_truthfully(sql: &str, applied: bool) {
                     || (applied && step == "COMMIT");
                 assert!(after_commit, "failure at statement {k} ({step}) was swallowed");
                 assert_eq!(report, clean_report, "failure at statement {k} ({step}): the report differs");
-                assert_eq!(version(&db), 4);
+                assert_eq!(version(&db), Store::Objects.version());
                 assert_eq!(catalogue(&db), clean_catalogue, "failure at statement {k} ({step})");
             }
         }
@@ -742,7 +742,7 @@ fn an_index_the_rows_cannot_satisfy_is_kept_as_it_was_and_reported() {
         db.query_strings("SELECT sql FROM sqlite_master WHERE name = 'idx_agent_definitions_slug'", &[]).unwrap(),
         ["CREATE INDEX idx_agent_definitions_slug ON db_agent_definitions(slug)"]
     );
-    assert_eq!(version(&db), 4);
+    assert_eq!(version(&db), Store::Objects.version());
     // Until the duplicates are resolved, the file shows the index as drift; then a repair fixes it.
     assert_eq!(status(&db, Store::Objects).drift.unwrap().changed_indexes, ["idx_agent_definitions_slug"]);
     db.exec("UPDATE db_agent_definitions SET slug = 'twin' WHERE id = 'dup'").unwrap();

@@ -135,7 +135,11 @@ impl SqlConn for Connection {
 /// refused instead, before the driver sees it.
 fn no_nul(sql: &str) -> Result<(), StoreError> {
     if sql.as_bytes().contains(&0) {
-        return Err(StoreError::Driver { message: "SQL contains a NUL byte".into(), sql: Some(sql.into()), source: None });
+        return Err(StoreError::Driver {
+            message: "SQL contains a NUL byte".into(),
+            sql: Some(sql.into()),
+            source: None,
+        });
     }
     Ok(())
 }

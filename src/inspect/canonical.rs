@@ -26,7 +26,8 @@ impl Canonical {
     pub fn build<C: SqlConn + ?Sized>(conn: &C, ddl: &str) -> Result<Canonical, StoreError> {
         let scratch = conn.scratch()?;
         scratch.exec(ddl)?;
-        let tables = scratch.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL", &[])?;
+        let tables =
+            scratch.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL", &[])?;
         Ok(Canonical {
             schema: dump(&*scratch)?,
             index_sql: index_sql(&*scratch)?,

@@ -125,7 +125,6 @@ pub fn index_sql<C: SqlConn + ?Sized>(conn: &C) -> Result<IndexSql, StoreError> 
     Ok(rows.into_iter().map(|r| (text(&r[0]), text(&r[1]))).collect())
 }
 
-
 /// The names of the tables and of the indexes in the catalogue (`sqlite_master`), in that order:
 /// what adoption and verification decide by, in one query.
 pub fn object_names<C: SqlConn + ?Sized>(conn: &C) -> Result<(Vec<String>, Vec<String>), StoreError> {

@@ -55,7 +55,6 @@ pub fn missing_foreign_keys(table: &str, have: &[ForeignKey], want: &[ForeignKey
         .collect()
 }
 
-
 /// Every canonical table, column and (named) index that `conn` lacks, as `table`,
 /// `table.column` or index names; used to verify a migration inside its transaction.
 ///
@@ -173,4 +172,3 @@ pub fn drift(actual: &Schema, canonical: &Schema) -> Drift {
 pub(crate) fn is_auto(index: &str) -> bool {
     index.starts_with("sqlite_autoindex_")
 }
-

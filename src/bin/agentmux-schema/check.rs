@@ -3,7 +3,11 @@
 use agentmux_schema::{State, StoreStatus};
 use serde::Serialize;
 
-use crate::cli::{EXIT_DRIFT, EXIT_ERROR, EXIT_NEEDS_MIGRATE, EXIT_TOO_NEW};
+/// Exit codes shared by every command (2, usage, is clap's), kept with the verdicts they encode.
+pub const EXIT_ERROR: u8 = 1;
+pub const EXIT_TOO_NEW: u8 = 3;
+pub const EXIT_NEEDS_MIGRATE: u8 = 4;
+pub const EXIT_DRIFT: u8 = 5;
 
 /// Ordered from harmless to most serious, so `max` picks the directory's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

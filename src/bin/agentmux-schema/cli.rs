@@ -13,14 +13,8 @@ use agentmux_schema::datadir::{
 use agentmux_schema::{StoreError, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::check::{verdict, Verdict};
+use crate::check::{verdict, Verdict, EXIT_ERROR, EXIT_TOO_NEW};
 use crate::print;
-
-/// Exit codes shared by every command (2, usage, is clap's).
-pub const EXIT_ERROR: u8 = 1;
-pub const EXIT_TOO_NEW: u8 = 3;
-pub const EXIT_NEEDS_MIGRATE: u8 = 4;
-pub const EXIT_DRIFT: u8 = 5;
 
 static VERSION: LazyLock<String> = LazyLock::new(|| {
     format!(
