@@ -1,8 +1,7 @@
 //! [`NameMap`]: the name-keyed maps of the reports (tables, indexes, rows dropped per table).
 //!
 //! A sorted `Vec` rather than a `BTreeMap`: these maps hold tens of entries, and every
-//! `BTreeMap<K, V>` type links its own copy of the B-tree code into the WebAssembly module (about
-//! 3 KB gzipped each). Like a `BTreeMap`, it iterates in name order and serialises as a map.
+//! `BTreeMap<K, V>` type links its own copy of the B-tree code into the WebAssembly module. Like a `BTreeMap`, it iterates in name order and serialises as a map.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 

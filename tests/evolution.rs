@@ -326,6 +326,50 @@ fn a_rebuild_step_that_would_orphan_rows_rolls_back() {
     assert_eq!(bytes_of(&mut db), image);
 }
 
+/// The example v5 with its rebuild step's expressions replaced by `exprs`.
+fn v5_with_rebuild(exprs: &'static str) -> &'static Spec {
+    let steps = example_v5()
+        .steps
+        .iter()
+        .map(|s| match s.change {
+            Change::RebuildTable { table, .. } => {
+                Step { change: Change::RebuildTable { table, column_exprs: exprs }, ..*s }
+            }
+            _ => *s,
+        })
+        .collect::<Vec<_>>();
+    Box::leak(Box::new(Spec { steps: Box::leak(steps.into_boxed_slice()), ..*example_v5() }))
+}
+
+/// A maintainer who reads `column_exprs` as a query and writes a whole statement gets a message
+/// saying what is expected, before anything is written (not a syntax error from generated SQL).
+#[test]
+fn a_rebuild_given_a_whole_statement_is_refused_saying_what_is_expected() {
+    let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
+    for exprs in [
+        "SELECT * FROM db_drone_definitions",
+        "select id, name, description, graph, viewport, created_at, updated_at from db_drone_definitions",
+        "id, name, description, graph, viewport, created_at, updated_at FROM db_drone_definitions",
+        "*; DROP TABLE db_drone_runs",
+    ] {
+        let mut db = db_at(v4, 4);
+        fill_every_table(&db);
+        let image = bytes_of(&mut db);
+        match migrate_spec(&db, v5_with_rebuild(exprs)) {
+            Err(e @ StoreError::InvalidSpec { .. }) => {
+                let message = e.to_string();
+                assert!(message.contains("column_exprs") && message.contains("e.g. `id, name, 0`"), "{message}");
+            }
+            other => panic!("{exprs}: expected InvalidSpec, got {other:?}"),
+        }
+        assert_eq!(bytes_of(&mut db), image, "{exprs}: the file changed");
+    }
+    // Expressions that merely contain the words are fine: a subquery's FROM, a quoted 'from'.
+    let db = db_at(v4, 4);
+    let exprs = "id, name, (SELECT 'from ' || description), graph, viewport, created_at, updated_at";
+    migrate_spec(&db, v5_with_rebuild(exprs)).unwrap();
+}
+
 #[test]
 fn a_fresh_v5_file_comes_from_the_ddl_alone() {
     let db = mem();

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS db_temp (
 );
 
 -- Agent templates ("definitions"). updated_at arrived in v2 and user_hidden in v3; older files
--- get them from the additive step (see store.rs).
+-- get them from the additive step (see spec.rs).
 CREATE TABLE IF NOT EXISTS db_agent_definitions (
     id                   TEXT PRIMARY KEY,
     slug                 TEXT NOT NULL DEFAULT '',
