@@ -378,6 +378,25 @@ fn up_to_date_start_reads_only_the_version() {
     assert_eq!(*spy.log.borrow(), ["PRAGMA user_version"]);
 }
 
+/// `migrate_all` reads each file's version once before touching any (the pre-flight), then only
+/// under the write lock of a file that needs work: a warm start is one read per store, and a
+/// file that is behind is not read a third time before its lock.
+#[test]
+fn migrate_all_reads_each_tripwire_once_before_the_lock() {
+    let (current, behind) = (mem(), mem());
+    migrate(&current, Store::Objects).unwrap();
+    let (a, b) = (FailAt::new(&current, usize::MAX), FailAt::new(&behind, usize::MAX));
+    let reports = migrate_all(&[(&a, Store::Objects), (&b, Store::Sagas)]).unwrap();
+    assert_eq!(reports[0].outcome, Outcome::UpToDate);
+    assert_eq!(reports[1].outcome, Outcome::Created);
+    assert_eq!(*a.log.borrow(), ["PRAGMA user_version"]);
+    let reads = |log: &[String]| log.iter().filter(|s| s.as_str() == "PRAGMA user_version").count();
+    let log = b.log.borrow();
+    assert_eq!(reads(&log), 2, "{log:?}");
+    let begin = log.iter().position(|s| s.starts_with("BEGIN IMMEDIATE")).expect("a transaction");
+    assert_eq!(reads(&log[..begin]), 1, "one read before the lock: {log:?}");
+}
+
 // ---- Refusals leave the bytes exactly as they were --------------------------------------
 
 #[test]
