@@ -1,12 +1,13 @@
 //! The AgentMux server's SQLite schema (`objects.db`, `filestore.db`, `sagas.db`) and its
-//! `user_version` tripwire, written once against [`SqlConn`] and run by two backends:
-//! `rusqlite` natively and `sqlite-wasm-rs` in the browser.
+//! `user_version` tripwire, written once against [`SqlConn`] and run by one backend, `rusqlite`,
+//! on both targets (natively over its bundled SQLite, in the browser over the same SQLite release
+//! compiled by `sqlite-wasm-rs`).
 //!
 //! Natively the rest of this page is the README, whose Rust examples run as doctests; they open
 //! files with rusqlite, so they are left out of the wasm32 docs.
 #![cfg_attr(not(target_arch = "wasm32"), doc = include_str!("../README.md"))]
-// All unsafe code lives in the wasm backend (its FFI to SQLite); everywhere else it is an error.
-#![deny(unsafe_code)]
+// No unsafe code: the drivers hold all of it.
+#![forbid(unsafe_code)]
 
 pub mod backend;
 pub mod conn;

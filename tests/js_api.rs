@@ -135,7 +135,7 @@ fn query_rows_are_plain_objects() {
     // No statement: no rows. Two statements: refused, not silently half-run.
     assert_eq!(db.query(s("-- nothing"), p(JsValue::NULL)).unwrap().length(), 0);
     let e = err_of(db.query(s("SELECT 1; SELECT 2"), None));
-    assert_eq!(name_of(&e), "SqliteError");
+    assert_eq!(name_of(&e), "DriverError");
 }
 
 #[wasm_bindgen_test]
