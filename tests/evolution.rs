@@ -190,30 +190,47 @@ fn every_snapshot_file_is_listed() {
 }
 
 // ---- The worked example: a test-only v5 -------------------------------------------------
+//
+// "v5" is the version after the current one (`NEXT`), built on the current DDL and steps, so the
+// example keeps working after a real version bump.
+
+/// The version the example introduces.
+const NEXT: i64 = agentmux_schema::OBJECT_SCHEMA_VERSION + 1;
+
+/// A file as this build leaves it: the current version's snapshot, stamped.
+fn db_at_current() -> Db {
+    let current = Store::Objects.version();
+    let (_, _, sql) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == current).unwrap();
+    db_at(sql, current)
+}
 
 /// objects.db v5 as a maintainer would write it: `db_drone_definitions` gains a CHECK constraint
 /// (a table rebuild), and the consolidated `db_agents` table is backfilled (a data step).
 fn example_v5() -> &'static Spec {
-    let v4 = Store::Objects.spec();
-    let start = v4.ddl.find("CREATE TABLE IF NOT EXISTS db_drone_definitions").unwrap();
-    let end = start + v4.ddl[start..].find(");").unwrap() + 2;
+    let current = Store::Objects.spec();
+    let start = current.ddl.find("CREATE TABLE IF NOT EXISTS db_drone_definitions").unwrap();
+    let end = start + current.ddl[start..].find(");").unwrap() + 2;
     let table = include_str!("fixtures/example_v5/db_drone_definitions.sql");
-    let ddl =
-        format!("{}{}{}", &v4.ddl[..start], table.trim_end().trim_end_matches(';').to_owned() + ";", &v4.ddl[end..]);
-    let mut steps: Vec<Step> = v4.steps.to_vec();
-    steps.push(Step { since: 5, change: Change::RebuildTable { table: "db_drone_definitions", column_exprs: "*" } });
+    let ddl = format!(
+        "{}{}{}",
+        &current.ddl[..start],
+        table.trim_end().trim_end_matches(';').to_owned() + ";",
+        &current.ddl[end..]
+    );
+    let mut steps: Vec<Step> = current.steps.to_vec();
+    steps.push(Step { since: NEXT, change: Change::RebuildTable { table: "db_drone_definitions", column_exprs: "*" } });
     steps.push(Step {
-        since: 5,
+        since: NEXT,
         change: Change::Sql {
             name: "backfill db_agents",
             sql: include_str!("fixtures/example_v5/backfill_db_agents.sql"),
         },
     });
     Box::leak(Box::new(Spec {
-        version: 5,
+        version: NEXT,
         ddl: Box::leak(ddl.into_boxed_str()),
         steps: Box::leak(steps.into_boxed_slice()),
-        ..*v4
+        ..*current
     }))
 }
 
@@ -226,7 +243,7 @@ fn fresh_v5() -> Schema {
 #[test]
 fn example_v5_rebuilds_and_backfills_keeping_every_row() {
     let spec = example_v5();
-    for from in [2, 4] {
+    for from in [2, Store::Objects.version()] {
         let (_, _, sql) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == from).unwrap();
         let db = db_at(sql, from);
         fill_every_table(&db);
@@ -243,18 +260,18 @@ fn example_v5_rebuilds_and_backfills_keeping_every_row() {
             &rows_before,
             &rows_of(&db, &before),
             report.rows_seeded + backfilled,
-            &format!("v{from} → v5"),
+            &format!("v{from} → v{NEXT}"),
         );
         let rebuilt: Vec<_> = report.tables_rebuilt.iter().map(|r| (r.table.as_str(), r.reason)).collect();
         assert_eq!(rebuilt, [("db_drone_definitions", RebuildReason::UpgradeStep)], "from v{from}");
-        assert_eq!(report.steps_run, ["v5: backfill db_agents"], "from v{from}");
+        assert_eq!(report.steps_run, [format!("v{NEXT}: backfill db_agents")], "from v{from}");
         assert_eq!(dump(&db), fresh_v5(), "from v{from}: differs from a fresh v5");
         let missing = "SELECT count(*) FROM db_agent_definitions d WHERE NOT EXISTS \
                        (SELECT 1 FROM db_agents a WHERE a.id = d.id AND a.name = d.name AND a.is_template = 1)";
         assert_eq!(count(&db, missing), 0, "from v{from}: a template was not backfilled");
         assert!(definitions > 0);
         assert_eq!(count(&db, "PRAGMA foreign_keys"), 1, "the caller's setting is restored");
-        assert_eq!(version(&db), 5);
+        assert_eq!(version(&db), NEXT);
         // The new constraint holds on the migrated file.
         assert!(db.exec("INSERT INTO db_drone_definitions (id, name) VALUES ('x', '')").is_err());
     }
@@ -262,8 +279,7 @@ fn example_v5_rebuilds_and_backfills_keeping_every_row() {
 
 #[test]
 fn example_v5_upgrade_fails_atomically_at_every_statement() {
-    let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
-    let db = db_at(v4, 4);
+    let db = db_at_current();
     fill_every_table(&db);
     db.exec("PRAGMA foreign_keys = ON").unwrap();
     every_failure_point_rolls_back(&bytes_of(&mut { db }), |conn| migrate_spec(conn, example_v5()));
@@ -271,8 +287,7 @@ fn example_v5_upgrade_fails_atomically_at_every_statement() {
 
 #[test]
 fn a_rebuild_keeps_and_reports_the_orphans_it_found() {
-    let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
-    let db = db_at(v4, 4);
+    let db = db_at_current();
     fill_every_table(&db);
     // A child whose parent is already missing: kept as it is, and counted.
     db.exec("PRAGMA foreign_keys = OFF").unwrap();
@@ -286,8 +301,7 @@ fn a_rebuild_keeps_and_reports_the_orphans_it_found() {
 
 #[test]
 fn a_rebuild_step_that_would_orphan_rows_rolls_back() {
-    let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
-    let mut db = db_at(v4, 4);
+    let mut db = db_at_current();
     fill_every_table(&db);
     assert!(count(&db, "SELECT count(*) FROM db_drone_runs") > 0);
     // A wrong copy expression: every definition gets a new id, so every run loses its parent.
@@ -297,7 +311,7 @@ fn a_rebuild_step_that_would_orphan_rows_rolls_back() {
                 .steps
                 .iter()
                 .map(|s| match s.change {
-                    Change::RebuildTable { table, column_exprs: "*" } => Step {
+                    Change::RebuildTable { table: table @ "db_drone_definitions", .. } => Step {
                         change: Change::RebuildTable {
                             table,
                             column_exprs:
@@ -345,14 +359,13 @@ fn v5_with_rebuild(exprs: &'static str) -> &'static Spec {
 /// saying what is expected, before anything is written (not a syntax error from generated SQL).
 #[test]
 fn a_rebuild_given_a_whole_statement_is_refused_saying_what_is_expected() {
-    let (_, _, v4) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 4).unwrap();
     for exprs in [
         "SELECT * FROM db_drone_definitions",
         "select id, name, description, graph, viewport, created_at, updated_at from db_drone_definitions",
         "id, name, description, graph, viewport, created_at, updated_at FROM db_drone_definitions",
         "*; DROP TABLE db_drone_runs",
     ] {
-        let mut db = db_at(v4, 4);
+        let mut db = db_at_current();
         fill_every_table(&db);
         let image = bytes_of(&mut db);
         match migrate_spec(&db, v5_with_rebuild(exprs)) {
@@ -365,7 +378,7 @@ fn a_rebuild_given_a_whole_statement_is_refused_saying_what_is_expected() {
         assert_eq!(bytes_of(&mut db), image, "{exprs}: the file changed");
     }
     // Expressions that merely contain the words are fine: a subquery's FROM, a quoted 'from'.
-    let db = db_at(v4, 4);
+    let db = db_at_current();
     let exprs = "id, name, (SELECT 'from ' || description), graph, viewport, created_at, updated_at";
     migrate_spec(&db, v5_with_rebuild(exprs)).unwrap();
 }
