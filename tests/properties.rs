@@ -24,7 +24,7 @@ use std::fmt;
 
 #[cfg(agentmux_original)]
 use agentmux_schema::inspect;
-use agentmux_schema::{migrate, SqlConn, Store};
+use agentmux_schema::{migrate, SqlConn, Store, OBJECT_SCHEMA_VERSION};
 use legacy_model::*;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
@@ -98,8 +98,7 @@ fn input() -> impl Strategy<Value = Input> {
         1 => Just(IndexState::WrongColumn),
         1 => Just(IndexState::Weakened),
     ];
-    let version =
-        prop_oneof![6 => Just(0i64), 2 => 1i64..=3, 1 => Just(4i64), 1 => prop::sample::select(TOO_NEW.to_vec())];
+    let version = prop_oneof![6 => Just(0i64), 2 => 1i64..OBJECT_SCHEMA_VERSION, 1 => Just(OBJECT_SCHEMA_VERSION), 1 => prop::sample::select(TOO_NEW.to_vec())];
     let shape = prop_oneof![Just(AgentShape::V11), Just(AgentShape::V2), Just(AgentShape::Current)];
     let n_indexes = reference().indexes.len();
     (

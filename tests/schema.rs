@@ -275,7 +275,7 @@ fn reference_parity_covers_the_details() {
 fn legacy_v11_is_adopted_with_data_and_cascades() {
     let db = db_with(LEGACY_V11);
     let r = migrate(&db, Store::Objects).unwrap();
-    assert_eq!((r.outcome, r.from_version, r.to_version), (Outcome::Migrated, 0, 4));
+    assert_eq!((r.outcome, r.from_version, r.to_version), (Outcome::Migrated, 0, OBJECT_SCHEMA_VERSION));
     assert_eq!(r.tables_renamed.len(), 7, "{r:?}");
     assert_eq!(r.indexes_dropped.len(), 5, "{r:?}");
     assert_eq!(r.tables_dropped.len(), 4, "{r:?}");
@@ -336,7 +336,7 @@ fn upgraded_files_have_the_same_schema_as_fresh_ones() {
 fn stale_flat_v1_gains_additive_columns_and_db_agents() {
     let db = db_with(FLAT_V1);
     let r = migrate(&db, Store::Objects).unwrap();
-    assert_eq!((r.from_version, r.to_version, r.outcome), (1, 4, Outcome::Migrated));
+    assert_eq!((r.from_version, r.to_version, r.outcome), (1, OBJECT_SCHEMA_VERSION, Outcome::Migrated));
     assert!(r.tables_renamed.is_empty());
     assert!(r.tables_created.contains(&"db_agents".to_string()));
     assert_eq!(r.columns_added, ["db_agent_definitions.updated_at", "db_agent_definitions.user_hidden"]);
@@ -623,7 +623,7 @@ fn wal_mode_images_open_and_migrate() {
     let mut db = from_bytes(&image).unwrap();
     assert_eq!(status(&db, Store::Objects).state, State::Legacy);
     let r = migrate(&db, Store::Objects).unwrap();
-    assert_eq!(r.to_version, 4);
+    assert_eq!(r.to_version, OBJECT_SCHEMA_VERSION);
     let out = bytes_of(&mut db);
     assert_eq!(&out[18..20], &[2, 2], "the migrated image goes back in WAL mode, as it came");
 
@@ -916,7 +916,7 @@ fn a_stale_child_lacking_a_not_null_column_is_rebuilt_with_it_nullable() {
     let report = migrate(&db, Store::Objects).expect("migrates");
     assert!(report.columns_nullable.contains(&"db_agent_history.entry".to_string()), "{report:?}");
     assert!(report.tables_rebuilt.iter().any(|t| t.table == "db_agent_history"), "{report:?}");
-    assert_eq!(common::version(&db), 4);
+    assert_eq!(common::version(&db), OBJECT_SCHEMA_VERSION);
     assert_eq!(
         db.query_strings("SELECT agent_id || '|' || session_date || '|' || timestamp || '|' || quote(entry) FROM db_agent_history ORDER BY id", &[]).unwrap(),
         ["a1|d1|7|NULL", "gone|d2|8|NULL"]

@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use agentmux_schema::backend::Db;
-use agentmux_schema::{inspect, MigrationReport, Outcome, RebuildReason, SqlConn, Store, StoreError};
+use agentmux_schema::{
+    inspect, MigrationReport, Outcome, RebuildReason, SqlConn, Store, StoreError, OBJECT_SCHEMA_VERSION,
+};
 
 use crate::common;
 
@@ -103,7 +105,7 @@ pub(crate) const FKS_TO_RENAMED: [(&str, &str, &str); 6] = [
     ("db_identity_bindings", "identity_id", "db_identity_bundles"),
 ];
 
-pub(crate) const TOO_NEW: [i64; 2] = [5, 9];
+pub(crate) const TOO_NEW: [i64; 2] = [OBJECT_SCHEMA_VERSION + 1, OBJECT_SCHEMA_VERSION + 5];
 
 /// The columns the original's blank-row inserts name (in both bundle tables).
 pub(crate) const SEEDED: [&str; 6] = ["id", "name", "description", "is_blank", "created_at", "updated_at"];
@@ -507,10 +509,10 @@ pub(crate) struct Success {
 }
 
 pub(crate) fn oracle(spec: &Spec) -> Expected {
-    if spec.version > 4 {
+    if spec.version > OBJECT_SCHEMA_VERSION {
         return Expected::TooNew { found: spec.version };
     }
-    if spec.version == 4 {
+    if spec.version == OBJECT_SCHEMA_VERSION {
         return Expected::UpToDate;
     }
     // A table without one of its columns: the original started unless its DDL (an index on the
@@ -740,7 +742,7 @@ pub(crate) fn check(
         Ok(r) => r,
         Err(e) => return Err(format!("oracle says success {want:?}, migrate failed: {e}")),
     };
-    ensure_eq!(common::version(&db), 4);
+    ensure_eq!(common::version(&db), OBJECT_SCHEMA_VERSION);
     let pairs = |v: &[agentmux_schema::legacy::Rename]| {
         v.iter().map(|r| (r.from.clone(), r.to.clone())).collect::<BTreeSet<_>>()
     };
