@@ -61,7 +61,7 @@ const take = (key) => {
   groups.delete(key);
   return g;
 };
-// Rust crates below 2,000 bytes are one row, so the table keeps its shape from build to build.
+// Rust crates below 2,000 bytes share one row.
 const small = { size: 0, count: 0, crates: 0 };
 const rust = [];
 for (const [key, g] of groups) {

@@ -11,9 +11,9 @@
 # Rust, so scripts/wasm-size.mjs groups twiggy's items by their names; the same copy answers
 # twiggy's other questions directly, e.g. why a function is in the module:
 #
-#   twiggy paths target/agentmux_schema_bg.named.wasm 'core::fmt::float::float_to_decimal_display'
-#   twiggy dominators target/agentmux_schema_bg.named.wasm | head -40
-#   twiggy monos target/agentmux_schema_bg.named.wasm
+#   twiggy paths --regex target/agentmux_schema_bg.named.wasm 'serde_wasm_bindgen::ser'  # who calls it
+#   twiggy top --retained -n 30 target/agentmux_schema_bg.named.wasm  # what removing each would save
+#   twiggy monos target/agentmux_schema_bg.named.wasm               # generics' copies
 set -euo pipefail
 cd "$(dirname "$0")/.."
 named=target/agentmux_schema_bg.named.wasm
