@@ -35,6 +35,8 @@ if [ -n "$want" ] && [ "$want" != "$have" ]; then
   cargo install --quiet wasm-bindgen-cli --version "$want" --force
 fi
 command -v geckodriver >/dev/null || cargo install --quiet geckodriver
+# twiggy measures the wasm module's functions and data for scripts/wasm-size.sh (README's size tables).
+command -v twiggy >/dev/null || cargo install --quiet twiggy --locked
 # cargo-fuzz for the fuzz smoke (fuzz/README.md); it needs a nightly toolchain, which this script
 # never installs: without one, scripts/test.sh says loudly that it skipped the fuzz targets.
 if rustup toolchain list | grep -q '^nightly'; then

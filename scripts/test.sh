@@ -50,10 +50,12 @@ bash scripts/setup.sh
 stage "build pkg/"
 bash scripts/build-pkg.sh
 # pkg/ is committed and the build is reproducible, so a fresh build must match it; the parity
-# test (tests/wasm_parity.rs) reads the committed pkg/ and would otherwise test stale code.
-if ! git diff --exit-code --stat -- pkg; then
-  echo "error: the freshly built pkg/ differs from the committed one (above). Commit the rebuilt" >&2
-  echo "       pkg/ (bash scripts/build-pkg.sh && git add pkg) together with the source change." >&2
+# test (tests/wasm_parity.rs) reads the committed pkg/ and would otherwise test stale code. The
+# build also rewrites the size tables of README.md and js/README.md, which must match too.
+if ! git diff --exit-code --stat -- pkg README.md js/README.md; then
+  echo "error: the freshly built pkg/ or a README's size table differs from the committed one" >&2
+  echo "       (above). Commit them (bash scripts/build-pkg.sh && git add pkg README.md js/README.md)" >&2
+  echo "       together with the source change." >&2
   exit 1
 fi
 

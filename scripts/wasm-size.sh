@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
-# The wasm module's bytes by origin (SQLite's C, each Rust crate, the JS entry points, data), for
-# deciding what to cut: a release build like scripts/build-pkg.sh's, optimised by the same
-# wasm-opt pass but with the function names kept, read by scripts/wasm-size.py.
+# Where the bytes of the package's wasm module are: code by origin (SQLite's C, each Rust crate,
+# wasm-bindgen's export shims), data, and the largest functions, as Markdown tables.
 #
-#   scripts/wasm-size.sh [--top N]
+#   bash scripts/wasm-size.sh [--top N]   # print the tables (the N largest functions; 10)
+#   bash scripts/wasm-size.sh --readme    # rewrite README.md's tables (build-pkg.sh does this)
 #
-# Needs what build-pkg.sh needs (wasm-bindgen-cli, npm's binaryen in tools/). Writes only to a
-# temporary directory and target/.
+# It reads the copy of pkg/'s module with its function names that scripts/build-pkg.sh leaves in
+# target/ (so run that first), and twiggy (scripts/setup.sh installs it) measures every item of
+# it. twiggy names each function and data segment but has no notion of a crate or of C versus
+# Rust, so scripts/wasm-size.mjs groups twiggy's items by their names; the same copy answers
+# twiggy's other questions directly, e.g. why a function is in the module:
+#
+#   twiggy paths --regex target/agentmux_schema_bg.named.wasm 'serde_wasm_bindgen::ser'  # who calls it
+#   twiggy top --retained -n 30 target/agentmux_schema_bg.named.wasm  # what removing each would save
+#   twiggy monos target/agentmux_schema_bg.named.wasm               # generics' copies
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --quiet --profile wasm-release --lib --target wasm32-unknown-unknown
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-wasm-bindgen --target web --keep-debug --out-dir "$work" target/wasm32-unknown-unknown/wasm-release/agentmux_schema.wasm
-# The same export removal as build-pkg.sh, from its list.
-internal_exports=$(sed -n "s/^internal_exports='\(.*\)'$/\1/p" scripts/build-pkg.sh)
-tools/node_modules/.bin/wasm-opt --remove-exports="$internal_exports" -Oz --converge -g --low-memory-unused --enable-bulk-memory \
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types \
-  --enable-multivalue "$work/agentmux_schema_bg.wasm" -o "$work/named.wasm"
-python3 scripts/wasm-size.py "$work/named.wasm" "$@"
+named=target/agentmux_schema_bg.named.wasm
+if [ ! -f "$named" ]; then
+  echo "wasm-size: no $named: run scripts/build-pkg.sh first" >&2
+  exit 1
+fi
+items=$(mktemp)
+trap 'rm -f "$items"' EXIT
+twiggy top -f json -o "$items" "$named"
+node scripts/wasm-size.mjs "$items" pkg/agentmux_schema_bg.wasm "$@"
