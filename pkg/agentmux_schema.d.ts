@@ -92,7 +92,7 @@ export interface TableSummary {
 /**
  * The fields of each error kind, tagged by the JS class name.
  */
-export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError"; kind: OpfsErrorKind } | { name: "SchemaError" };
+export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "DriverError"; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError"; kind: OpfsErrorKind } | { name: "SchemaError" };
 
 /**
  * The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including

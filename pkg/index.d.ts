@@ -1,7 +1,7 @@
 export * from "./agentmux_schema.js";
 export { default } from "./agentmux_schema.js";
 export {
-  SchemaError, SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError,
+  SchemaError, SchemaTooNewError, SqliteError, DriverError, NotADatabaseError, UnadoptableError,
   VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 } from "./snippets/agentmux-schema-be864372be0b2cd4/js/errors.js";
 export type { SchemaErrorJSON } from "./snippets/agentmux-schema-be864372be0b2cd4/js/errors.js";

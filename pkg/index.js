@@ -14,7 +14,7 @@ import { NotInitializedError } from "./snippets/agentmux-schema-be864372be0b2cd4
 
 export * from "./agentmux_schema.js";
 export {
-  SchemaError, SchemaTooNewError, SqliteError, NotADatabaseError, UnadoptableError,
+  SchemaError, SchemaTooNewError, SqliteError, DriverError, NotADatabaseError, UnadoptableError,
   VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
 } from "./snippets/agentmux-schema-be864372be0b2cd4/js/errors.js";
 
