@@ -76,9 +76,11 @@ fn migrate_copy(data: &[u8], store: Store) {
 
     // The schema, read back independently of the migration's own verification.
     let after = inspect::dump(&db).expect("dump after a successful migrate");
-    let canonical = inspect::canonical(store).expect("canonical schema");
-    let drift = inspect::drift(&after, canonical);
-    assert!(drift.missing().is_empty(), "{store:?}: verification passed but the dump finds {:?}", drift.missing());
+    let canonical = store.spec().canonical(&db).expect("canonical schema");
+    let drift = inspect::drift(&after, &canonical.schema);
+    let missing =
+        [&drift.missing_tables, &drift.missing_columns, &drift.missing_indexes, &drift.missing_foreign_keys];
+    assert!(missing.iter().all(|m| m.is_empty()), "{store:?}: verification passed but the dump finds {missing:?} missing");
     let kept_indexes: BTreeSet<&String> = report.indexes_kept.iter().collect();
     assert_eq!(drift.changed_indexes.iter().collect::<BTreeSet<_>>(), kept_indexes, "{store:?}: {report:?}");
 
