@@ -294,7 +294,10 @@ fn migrate_locked<C: SqlConn + ?Sized>(
         rebuild_misdefined_indexes(conn, spec, canonical, sql, &mut report)?;
     }
 
-    let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
+    let mut missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
+    if missing.is_empty() {
+        missing = indexes_not_canonical(conn, canonical, &report.indexes_kept)?;
+    }
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
@@ -397,6 +400,35 @@ fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
         conn.exec("RELEASE agentmux_index")?;
     }
     Ok(())
+}
+
+/// The canonical indexes SQLite does not hold as defined once the migration has run (`kept`
+/// aside): checked on every file, fresh ones included, because the file can make SQLite build a
+/// canonical index other than as written. Found by the `image` fuzz target:
+/// - SQLite honours `DESC` in `CREATE INDEX` only in a file whose schema format number (header
+///   offset 44) is 4. A file at format 0–3, or one whose format word SQLite reads as 4 when it
+///   opens the file (the low byte) but `ALTER TABLE ADD COLUMN` reads as negative and rewrites to
+///   3, gets every canonical `DESC` index built ascending, rebuilt or not;
+/// - a `sqlite_master` row whose name differs in case from the name in its `CREATE INDEX` text
+///   is found by `CREATE INDEX IF NOT EXISTS` (names are case-insensitive) and by a look at
+///   `sqlite_master`, but SQLite (and [`inspect::dump`]) know the index under the other name.
+///
+/// Either way the schema is not the canonical one, so the migration fails and rolls back rather
+/// than report success.
+fn indexes_not_canonical<C: SqlConn + ?Sized>(
+    conn: &C,
+    canonical: &Schema,
+    kept: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let have = inspect::index_definitions(conn)?;
+    let mut out: Vec<String> = canonical
+        .index_names()
+        .map(|(_, index)| index)
+        .filter(|i| !i.starts_with("sqlite_autoindex_") && !have.contains_key(i))
+        .map(str::to_string)
+        .collect();
+    out.extend(inspect::misdefined_indexes(canonical, &have).into_iter().filter(|i| !kept.contains(i)));
+    Ok(out)
 }
 
 /// The canonical columns that existing tables lack and no step provides, by table. The original

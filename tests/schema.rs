@@ -903,3 +903,75 @@ fn a_stale_child_lacking_a_not_null_column_is_rebuilt_with_it_nullable() {
     assert!(fks.iter().all(|fk| fk.table == "db_agent_definitions"), "{fks:?}");
     assert_eq!(report.orphan_rows.get("db_agent_history"), Some(&1));
 }
+
+// ---- Found by the `image` fuzz target (fuzz/README.md, findings 6 and 7) -------------------
+
+/// The outcome of migrating `image` as `store`: success with the canonical schema (the dump
+/// agrees with the migration's own verification), or an error with the image left as it was.
+fn migrate_image(image: &[u8], store: Store) -> Result<agentmux_schema::MigrationReport, StoreError> {
+    let mut db = from_bytes(image).expect("opens");
+    let before = bytes_of(&mut db);
+    let result = migrate(&db, store);
+    match &result {
+        Ok(_) => {
+            let drift = inspect::drift(&dump(&db), inspect::canonical(store).unwrap());
+            assert!(drift.missing().is_empty() && drift.changed_indexes.is_empty(), "{drift:?}");
+        }
+        Err(e) => assert!(bytes_of(&mut db) == before, "a failed migration ({e}) changed the image"),
+    }
+    result
+}
+
+/// SQLite builds `DESC` index columns descending only in a file whose schema format number
+/// (header offset 44) is 4: format 1–3 (old files, `legacy_file_format`) or 0 builds them
+/// ascending, and a format word whose low byte is 4 but whose high bytes make it negative opens
+/// as format 4 until `ALTER TABLE ADD COLUMN` rewrites it to 3. The migration reported success
+/// with the three canonical `DESC` indexes built ascending; now it fails and rolls back.
+#[test]
+fn a_file_whose_schema_format_ignores_desc_is_not_reported_canonical() {
+    let desc = ["idx_agent_instances_name_recent", "idx_drone_definitions_updated", "idx_drone_runs_drone_started"];
+    let v1 = image_of(FLAT_V1); // lacks two columns: the migration runs ALTER TABLE ADD COLUMN
+    assert_eq!(&v1[44..48], &4u32.to_be_bytes(), "a file written by this SQLite is at format 4");
+    migrate_image(&v1, Store::Objects).expect("the same file at format 4 migrates");
+    for format in [0u32, 1, 3, 0xE800_0004] {
+        let mut image = v1.clone();
+        image[44..48].copy_from_slice(&format.to_be_bytes());
+        match migrate_image(&image, Store::Objects) {
+            Err(StoreError::VerifyFailed { missing, .. }) => assert_eq!(missing, desc, "format {format:#x}"),
+            other => panic!("format {format:#x}: {other:?}"),
+        }
+    }
+}
+
+/// A `sqlite_master` row named `idx_agent_instances_block` whose `CREATE INDEX` text says
+/// `idx_agEnt_instances_block`: `CREATE INDEX IF NOT EXISTS` finds it (names are
+/// case-insensitive) and so did verification (it read `sqlite_master`), but SQLite and the dump
+/// know the index by the other name, so the canonical name was missing after a "successful"
+/// migration. Now the migration fails and rolls back.
+#[test]
+fn an_index_known_to_sqlite_by_another_spelling_is_not_reported_canonical() {
+    let image = image_of(reference_ddl(Store::Objects));
+    migrate_image(&image, Store::Objects).expect("the unpatched file migrates");
+    let text = b"INDEX idx_agent_instances_block";
+    // Every copy (a page can hold a stale one in its free space); same length, so the page
+    // layout does not change.
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert!(!hits.is_empty(), "the index's CREATE text");
+    let mut patched = image.clone();
+    for at in hits {
+        patched[at + "INDEX idx_ag".len()] = b'E';
+    }
+    let db = from_bytes(&patched).unwrap();
+    let names: Vec<String> = db
+        .query("PRAGMA index_list(db_agent_instances)", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(names.contains(&"idx_agEnt_instances_block".to_string()), "SQLite's name for it: {names:?}");
+    drop(db);
+    match migrate_image(&patched, Store::Objects) {
+        Err(StoreError::VerifyFailed { missing, .. }) => assert_eq!(missing, ["idx_agent_instances_block"]),
+        other => panic!("{other:?}"),
+    }
+}
