@@ -294,12 +294,13 @@ fn migrate_locked<C: SqlConn + ?Sized>(
         rebuild_misdefined_indexes(conn, spec, canonical, sql, &mut report)?;
     }
 
-    let mut missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
-    if missing.is_empty() {
-        missing = indexes_not_canonical(conn, canonical, &report.indexes_kept)?;
-    }
+    let missing = inspect::missing_from_canonical(conn, canonical, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
+    }
+    let not_canonical = indexes_not_canonical(conn, canonical, &report.indexes_kept)?;
+    if !not_canonical.is_empty() {
+        return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing: not_canonical });
     }
     // A file that held no table holds no row without a parent.
     if !existed.is_empty() {
