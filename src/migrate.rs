@@ -522,6 +522,7 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
             }
         }
         conn.exec(&format!("ALTER TABLE {} ADD COLUMN {definition}", quote(table)))?;
+        steps::clear_stale_fields(conn, table, &column.name)?;
         report.columns_added.push(format!("{table}.{}", column.name));
         if !complete {
             report.columns_nullable.push(format!("{table}.{}", column.name));

@@ -975,3 +975,53 @@ fn an_index_known_to_sqlite_by_another_spelling_is_not_reported_canonical() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The image of `sql` with `column` (declared last, as `, <column> INTEGER NOT NULL DEFAULT 0`)
+/// blanked out of its `CREATE TABLE` text, same length: the rows keep the column's field, which
+/// the table no longer declares (the old way of dropping a column, by editing the schema).
+fn rows_wider_than_their_table(sql: &str, column: &str) -> Vec<u8> {
+    let mut image = image_of(sql);
+    let text = format!(", {column} INTEGER NOT NULL DEFAULT 0");
+    let text = text.as_bytes();
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert!(!hits.is_empty(), "{column} in the CREATE text");
+    for at in hits {
+        image[at..at + text.len()].fill(b' ');
+    }
+    image
+}
+
+/// `image` fuzz target (fuzz/README.md, finding 9): `ALTER TABLE ADD COLUMN` does not rewrite
+/// rows, so a row whose record holds more fields than its table declares showed its next field as
+/// the added column's value (a stale number in a TEXT column, which `integrity_check`, ok before,
+/// then reported). Every existing row must read the added column's default, on both paths that
+/// add columns: a canonical column a table lacks, and a versioned additive step.
+#[test]
+fn a_column_added_to_rows_wider_than_their_table_reads_its_default() {
+    let accounts = "CREATE TABLE db_identity_accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, \
+        provider TEXT NOT NULL, kind TEXT NOT NULL, display_name TEXT NOT NULL DEFAULT '', secret_ref TEXT NOT NULL, \
+        context TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL DEFAULT 'unknown', created_at INTEGER NOT NULL DEFAULT 0, \
+        updated_at INTEGER NOT NULL DEFAULT 0);
+        INSERT INTO db_identity_accounts (id, name, provider, kind, secret_ref, updated_at) VALUES ('a1', 'n', 'p', 'k', 's', 77);";
+    let definitions = FLAT_V1.replacen(
+        "created_at INTEGER NOT NULL DEFAULT 0\n);",
+        "created_at INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL DEFAULT 0\n);",
+        1,
+    ) + "UPDATE db_agent_definitions SET updated_at = 77;";
+    for (sql, table, report_line) in [
+        (accounts, "db_identity_accounts", "db_identity_accounts.updated_at"),
+        (definitions.as_str(), "db_agent_definitions", "db_agent_definitions.updated_at"),
+    ] {
+        let image = rows_wider_than_their_table(sql, "updated_at");
+        let db = from_bytes(&image).unwrap();
+        assert!(!dump(&db).tables.get(table).unwrap().has_column("updated_at"), "{table}: the column is gone");
+        let report = migrate(&db, Store::Objects).expect("migrates");
+        assert!(report.columns_added.contains(&report_line.to_string()), "{report:?}");
+        assert_eq!(
+            db.query_strings(&format!("SELECT quote(updated_at) FROM {table}"), &[]).unwrap(),
+            ["0"],
+            "{table}: the added column reads its default"
+        );
+        assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+    }
+}
