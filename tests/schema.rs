@@ -947,7 +947,7 @@ fn a_file_whose_schema_format_ignores_desc_is_not_reported_canonical() {
 /// `idx_agEnt_instances_block`: `CREATE INDEX IF NOT EXISTS` finds it (names are
 /// case-insensitive) and so did verification (it read `sqlite_master`), but SQLite and the dump
 /// know the index by the other name, so the canonical name was missing after a "successful"
-/// migration. Now the migration fails and rolls back.
+/// migration. Now the migration refuses the file and leaves it as it was.
 #[test]
 fn an_index_known_to_sqlite_by_another_spelling_is_not_reported_canonical() {
     let image = image_of(reference_ddl(Store::Objects));
@@ -971,7 +971,12 @@ fn an_index_known_to_sqlite_by_another_spelling_is_not_reported_canonical() {
     assert!(names.contains(&"idx_agEnt_instances_block".to_string()), "SQLite's name for it: {names:?}");
     drop(db);
     match migrate_image(&patched, Store::Objects) {
-        Err(StoreError::VerifyFailed { missing, .. }) => assert_eq!(missing, ["idx_agent_instances_block"]),
+        // Refused before anything is written (finding 10's check of the catalogue); without that
+        // check, the index check after the migration fails it (`VerifyFailed`).
+        Err(e @ StoreError::Sqlite { .. }) => {
+            assert_eq!(e.sqlite_code(), Some(agentmux_schema::codes::CORRUPT));
+            assert!(e.to_string().contains("idx_agent_instances_block"), "{e}");
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -1023,5 +1028,34 @@ fn a_column_added_to_rows_wider_than_their_table_reads_its_default() {
             "{table}: the added column reads its default"
         );
         assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+    }
+}
+
+/// `image` fuzz target (fuzz/README.md, finding 10): a dead table's `sqlite_master` row named
+/// `db_v10_migrated_legacy_runs` over the text `CREATE TABLE db_v10_migrAted_legacy_runs`.
+/// SQLite knows the table by the text's name; `DROP TABLE` freed its pages but deleted the rows
+/// named after that spelling, compared exactly, so the row survived, pointing at freed pages, and
+/// a file that passed `integrity_check` came out malformed. The migration now refuses the file
+/// before writing anything.
+#[test]
+fn a_table_known_to_sqlite_by_another_spelling_is_refused_before_anything_is_dropped() {
+    let image = image_of(LEGACY_V11);
+    migrate_image(&image, Store::Objects).expect("the unpatched file migrates");
+    let text = b"TABLE db_v10_migrated_legacy_runs";
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert!(!hits.is_empty(), "the table's CREATE text");
+    let mut patched = image.clone();
+    for at in hits {
+        patched[at + "TABLE db_v10_migr".len()] = b'A';
+    }
+    let db = from_bytes(&patched).unwrap();
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
+    drop(db);
+    match migrate_image(&patched, Store::Objects) {
+        Err(e @ StoreError::Sqlite { .. }) => {
+            assert_eq!(e.sqlite_code(), Some(agentmux_schema::codes::CORRUPT));
+            assert!(e.to_string().contains("db_v10_migrated_legacy_runs"), "{e}");
+        }
+        other => panic!("{other:?}"),
     }
 }
