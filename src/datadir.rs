@@ -83,7 +83,17 @@ fn open_vetted(path: &Path, store: Store) -> Result<Option<Connection>, StoreErr
     let mut head = Vec::with_capacity(100);
     fs::File::open(path).map_err(io)?.take(100).read_to_end(&mut head).map_err(io)?;
     check_image(store.file_name(), &head, meta.len())?;
-    open_read_only(path).map(Some)
+    let conn = open_read_only(path)?;
+    // Its schema must parse. `migrate` reads only the version of a current file, so one whose
+    // schema SQLite cannot parse was reported up to date, while `status` called it unreadable and
+    // the dry run failed on it (found by the datadir fuzz target).
+    match conn.query_i64("SELECT count(*) FROM sqlite_master", &[]) {
+        Err(StoreError::Sqlite { code, message, .. }) if matches!(code & 0xff, codes::CORRUPT | codes::NOTADB) => {
+            Err(StoreError::NotADatabase { db: store.file_name().to_string(), reason: message })
+        }
+        Err(e) => Err(e),
+        Ok(_) => Ok(Some(conn)),
+    }
 }
 
 /// Vet one file without writing: `Ok(false)` if it does not exist, `Ok(true)` if it may be
@@ -130,8 +140,8 @@ pub struct DirReport {
 ///
 /// Nothing is written when vetting fails:
 /// - [`StoreError::SchemaTooNew`]: a file was stamped by a newer build;
-/// - [`StoreError::NotADatabase`]: a file is garbage or truncated (a 0-byte file is fine: it is an
-///   empty database);
+/// - [`StoreError::NotADatabase`]: a file is garbage or truncated, or its schema does not parse
+///   (a 0-byte file is fine: it is an empty database);
 /// - [`StoreError::NotAFile`]: a store's path is a directory or another non-file;
 /// - [`StoreError::Io`]: the directory or a file cannot be read (permissions, …).
 ///

@@ -293,6 +293,7 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     if mode.is_done(found, spec) {
         return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
     }
+    refuse_inconsistent_catalogue(conn, store.file_name())?;
     let (mut report, existed) = apply(conn, spec, canonical, found)?;
     // Indexes live on tables, so a file that held no table held no index to get wrong.
     if !existed.is_empty() {
@@ -302,6 +303,10 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     let missing = inspect::missing_from_canonical(conn, &canonical.schema, |t| existed.contains_key(t))?;
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
+    }
+    let not_canonical = indexes_not_canonical(conn, canonical, &report.indexes_kept)?;
+    if !not_canonical.is_empty() {
+        return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing: not_canonical });
     }
     // A file that held no table holds no row without a parent.
     if !existed.is_empty() {
@@ -399,6 +404,62 @@ fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
     Ok(())
 }
 
+/// The canonical indexes SQLite does not hold as defined once the migration has run (`kept`
+/// aside): checked on every file, fresh ones included, because the file can make SQLite build a
+/// canonical index other than as written. Found by the `image` fuzz target:
+/// - SQLite honours `DESC` in `CREATE INDEX` only in a file whose schema format number (header
+///   offset 44) is 4. A file at format 0–3, or one whose format word SQLite reads as 4 when it
+///   opens the file (the low byte) but `ALTER TABLE ADD COLUMN` reads as negative and rewrites to
+///   3, gets every canonical `DESC` index built ascending, rebuilt or not;
+/// - a `sqlite_master` row whose name differs in case from the name in its `CREATE INDEX` text
+///   is found by `CREATE INDEX IF NOT EXISTS` (names are case-insensitive) and by a look at
+///   `sqlite_master`, but SQLite (and [`inspect::dump`]) know the index under the other name.
+///
+/// Either way the schema is not the canonical one, so the migration fails and rolls back rather
+/// than report success.
+fn indexes_not_canonical<C: SqlConn + ?Sized>(
+    conn: &C,
+    canonical: &Canonical,
+    kept: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let have = inspect::index_definitions(conn)?;
+    let mut out: Vec<String> = canonical.index_sql.keys().filter(|i| !have.contains_key(i)).cloned().collect();
+    let misdefined = canonical.misdefined_indexes(&have).into_iter().map(|(name, _)| name.to_string());
+    out.extend(misdefined.filter(|i| !kept.contains(i)));
+    Ok(out)
+}
+
+/// Refuse a file whose `sqlite_master` rows name a table or index other than SQLite holds it:
+/// SQLite names an object from its `CREATE` text, but `DROP TABLE`, `DROP INDEX` and renames
+/// delete or rewrite the rows by that name, compared exactly, so a row that differs (even in
+/// case, or in its `tbl_name`) survives the drop and points at freed pages: a file that passed
+/// `integrity_check` was left malformed (found by the `image` fuzz target, a dead table's row
+/// named `db_v10_migrated_legacy_runs` over `CREATE TABLE db_v10_migrAted_legacy_runs`).
+/// Nothing has been written yet; the caller rolls back.
+fn refuse_inconsistent_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<(), StoreError> {
+    let text = |v: &crate::Value| v.as_str().unwrap_or_default().to_string();
+    let mut held = Vec::new(); // (name, table) as SQLite holds them
+    for t in conn.query("PRAGMA main.table_list", &[])? {
+        let table = text(&t[1]);
+        for i in conn.query(&format!("PRAGMA main.index_list(\"{}\")", table.replace('"', "\"\"")), &[])? {
+            held.push((text(&i[1]), table.clone()));
+        }
+        held.push((table.clone(), table));
+    }
+    for row in conn.query("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')", &[])? {
+        let (name, table) = (text(&row[0]), text(&row[1]));
+        if !held.contains(&(name.clone(), table.clone())) {
+            return Err(StoreError::NotADatabase {
+                db: db.to_string(),
+                reason: format!(
+                    "malformed schema: sqlite_master lists {name} (on {table}), which SQLite knows by another name"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The canonical columns that existing tables lack and no step provides, by table. The original
 /// module left such a table as it found it (`CREATE TABLE IF NOT EXISTS` skips it) and started,
 /// unless its DDL or seed rows needed the column; here the column is added instead (see
@@ -489,6 +550,7 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
             }
         }
         conn.exec(&format!("ALTER TABLE {} ADD COLUMN {definition}", quote(table)))?;
+        steps::clear_stale_fields(conn, table, &column.name)?;
         report.columns_added.push(format!("{table}.{}", column.name));
         if !complete {
             report.columns_nullable.push(format!("{table}.{}", column.name));

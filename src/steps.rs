@@ -159,6 +159,7 @@ pub(crate) fn reshape<C: SqlConn + ?Sized>(
                         "ALTER TABLE \"{}\" ADD COLUMN \"{}\" {}",
                         add.table, add.column, add.definition
                     ))?;
+                    clear_stale_fields(conn, add.table, add.column)?;
                     out.columns_added.push(format!("{}.{}", add.table, add.column));
                 }
             }
@@ -218,4 +219,22 @@ fn has_definition<C: SqlConn + ?Sized>(conn: &C, table: &str, create: &str) -> R
     let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let have = conn.query_strings("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", &[table])?;
     Ok(have.first().is_some_and(|sql| words(sql) == words(create)))
+}
+
+/// After `ALTER TABLE … ADD COLUMN`, make every existing row read the column's default (or NULL),
+/// as `ALTER TABLE` promises. It does not rewrite rows: a row whose record holds more fields than
+/// the table declared (its `CREATE TABLE` text was edited to drop a column, the old way of
+/// dropping one, or damaged) shows its next field as the new column's value. Found by the `image`
+/// fuzz target: a stale integer surfaced in a TEXT column and `integrity_check`, ok before the
+/// migration, failed after it. Rows already reading the default are not written.
+pub(crate) fn clear_stale_fields<C: SqlConn + ?Sized>(conn: &C, table: &str, column: &str) -> Result<(), StoreError> {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let info = conn.query(&format!("PRAGMA main.table_info({})", quote(table)), &[])?;
+    let default = info
+        .iter()
+        .find(|r| r[1].as_str() == Some(column))
+        .and_then(|r| r[4].as_str().map(str::to_string))
+        .unwrap_or_else(|| "NULL".to_string());
+    let (t, c) = (quote(table), quote(column));
+    conn.exec(&format!("UPDATE {t} SET {c} = {default} WHERE {c} IS NOT {default}"))
 }

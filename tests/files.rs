@@ -493,3 +493,36 @@ fn a_stale_wal_beside_a_missing_database_is_not_applied_to_the_new_one() {
     assert!(!dir.path().join("objects.db-wal").exists(), "the stale -wal is gone");
     assert!(migrate_data_dir_report(dir.path()).unwrap().reports.iter().all(|r| r.is_noop()));
 }
+
+/// `datadir` fuzz target (fuzz/README.md, finding 8): a current file whose schema SQLite cannot
+/// parse passed vetting, and `migrate` reported it up to date (it reads only the version of a
+/// current file) while `status` called it unreadable and the dry run failed on it. Vetting now
+/// parses the schema: the file is refused as not a usable database and nothing is written.
+#[test]
+fn a_current_file_whose_schema_does_not_parse_is_refused_by_vetting() {
+    let mut db = common::mem();
+    migrate(&db, Store::Filestore).unwrap();
+    let mut image = common::bytes_of(&mut db);
+    // Every copy of the table's CREATE text (a page can hold a stale one), same length.
+    let text = b"CREATE TABLE db_file_data";
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert!(!hits.is_empty());
+    for at in hits {
+        image[at + "CREATE TABL".len()] = b'F';
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(path_of(dir.path(), Store::Filestore), &image).unwrap();
+    let before = snapshot(dir.path());
+    let refused = |e: StoreError| match e {
+        StoreError::NotADatabase { db, reason } => {
+            assert_eq!(db, "filestore.db");
+            assert!(reason.contains("malformed database schema"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    };
+    refused(agentmux_schema::datadir::preflight(dir.path(), Store::Filestore).unwrap_err());
+    refused(plan_data_dir(dir.path()).unwrap_err());
+    refused(migrate_data_dir_report(dir.path()).unwrap_err());
+    assert_eq!(status_data_dir(dir.path())[1].state, State::Unreadable);
+    assert_eq!(snapshot(dir.path()), before, "a refused directory was changed");
+}

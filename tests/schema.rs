@@ -925,3 +925,159 @@ fn a_stale_child_lacking_a_not_null_column_is_rebuilt_with_it_nullable() {
     assert!(fks.iter().all(|fk| fk.table == "db_agent_definitions"), "{fks:?}");
     assert_eq!(report.orphan_rows.get("db_agent_history"), Some(&1));
 }
+
+// ---- Found by the `image` fuzz target (fuzz/README.md, findings 6 and 7) -------------------
+
+/// The outcome of migrating `image` as `store`: success with the canonical schema (the dump
+/// agrees with the migration's own verification), or an error with the image left as it was.
+fn migrate_image(image: &[u8], store: Store) -> Result<agentmux_schema::MigrationReport, StoreError> {
+    let mut db = from_bytes(image).expect("opens");
+    let before = bytes_of(&mut db);
+    let result = migrate(&db, store);
+    match &result {
+        Ok(_) => {
+            let drift = inspect::drift(&dump(&db), &store.spec().canonical(&db).unwrap().schema);
+            let missing =
+                [&drift.missing_tables, &drift.missing_columns, &drift.missing_indexes, &drift.missing_foreign_keys];
+            assert!(missing.iter().all(|m| m.is_empty()) && drift.changed_indexes.is_empty(), "{drift:?}");
+        }
+        Err(e) => assert!(bytes_of(&mut db) == before, "a failed migration ({e}) changed the image"),
+    }
+    result
+}
+
+/// SQLite builds `DESC` index columns descending only in a file whose schema format number
+/// (header offset 44) is 4: format 1–3 (old files, `legacy_file_format`) or 0 builds them
+/// ascending, and a format word whose low byte is 4 but whose high bytes make it negative opens
+/// as format 4 until `ALTER TABLE ADD COLUMN` rewrites it to 3. The migration reported success
+/// with the three canonical `DESC` indexes built ascending; now it fails and rolls back.
+#[test]
+fn a_file_whose_schema_format_ignores_desc_is_not_reported_canonical() {
+    let desc = ["idx_agent_instances_name_recent", "idx_drone_definitions_updated", "idx_drone_runs_drone_started"];
+    let v1 = image_of(FLAT_V1); // lacks two columns: the migration runs ALTER TABLE ADD COLUMN
+    assert_eq!(&v1[44..48], &4u32.to_be_bytes(), "a file written by this SQLite is at format 4");
+    migrate_image(&v1, Store::Objects).expect("the same file at format 4 migrates");
+    for format in [0u32, 1, 3, 0xE800_0004] {
+        let mut image = v1.clone();
+        image[44..48].copy_from_slice(&format.to_be_bytes());
+        match migrate_image(&image, Store::Objects) {
+            Err(StoreError::VerifyFailed { missing, .. }) => assert_eq!(missing, desc, "format {format:#x}"),
+            other => panic!("format {format:#x}: {other:?}"),
+        }
+    }
+}
+
+/// A `sqlite_master` row named `idx_agent_instances_block` whose `CREATE INDEX` text says
+/// `idx_agEnt_instances_block`: `CREATE INDEX IF NOT EXISTS` finds it (names are
+/// case-insensitive) and so did verification (it read `sqlite_master`), but SQLite and the dump
+/// know the index by the other name, so the canonical name was missing after a "successful"
+/// migration. Now the migration refuses the file and leaves it as it was.
+#[test]
+fn an_index_known_to_sqlite_by_another_spelling_is_not_reported_canonical() {
+    let image = image_of(reference_ddl(Store::Objects));
+    migrate_image(&image, Store::Objects).expect("the unpatched file migrates");
+    let text = b"INDEX idx_agent_instances_block";
+    // Every copy (a page can hold a stale one in its free space); same length, so the page
+    // layout does not change.
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert!(!hits.is_empty(), "the index's CREATE text");
+    let mut patched = image.clone();
+    for at in hits {
+        patched[at + "INDEX idx_ag".len()] = b'E';
+    }
+    let db = from_bytes(&patched).unwrap();
+    let names: Vec<String> = db
+        .query("PRAGMA index_list(db_agent_instances)", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(names.contains(&"idx_agEnt_instances_block".to_string()), "SQLite's name for it: {names:?}");
+    drop(db);
+    match migrate_image(&patched, Store::Objects) {
+        // Refused before anything is written (finding 10's check of the catalogue); without that
+        // check, the index check after the migration fails it (`VerifyFailed`).
+        Err(e @ StoreError::NotADatabase { .. }) => {
+            assert!(e.to_string().contains("idx_agent_instances_block"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The image of `sql` with `column` (declared last, as `, <column> INTEGER NOT NULL DEFAULT 0`)
+/// blanked out of its `CREATE TABLE` text, same length: the rows keep the column's field, which
+/// the table no longer declares (the old way of dropping a column, by editing the schema).
+fn rows_wider_than_their_table(sql: &str, column: &str) -> Vec<u8> {
+    let mut image = image_of(sql);
+    let text = format!(", {column} INTEGER NOT NULL DEFAULT 0");
+    let text = text.as_bytes();
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert!(!hits.is_empty(), "{column} in the CREATE text");
+    for at in hits {
+        image[at..at + text.len()].fill(b' ');
+    }
+    image
+}
+
+/// `image` fuzz target (fuzz/README.md, finding 9): `ALTER TABLE ADD COLUMN` does not rewrite
+/// rows, so a row whose record holds more fields than its table declares showed its next field as
+/// the added column's value (a stale number in a TEXT column, which `integrity_check`, ok before,
+/// then reported). Every existing row must read the added column's default, on both paths that
+/// add columns: a canonical column a table lacks, and a versioned additive step.
+#[test]
+fn a_column_added_to_rows_wider_than_their_table_reads_its_default() {
+    let accounts = "CREATE TABLE db_identity_accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, \
+        provider TEXT NOT NULL, kind TEXT NOT NULL, display_name TEXT NOT NULL DEFAULT '', secret_ref TEXT NOT NULL, \
+        context TEXT NOT NULL DEFAULT '{}', status TEXT NOT NULL DEFAULT 'unknown', created_at INTEGER NOT NULL DEFAULT 0, \
+        updated_at INTEGER NOT NULL DEFAULT 0);
+        INSERT INTO db_identity_accounts (id, name, provider, kind, secret_ref, updated_at) VALUES ('a1', 'n', 'p', 'k', 's', 77);";
+    let definitions = FLAT_V1.replacen(
+        "created_at INTEGER NOT NULL DEFAULT 0\n);",
+        "created_at INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL DEFAULT 0\n);",
+        1,
+    ) + "UPDATE db_agent_definitions SET updated_at = 77;";
+    for (sql, table, report_line) in [
+        (accounts, "db_identity_accounts", "db_identity_accounts.updated_at"),
+        (definitions.as_str(), "db_agent_definitions", "db_agent_definitions.updated_at"),
+    ] {
+        let image = rows_wider_than_their_table(sql, "updated_at");
+        let db = from_bytes(&image).unwrap();
+        assert!(!dump(&db).tables.get(table).unwrap().has_column("updated_at"), "{table}: the column is gone");
+        let report = migrate(&db, Store::Objects).expect("migrates");
+        assert!(report.columns_added.contains(&report_line.to_string()), "{report:?}");
+        assert_eq!(
+            db.query_strings(&format!("SELECT quote(updated_at) FROM {table}"), &[]).unwrap(),
+            ["0"],
+            "{table}: the added column reads its default"
+        );
+        assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+    }
+}
+
+/// `image` fuzz target (fuzz/README.md, finding 10): a dead table's `sqlite_master` row named
+/// `db_v10_migrated_legacy_runs` over the text `CREATE TABLE db_v10_migrAted_legacy_runs`.
+/// SQLite knows the table by the text's name; `DROP TABLE` freed its pages but deleted the rows
+/// named after that spelling, compared exactly, so the row survived, pointing at freed pages, and
+/// a file that passed `integrity_check` came out malformed. The migration now refuses the file
+/// before writing anything.
+#[test]
+fn a_table_known_to_sqlite_by_another_spelling_is_refused_before_anything_is_dropped() {
+    let image = image_of(LEGACY_V11);
+    migrate_image(&image, Store::Objects).expect("the unpatched file migrates");
+    let text = b"TABLE db_v10_migrated_legacy_runs";
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert!(!hits.is_empty(), "the table's CREATE text");
+    let mut patched = image.clone();
+    for at in hits {
+        patched[at + "TABLE db_v10_migr".len()] = b'A';
+    }
+    let db = from_bytes(&patched).unwrap();
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
+    drop(db);
+    match migrate_image(&patched, Store::Objects) {
+        Err(e @ StoreError::NotADatabase { .. }) => {
+            assert!(e.to_string().contains("db_v10_migrated_legacy_runs"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

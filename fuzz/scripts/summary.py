@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Sum a campaign's logs (fuzz/logs/<target>-*.log) into the figures fuzz/README.md records:
-runs, executions, final cov/ft/corpus, crashes and timeouts with their artifacts."""
+runs, executions, final cov/ft/corpus, crashes and timeouts with their artifacts.
+usage: summary.py [--since YYYYMMDDTHHMMSS] [target...]  (--since: only the logs of runs started
+then or later, i.e. one campaign, not every campaign the logs directory remembers)"""
 import glob, os, re, sys
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-for target in sys.argv[1:] or ["image", "legacy", "datadir"]:
+args, since = sys.argv[1:], ""
+if args[:1] == ["--since"]:
+    since, args = args[1], args[2:]
+for target in args or ["image", "legacy", "datadir"]:
     logs = sorted(glob.glob(os.path.join(here, "logs", f"{target}-*.log")))
+    logs = [l for l in logs if os.path.basename(l)[len(target) + 1 : -4] >= since]
     if not logs:
         continue
     execs, last, findings = 0, "", []
