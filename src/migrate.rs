@@ -57,7 +57,8 @@ pub struct MigrationReport {
     /// Indexes with another definition that were left as they are because the rows break the
     /// canonical one (e.g. duplicate values under a canonical UNIQUE index): no row is changed
     /// to fit an index. `status` shows each as a changed index until the rows are fixed and the
-    /// file repaired.
+    /// file repaired. Also the canonical `DESC` indexes of a file whose schema format (below 4,
+    /// from SQLite before 3.3 or `legacy_file_format`) makes SQLite build them ascending.
     pub indexes_kept: Vec<String>,
     /// Blank rows the migration inserted (the seed rows every database of this kind holds).
     pub rows_seeded: i64,
@@ -304,10 +305,15 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
-    let not_canonical = indexes_not_canonical(conn, canonical, &report.indexes_kept)?;
+    let (not_canonical, ascending) = indexes_not_canonical(conn, canonical, &report.indexes_kept)?;
     if !not_canonical.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing: not_canonical });
     }
+    // The file's format cannot hold a descending column (see `indexes_not_canonical`): the
+    // original module migrated such a file with the index built ascending, and so does this,
+    // saying so, rather than refuse it.
+    report.indexes_rebuilt.retain(|i| !ascending.contains(i));
+    report.indexes_kept.extend(ascending);
     // A file that held no table holds no row without a parent.
     if !existed.is_empty() {
         report.orphan_rows = foreign_keys::orphan_rows(conn)?;
@@ -415,18 +421,40 @@ fn rebuild_misdefined_indexes<C: SqlConn + ?Sized>(
 ///   is found by `CREATE INDEX IF NOT EXISTS` (names are case-insensitive) and by a look at
 ///   `sqlite_master`, but SQLite (and [`inspect::dump`]) know the index under the other name.
 ///
-/// Either way the schema is not the canonical one, so the migration fails and rolls back rather
-/// than report success.
+/// The first is not the canonical schema, so the migration fails and rolls back rather than
+/// report success. The second is the file's format, not its contents: an index whose only
+/// difference is a `DESC` built ascending is returned apart (the second list), kept as SQLite
+/// built it and reported in `indexes_kept`, as the original module left it.
 fn indexes_not_canonical<C: SqlConn + ?Sized>(
     conn: &C,
     canonical: &Canonical,
     kept: &[String],
-) -> Result<Vec<String>, StoreError> {
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
     let have = inspect::index_definitions(conn)?;
     let mut out: Vec<String> = canonical.index_sql.keys().filter(|i| !have.contains_key(i)).cloned().collect();
-    let misdefined = canonical.misdefined_indexes(&have).into_iter().map(|(name, _)| name.to_string());
-    out.extend(misdefined.filter(|i| !kept.contains(i)));
-    Ok(out)
+    let mut ascending = Vec::new();
+    for (name, _) in canonical.misdefined_indexes(&have) {
+        if kept.iter().any(|k| k == name) {
+            continue;
+        }
+        let only_desc_lost = have.get(name).is_some_and(|(on, got)| {
+            canonical.schema.tables.get(on).and_then(|t| t.indexes.get(name)).is_some_and(|want| {
+                got.unique == want.unique
+                    && got.origin == want.origin
+                    && got.partial_where == want.partial_where
+                    && got.columns.len() == want.columns.len()
+                    && got.columns.iter().zip(&want.columns).all(|(g, w)| {
+                        g.name == w.name && g.collation == w.collation && (g.desc == w.desc || (w.desc && !g.desc))
+                    })
+            })
+        });
+        if only_desc_lost {
+            ascending.push(name.to_string());
+        } else {
+            out.push(name.to_string());
+        }
+    }
+    Ok((out, ascending))
 }
 
 /// Refuse a file whose `sqlite_master` rows name a table or index other than SQLite holds it:
