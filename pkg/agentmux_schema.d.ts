@@ -191,7 +191,8 @@ export interface MigrationReport {
      * Indexes with another definition that were left as they are because the rows break the
      * canonical one (e.g. duplicate values under a canonical UNIQUE index): no row is changed
      * to fit an index. `status` shows each as a changed index until the rows are fixed and the
-     * file repaired.
+     * file repaired. Also the canonical `DESC` indexes of a file whose schema format (below 4,
+     * from SQLite before 3.3 or `legacy_file_format`) makes SQLite build them ascending.
      */
     indexesKept: string[];
     /**
