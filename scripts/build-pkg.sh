@@ -32,20 +32,14 @@ wasm-pack build --target web --profile wasm-release --mode no-install --out-dir 
 # writes it into pkg/ without them.
 wasm=pkg/agentmux_schema_bg.wasm
 named=target/agentmux_schema_bg.named.wasm
-opt=${WASM_OPT:-}
-if [ -z "$opt" ] && [ -x tools/node_modules/.bin/wasm-opt ]; then opt=tools/node_modules/.bin/wasm-opt; fi
-if [ -n "$opt" ] && [ -z "${NO_WASM_OPT:-}" ]; then
-  # rustc exports every #[no_mangle] function of a cdylib's dependencies: the C runtime hooks of
-  # sqlite-wasm-rs, which only SQLite's C calls. Removing those exports lets -Oz drop whatever is
-  # then unreachable (assemble-pkg checks the JS glue calls none of them).
-  # --low-memory-unused: nothing lives below address 1024 (Rust's stack and data start above it).
-  # -g keeps the names; it changes no code (the package's module is the same without it).
-  "$opt" --remove-exports='sqlite3_os_*,rust_sqlite_wasm_*' -Oz --converge --low-memory-unused \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-    --enable-reference-types --enable-multivalue --strip-producers --strip-target-features -g \
-    "$wasm" -o "$named"
+if [ -n "${NO_WASM_OPT:-}" ]; then
+  cp "$wasm" "$named"
+elif bash scripts/wasm-opt.sh "$wasm" "$named"; then
+  :
 else
-  [ -n "$opt" ] || echo "note: no wasm-opt (npm binaryen) found; skipping the -Oz pass" >&2
+  rc=$?
+  [ "$rc" = 3 ] || exit "$rc"
+  echo "note: no wasm-opt (npm binaryen) found; skipping the -Oz pass" >&2
   cp "$wasm" "$named"
 fi
 
