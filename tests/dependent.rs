@@ -1,13 +1,17 @@
-//! This crate as a dependency: a scratch crate outside this checkout (so this checkout's
-//! `.cargo/config.toml` does not apply to it) with a path dependency on this one is built for
-//! wasm32 and run under Node, and must get the same engine as the native build: the same SQLite
-//! version, a migration with the native report, a view, `json_extract`, foreign keys on.
+//! This crate as a dependency: scratch crates outside this checkout (so this checkout's
+//! `.cargo/config.toml` does not apply to them) with a path dependency on this one.
 //!
-//! What a dependent gets in addition to the package's SQL is sqlite-wasm-rs's own build, asserted
-//! here so README's account of it stays true: FTS5 and R-tree (the package leaves them out) and
-//! the math functions. What it lacks, because sqlite-wasm-rs 0.6 takes compile options only from
-//! an environment variable a dependency cannot set: STAT4 (ANALYZE writes no sqlite_stat4) and
-//! soundex(). Needs `wasm-bindgen-test-runner` (scripts/setup.sh) and clang-19.
+//! Built for wasm32 and run under Node, a dependent must get the native build's engine: the same
+//! SQLite version, a migration with the native report, a view, `json_extract`, foreign keys on.
+//! sqlite-wasm-rs 0.6 takes SQLite's compile options only from an environment variable, which a
+//! dependency cannot set, so README ("As a dependency") tells a dependent to copy one entry into
+//! its own `.cargo/config.toml`, and build.rs warns a dependent that has not. Both are tested:
+//! - without the entry, the build warns, and the dependent gets sqlite-wasm-rs's own build,
+//!   asserted here so README's account of it stays true: FTS5 and R-tree (the package leaves them
+//!   out) and the math functions, but no STAT4 (ANALYZE writes no sqlite_stat4) and no soundex();
+//! - with it, the whole differential suite (tests/differential.rs) passes in the dependent.
+//!
+//! Needs `wasm-bindgen-test-runner` (scripts/setup.sh) and clang-19.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::Path;
@@ -44,21 +48,17 @@ fn a_dependent_gets_the_same_engine() {
 }
 "#;
 
-#[test]
-fn a_crate_depending_on_this_one_gets_the_same_engine_on_wasm32() {
+/// Builds a scratch wasm32 crate outside this checkout that depends on this one, with the given
+/// test files and, if given, a `.cargo/config.toml`, runs its tests under Node and returns the log.
+fn run_wasm_dependent(name: &str, config: Option<&str>, tests: &[(&str, String)]) -> String {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let scratch = tempfile::Builder::new().prefix("agentmux-dependent").tempdir().unwrap();
+    let scratch = tempfile::Builder::new().prefix(&format!("agentmux-{name}")).tempdir().unwrap();
     assert!(!scratch.path().starts_with(here), "the scratch crate must be outside this checkout");
-    let native = rusqlite::Connection::open_in_memory().unwrap();
-    let version: String = native.query_row("SELECT sqlite_version()", [], |r| r.get(0)).unwrap();
-    let report = migrate(&native, Store::Objects).unwrap();
-    assert!(native.query("PRAGMA foreign_keys", &[]).unwrap()[0][0].as_i64() == Some(1));
-
     let dir = scratch.path();
     std::fs::write(
         dir.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"dependent\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n\
              agentmux-schema = {{ path = {:?} }}\n\n[dev-dependencies]\nwasm-bindgen-test = \"0.3\"\n",
             here.display().to_string()
         ),
@@ -67,25 +67,25 @@ fn a_crate_depending_on_this_one_gets_the_same_engine_on_wasm32() {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::create_dir_all(dir.join("tests")).unwrap();
     std::fs::write(dir.join("src/lib.rs"), "").unwrap();
-    std::fs::write(
-        dir.join("tests/engine.rs"),
-        format!(
-            "const NATIVE_VERSION: &str = {version:?};\nconst NATIVE_REPORT: &str = {:?};\n{TEST}",
-            format!("{report:?}")
-        ),
-    )
-    .unwrap();
+    for (file, text) in tests {
+        std::fs::write(dir.join("tests").join(file), text).unwrap();
+    }
+    if let Some(config) = config {
+        std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+        std::fs::write(dir.join(".cargo/config.toml"), config).unwrap();
+    }
     // The same crate versions as this checkout's lockfile (the root package differs).
     std::fs::copy(here.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
 
     let out = Command::new(env!("CARGO"))
         .current_dir(dir)
-        .args(["test", "--target", "wasm32-unknown-unknown", "--test", "engine"])
+        .args(["test", "--target", "wasm32-unknown-unknown"])
         // Only the C compiler's name (SQLite's C needs a clang that targets wasm32); nothing that
-        // changes SQL. The build cache is kept beside this checkout's, so reruns are quick.
+        // changes SQL. Each dependent keeps its build cache beside this checkout's (its own, as
+        // sqlite-wasm-rs rebuilds whenever its options change), so reruns are quick.
         .env("CC_wasm32_unknown_unknown", "clang-19")
         .env("AR_wasm32_unknown_unknown", "llvm-ar-19")
-        .env("CARGO_TARGET_DIR", here.join("target/dependent"))
+        .env("CARGO_TARGET_DIR", here.join("target").join(name))
         .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
         .env_remove("SQLITE_WASM_RS_FLAGS")
         .env_remove("SQLITE_WASM_RS_SOURCE_DIR")
@@ -93,8 +93,50 @@ fn a_crate_depending_on_this_one_gets_the_same_engine_on_wasm32() {
         .output()
         .expect("cargo runs");
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "the dependent's wasm32 test failed:\n{log}");
+    assert!(out.status.success(), "the dependent's wasm32 tests failed:\n{log}");
+    log
+}
+
+/// The `SQLITE_WASM_RS_FLAGS = """…"""` entry of this checkout's .cargo/config.toml, verbatim.
+fn package_flags_entry() -> String {
+    let config = include_str!("../.cargo/config.toml");
+    let start = config.find("SQLITE_WASM_RS_FLAGS = \"\"\"").expect("the entry");
+    let len = config[start + 25..].find("\"\"\"").expect("its end") + 25 + 3;
+    config[start..start + len].to_string()
+}
+
+#[test]
+fn a_crate_depending_on_this_one_gets_the_same_engine_on_wasm32() {
+    let native = rusqlite::Connection::open_in_memory().unwrap();
+    let version: String = native.query_row("SELECT sqlite_version()", [], |r| r.get(0)).unwrap();
+    let report = migrate(&native, Store::Objects).unwrap();
+    assert!(native.query("PRAGMA foreign_keys", &[]).unwrap()[0][0].as_i64() == Some(1));
+    let test = format!(
+        "const NATIVE_VERSION: &str = {version:?};\nconst NATIVE_REPORT: &str = {:?};\n{TEST}",
+        format!("{report:?}")
+    );
+    let log = run_wasm_dependent("dependent", None, &[("engine.rs", test)]);
     assert!(log.contains("1 passed"), "the dependent's test did not run:\n{log}");
+    // build.rs says where the difference comes from, and what to do about it.
+    assert!(
+        log.contains("warning: agentmux-schema@") && log.contains("SQLITE_WASM_RS_FLAGS lacks"),
+        "the dependent's build did not warn that its SQL differs:\n{log}"
+    );
+    assert!(log.contains("copy the SQLITE_WASM_RS_FLAGS entry"), "{log}");
+}
+
+/// A dependent that copies the package's `SQLITE_WASM_RS_FLAGS` entry into its own
+/// .cargo/config.toml (README, "As a dependency") gets exactly the package's engine: the whole
+/// differential suite (corpus, files, compile options) passes in it, and its build does not warn.
+#[test]
+fn a_dependent_with_the_package_options_passes_the_differential_suite() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = format!("[env]\n{}\n", package_flags_entry());
+    let suite =
+        format!("#[path = {:?}]\nmod differential;\n", here.join("tests/differential.rs").display().to_string());
+    let log = run_wasm_dependent("dependent-configured", Some(&config), &[("differential.rs", suite)]);
+    assert!(log.contains("test result: ok. 3 passed"), "the differential suite did not run in the dependent:\n{log}");
+    assert!(!log.contains("SQLITE_WASM_RS_FLAGS lacks"), "the configured dependent was warned:\n{log}");
 }
 
 /// The server's line: `default-features = false` links the library without the CLI's
