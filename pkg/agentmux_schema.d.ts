@@ -200,6 +200,12 @@ export interface MigrationReport {
      */
     rowsSeeded: number;
     /**
+     * `sqlite_master` rows that spelled their table or index other than SQLite holds it (a
+     * damaged or hand-edited catalogue), rewritten to SQLite's spelling before anything else so
+     * that no drop or rename leaves a stale row behind: `index x: tbl_name "a" → "b"`.
+     */
+    catalogueRepaired: string[];
+    /**
      * Rows whose parent row does not exist, per table (tables without any are left out): kept
      * as they are, never deleted. Counted when a file with tables was migrated.
      */

@@ -22,6 +22,7 @@ pub mod names;
 mod rebuild;
 pub mod snapshot;
 mod spec;
+mod spelling;
 pub mod status;
 pub mod steps;
 mod store;

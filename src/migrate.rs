@@ -18,6 +18,7 @@ use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
 use crate::names::NameMap;
 use crate::spec::Spec;
+use crate::spelling;
 use crate::steps::{self, Applied};
 use crate::tripwire::{read_version, refuse_if_newer, stamp_version};
 use crate::{Store, StoreError};
@@ -62,6 +63,10 @@ pub struct MigrationReport {
     pub indexes_kept: Vec<String>,
     /// Blank rows the migration inserted (the seed rows every database of this kind holds).
     pub rows_seeded: i64,
+    /// `sqlite_master` rows that spelled their table or index other than SQLite holds it (a
+    /// damaged or hand-edited catalogue), rewritten to SQLite's spelling before anything else so
+    /// that no drop or rename leaves a stale row behind: `index x: tbl_name "a" → "b"`.
+    pub catalogue_repaired: Vec<String>,
     /// Rows whose parent row does not exist, per table (tables without any are left out): kept
     /// as they are, never deleted. Counted when a file with tables was migrated.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
@@ -133,6 +138,7 @@ impl MigrationReport {
             indexes_rebuilt: vec![],
             indexes_kept: vec![],
             rows_seeded: 0,
+            catalogue_repaired: vec![],
             orphan_rows: NameMap::new(),
         }
     }
@@ -294,8 +300,12 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     if mode.is_done(found, spec) {
         return Ok(MigrationReport::new(store, found, Outcome::UpToDate));
     }
-    refuse_inconsistent_catalogue(conn, store.file_name())?;
+    let catalogue_repaired = spelling::repair_catalogue(conn, store.file_name())?;
+    let respelled = spelling::respell_canonical(conn, canonical)?;
     let (mut report, existed) = apply(conn, spec, canonical, found)?;
+    report.catalogue_repaired = catalogue_repaired;
+    report.tables_renamed.splice(0..0, respelled.tables);
+    report.indexes_rebuilt.extend(respelled.indexes);
     // Indexes live on tables, so a file that held no table held no index to get wrong.
     if !existed.is_empty() {
         rebuild_misdefined_indexes(conn, canonical, &mut report)?;
@@ -455,37 +465,6 @@ fn indexes_not_canonical<C: SqlConn + ?Sized>(
         }
     }
     Ok((out, ascending))
-}
-
-/// Refuse a file whose `sqlite_master` rows name a table or index other than SQLite holds it:
-/// SQLite names an object from its `CREATE` text, but `DROP TABLE`, `DROP INDEX` and renames
-/// delete or rewrite the rows by that name, compared exactly, so a row that differs (even in
-/// case, or in its `tbl_name`) survives the drop and points at freed pages: a file that passed
-/// `integrity_check` was left malformed (found by the `image` fuzz target, a dead table's row
-/// named `db_v10_migrated_legacy_runs` over `CREATE TABLE db_v10_migrAted_legacy_runs`).
-/// Nothing has been written yet; the caller rolls back.
-fn refuse_inconsistent_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<(), StoreError> {
-    let text = |v: &crate::Value| v.as_str().unwrap_or_default().to_string();
-    let mut held = Vec::new(); // (name, table) as SQLite holds them
-    for t in conn.query("PRAGMA main.table_list", &[])? {
-        let table = text(&t[1]);
-        for i in conn.query(&format!("PRAGMA main.index_list(\"{}\")", table.replace('"', "\"\"")), &[])? {
-            held.push((text(&i[1]), table.clone()));
-        }
-        held.push((table.clone(), table));
-    }
-    for row in conn.query("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')", &[])? {
-        let (name, table) = (text(&row[0]), text(&row[1]));
-        if !held.contains(&(name.clone(), table.clone())) {
-            return Err(StoreError::NotADatabase {
-                db: db.to_string(),
-                reason: format!(
-                    "malformed schema: sqlite_master lists {name} (on {table}), which SQLite knows by another name"
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// The canonical columns that existing tables lack and no step provides, by table. The original

@@ -31,43 +31,10 @@ use proptest::test_runner::RngSeed;
 
 // ---- The original module itself, for the differential check -----------------------------
 
-// The server's original module (`../shared/seed/migrations.rs`), compiled as it is beside a
-// stand-in for the sibling `error.rs` it imports, and run on a copy of every generated file. Its
-// own unit tests run in this binary too. (`build.rs` sets the cfg when the file is there.)
+// The server's original module, run on a copy of every generated file (tests/original; its own
+// unit tests run in this binary too). `build.rs` sets the cfg when the file is there.
 #[cfg(agentmux_original)]
-// Not ours to format: rustfmt must leave the original exactly as it is.
-#[rustfmt::skip]
-#[allow(clippy::all, dead_code, unused_imports)]
-#[path = "../../shared/seed/migrations.rs"]
-mod migrations;
-
-/// The stand-in for the original's sibling `error.rs`: the variant its callers match on, and the
-/// conversion from the driver's error it relies on.
-#[cfg(agentmux_original)]
-mod error {
-    #[derive(Debug)]
-    pub enum StoreError {
-        SchemaTooNew { db: String, found: i64, expected: i64 },
-        Sqlite(#[allow(dead_code)] rusqlite::Error),
-    }
-    impl From<rusqlite::Error> for StoreError {
-        fn from(e: rusqlite::Error) -> Self {
-            StoreError::Sqlite(e)
-        }
-    }
-}
-
-#[cfg(agentmux_original)]
-mod original {
-    use super::{error::StoreError, migrations};
-
-    /// The server's start-up sequence with the original module.
-    pub fn start_up(conn: &rusqlite::Connection) -> Result<(), StoreError> {
-        migrations::check_schema_compat(conn, migrations::OBJECT_SCHEMA_VERSION, "objects.db")?;
-        migrations::run_object_schema(conn)?;
-        migrations::stamp_version(conn, migrations::OBJECT_SCHEMA_VERSION)
-    }
-}
+mod original;
 
 // ---- The original module's rules, the generated input and the oracle: tests/legacy_model --
 
@@ -178,7 +145,7 @@ proptest! {
         let original_db = {
             let copy = agentmux_schema::backend::from_bytes(&before.image).unwrap();
             copy.exec(if spec.foreign_keys_on { "PRAGMA foreign_keys = ON" } else { "PRAGMA foreign_keys = OFF" }).unwrap();
-            let outcome = original::start_up(&copy);
+            let outcome = original::start_up(&copy, Store::Objects);
             (copy, outcome)
         };
         let expected = oracle(spec);

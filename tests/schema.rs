@@ -971,13 +971,14 @@ fn a_file_whose_schema_format_ignores_desc_is_migrated_saying_so() {
     }
 }
 
-/// A `sqlite_master` row named `idx_agent_instances_block` whose `CREATE INDEX` text says
-/// `idx_agEnt_instances_block`: `CREATE INDEX IF NOT EXISTS` finds it (names are
-/// case-insensitive) and so did verification (it read `sqlite_master`), but SQLite and the dump
-/// know the index by the other name, so the canonical name was missing after a "successful"
-/// migration. Now the migration refuses the file and leaves it as it was.
+/// `image` fuzz target (fuzz/README.md, finding 7): an index whose `sqlite_master` row is named
+/// `idx_agent_instances_block` over the text `CREATE INDEX idx_agEnt_instances_block`. SQLite
+/// knows the index by the text's name; `CREATE INDEX IF NOT EXISTS` finds it (names are
+/// case-insensitive), so the original module migrated the file. This crate does too: the row is
+/// made to spell the index as SQLite does (`catalogue_repaired`), and the index, a canonical one
+/// spelled in another case, is dropped and created as canonical (`indexes_rebuilt`).
 #[test]
-fn an_index_known_to_sqlite_by_another_spelling_is_not_reported_canonical() {
+fn an_index_known_to_sqlite_by_another_spelling_is_repaired_and_rebuilt() {
     let image = image_of(reference_ddl(Store::Objects));
     migrate_image(&image, Store::Objects).expect("the unpatched file migrates");
     let text = b"INDEX idx_agent_instances_block";
@@ -997,15 +998,37 @@ fn an_index_known_to_sqlite_by_another_spelling_is_not_reported_canonical() {
         .map(|r| r[1].as_str().unwrap_or_default().to_string())
         .collect();
     assert!(names.contains(&"idx_agEnt_instances_block".to_string()), "SQLite's name for it: {names:?}");
+    assert!(!catalogue_is_consistent(&db));
     drop(db);
-    match migrate_image(&patched, Store::Objects) {
-        // Refused before anything is written (finding 10's check of the catalogue); without that
-        // check, the index check after the migration fails it (`VerifyFailed`).
-        Err(e @ StoreError::NotADatabase { .. }) => {
-            assert!(e.to_string().contains("idx_agent_instances_block"), "{e}");
+    let report = migrate_image(&patched, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(
+        report.catalogue_repaired,
+        ["index idx_agEnt_instances_block: name \"idx_agent_instances_block\" → \"idx_agEnt_instances_block\""]
+    );
+    assert_eq!(report.indexes_rebuilt, ["idx_agent_instances_block"]);
+    let db = from_bytes(&patched).unwrap();
+    migrate(&db, Store::Objects).unwrap();
+    assert!(catalogue_is_consistent(&db));
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+    assert!(dump(&db).tables["db_agent_instances"].indexes.contains_key("idx_agent_instances_block"));
+}
+
+/// Whether every table and index row of `sqlite_master` names its object (and the object's
+/// table) exactly as SQLite holds them.
+fn catalogue_is_consistent(db: &agentmux_schema::backend::Db) -> bool {
+    let mut held = Vec::new();
+    for table in db.query_strings("SELECT name FROM pragma_table_list WHERE schema = 'main'", &[]).unwrap() {
+        for index in db.query_strings("SELECT name FROM pragma_index_list(?1)", &[&table]).unwrap() {
+            held.push((index, table.clone()));
         }
-        other => panic!("{other:?}"),
+        held.push((table.clone(), table));
     }
+    db.query("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')", &[]).unwrap().iter().all(
+        |r| {
+            let pair = (r[0].as_str().unwrap_or_default().to_string(), r[1].as_str().unwrap_or_default().to_string());
+            held.contains(&pair)
+        },
+    )
 }
 
 /// The image of `sql` with `column` (declared last, as `, <column> INTEGER NOT NULL DEFAULT 0`)
@@ -1062,10 +1085,12 @@ fn a_column_added_to_rows_wider_than_their_table_reads_its_default() {
 /// `db_v10_migrated_legacy_runs` over the text `CREATE TABLE db_v10_migrAted_legacy_runs`.
 /// SQLite knows the table by the text's name; `DROP TABLE` freed its pages but deleted the rows
 /// named after that spelling, compared exactly, so the row survived, pointing at freed pages, and
-/// a file that passed `integrity_check` came out malformed. The migration now refuses the file
-/// before writing anything.
+/// a file that passed `integrity_check` came out malformed. The original module migrated the
+/// file (leaving it so); this crate migrates it too, first making the row spell the table as
+/// SQLite does (`catalogue_repaired`). The table is then not one of the dead tables by name, so
+/// it is kept with its rows (an extra table, as `status` shows), and the file stays intact.
 #[test]
-fn a_table_known_to_sqlite_by_another_spelling_is_refused_before_anything_is_dropped() {
+fn a_table_known_to_sqlite_by_another_spelling_is_repaired_and_kept() {
     let image = image_of(LEGACY_V11);
     migrate_image(&image, Store::Objects).expect("the unpatched file migrates");
     let text = b"TABLE db_v10_migrated_legacy_runs";
@@ -1077,11 +1102,76 @@ fn a_table_known_to_sqlite_by_another_spelling_is_refused_before_anything_is_dro
     }
     let db = from_bytes(&patched).unwrap();
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
-    drop(db);
-    match migrate_image(&patched, Store::Objects) {
-        Err(e @ StoreError::NotADatabase { .. }) => {
-            assert!(e.to_string().contains("db_v10_migrated_legacy_runs"), "{e}");
-        }
-        other => panic!("{other:?}"),
-    }
+    assert!(!catalogue_is_consistent(&db));
+    let rows = db.query_i64("SELECT count(*) FROM db_v10_migrAted_legacy_runs", &[]).unwrap();
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(
+        report.catalogue_repaired,
+        [
+            "table db_v10_migrAted_legacy_runs: name \"db_v10_migrated_legacy_runs\" → \"db_v10_migrAted_legacy_runs\", \
+             tbl_name \"db_v10_migrated_legacy_runs\" → \"db_v10_migrAted_legacy_runs\"",
+            // Its automatic index is named after the table, so its row was stale too.
+            "index sqlite_autoindex_db_v10_migrAted_legacy_runs_1: name \"sqlite_autoindex_db_v10_migrated_legacy_runs_1\" \
+             → \"sqlite_autoindex_db_v10_migrAted_legacy_runs_1\", tbl_name \"db_v10_migrated_legacy_runs\" → \
+             \"db_v10_migrAted_legacy_runs\"",
+        ]
+    );
+    assert!(!report.tables_dropped.iter().any(|t| t.eq_ignore_ascii_case("db_v10_migrated_legacy_runs")), "{report:?}");
+    assert!(catalogue_is_consistent(&db));
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+    assert_eq!(db.query_i64("SELECT count(*) FROM db_v10_migrAted_legacy_runs", &[]).unwrap(), rows);
+}
+
+/// `image` fuzz target (finding 11, the first of the check against the original module): a
+/// `filestore.db` whose automatic index's row names its table `db_\u{9e}ile_data` (one byte
+/// flipped; the table is `db_file_data`), migrated as `objects.db`. The migration never touches
+/// that table, but the catalogue check refused the whole file, which the original migrated. The
+/// row is repaired and the file migrated.
+#[test]
+fn an_automatic_index_row_naming_another_table_is_repaired_and_the_file_migrated() {
+    let db = mem();
+    migrate(&db, Store::Filestore).unwrap();
+    db.exec("INSERT INTO db_file_data (zoneid, name, partidx, data) VALUES ('z', 'n', 0, x'01')").unwrap();
+    let mut image = bytes_of(&mut { db });
+    let text = b"sqlite_autoindex_db_file_data_1db_file_data";
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert_eq!(hits.len(), 1, "the automatic index's row (name, then tbl_name)");
+    image[hits[0] + "sqlite_autoindex_db_file_data_1db_".len()] = 0x9e;
+    let db = from_bytes(&image).unwrap();
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
+    assert!(!catalogue_is_consistent(&db));
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(report.catalogue_repaired.len(), 1, "{report:?}");
+    assert!(report.catalogue_repaired[0].starts_with("index sqlite_autoindex_db_file_data_1: tbl_name "), "{report:?}");
+    assert!(report.catalogue_repaired[0].ends_with(" → \"db_file_data\""), "{report:?}");
+    assert!(catalogue_is_consistent(&db));
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+    assert_eq!(db.query_i64("SELECT count(*) FROM db_file_data", &[]).unwrap(), Some(1));
+}
+
+/// A consistent file that spells a canonical table in another case: `CREATE TABLE IF NOT EXISTS`
+/// finds it, so the original module migrated the file. It is renamed to the canonical spelling
+/// with its rows (`tables_renamed`), instead of failing verification.
+#[test]
+fn a_canonical_table_spelled_in_another_case_is_renamed_with_its_rows() {
+    let db = mem();
+    migrate(&db, Store::Filestore).unwrap();
+    db.exec(
+        "INSERT INTO db_file_data (zoneid, name, partidx, data) VALUES ('z', 'n', 0, x'01');
+         ALTER TABLE db_file_data RENAME TO tmp_x; ALTER TABLE tmp_x RENAME TO DB_File_Data;",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Filestore);
+    // Already current: nothing to do (the original re-ran its DDL, which found the table).
+    assert_eq!(report.unwrap().outcome, Outcome::UpToDate);
+    db.exec("PRAGMA user_version = 0").unwrap();
+    let report = migrate(&db, Store::Filestore).expect("migrated, as the original did");
+    assert_eq!(report.tables_renamed.len(), 1, "{report:?}");
+    assert_eq!(
+        (report.tables_renamed[0].from.as_str(), report.tables_renamed[0].to.as_str()),
+        ("DB_File_Data", "db_file_data")
+    );
+    assert_eq!(db.query_i64("SELECT count(*) FROM db_file_data", &[]).unwrap(), Some(1));
+    assert!(dump(&db).tables.contains_key("db_file_data"));
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
 }

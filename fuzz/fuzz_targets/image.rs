@@ -9,8 +9,15 @@
 //!   finds canonical but for what the report owns up to (kept legacy tables, `indexes_kept`,
 //!   `columns_nullable`) and what the file already held (its own tables and columns, which
 //!   migrate never touches), `integrity_check` = ok whenever it was ok before, and every row of
-//!   every pre-existing table the rules keep, under its new name where it was renamed.
+//!   every pre-existing table the rules keep, under its new name where it was renamed;
+//! - where the server's original module (tests/original, when it is beside the repository)
+//!   migrates a copy of the image, this crate's migrate does not fail: nothing the original
+//!   migrates is refused.
 #![no_main]
+
+#[cfg(agentmux_original)]
+#[path = "../../tests/original/mod.rs"]
+mod original;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,7 +64,15 @@ fn migrate_copy(data: &[u8], store: Store) {
         _ => None,
     };
 
+    // The original module on its own copy, before this crate's migrate: its verdict is the bar.
+    #[cfg(agentmux_original)]
+    let original = backend::from_bytes(data).ok().map(|copy| original::start_up(&copy, store));
+
     let result = migrate(&db, store);
+    #[cfg(agentmux_original)]
+    if let (Err(e), Some(Ok(()))) = (&result, &original) {
+        panic!("{store:?}: this crate refused ({e}) an image the original module migrates");
+    }
     let after_image = backend::to_bytes(&mut db).expect("serialize after migrate");
     let report = match result {
         Err(e) => {

@@ -255,6 +255,7 @@ function renderReport(r, before, after) {
     listItem("Indexes dropped", r.indexesDropped),
     listItem("Tables rebuilt (every row kept)", r.tablesRebuilt, (t) => [ident(t.table), h("span", { class: "muted" }, ` (${t.reason.replace("-", " ")})`)]),
     listItem("Indexes rebuilt", r.indexesRebuilt),
+    listItem("Catalogue rows repaired", r.catalogueRepaired),
   ].filter(Boolean);
   return h("div", { class: `report outcome-${r.outcome}`, "data-testid": "report", "data-outcome": r.outcome },
     orphanWarning(r.orphanRows),

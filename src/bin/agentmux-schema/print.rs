@@ -47,6 +47,7 @@ fn report(r: &MigrationReport, planned: bool) {
     let renamed: Vec<_> = r.tables_renamed.iter().map(|p| format!("{} → {}", p.from, p.to)).collect();
     list("tables adopted", &renamed);
     let kept: Vec<_> = r.legacy_tables_kept.iter().map(|p| format!("{} (beside {})", p.from, p.to)).collect();
+    list("catalogue rows repaired (sqlite_master spelled them otherwise)", &r.catalogue_repaired);
     list("legacy tables kept (replacement already exists)", &kept);
     list("indexes dropped", &r.indexes_dropped);
     let dropped: Vec<_> = r

@@ -1,0 +1,146 @@
+//! Names the catalogue spells other than SQLite does, repaired before a migration touches them.
+//!
+//! SQLite takes a table's or index's name from its `CREATE` text (an automatic index's from its
+//! row), compares names without regard to ASCII case, and keeps a second copy in the
+//! `sqlite_master` row (`name`, `tbl_name`). Damage or a hand edit can make the two disagree, and
+//! a file can spell a canonical name in another case. The original server module migrated such
+//! files (`CREATE … IF NOT EXISTS` finds the object whatever its spelling), so this crate must
+//! too, but a plain migration would go wrong on them:
+//! - `DROP TABLE`/`DROP INDEX` and renames delete or rewrite catalogue rows by SQLite's spelling,
+//!   compared exactly, so a row spelled otherwise survives them and points at freed pages (a
+//!   file that passed `integrity_check` comes out malformed);
+//! - a canonical table or index spelled in another case is found by `IF NOT EXISTS`, but every
+//!   check of this crate, like SQLite's pragmas, names it by its own spelling.
+//!
+//! So, inside the migration's transaction and before anything else: each catalogue row is made to
+//! spell its object as SQLite holds it ([`repair_catalogue`], reported in
+//! `MigrationReport::catalogue_repaired`), then each canonical table spelled in another case is
+//! renamed to the canonical spelling (rows kept; reported in `tables_renamed`) and each canonical
+//! index spelled in another case is dropped, so the schema step creates it as canonical
+//! (reported in `indexes_rebuilt`) ([`respell_canonical`]).
+
+use crate::conn::{SqlConn, Value};
+use crate::inspect::Canonical;
+use crate::legacy::Rename;
+use crate::StoreError;
+
+/// `"name"`, quoted for SQL.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Every table and index as SQLite holds it: `(is_index, name, table)`.
+fn held<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<(bool, String, String)>, StoreError> {
+    let mut out = Vec::new();
+    for t in conn.query("PRAGMA main.table_list", &[])? {
+        let (schema, table) = (text(&t[0]), text(&t[1]));
+        if schema != "main" {
+            continue;
+        }
+        for i in conn.query(&format!("PRAGMA main.index_list({})", quoted(&table)), &[])? {
+            out.push((true, text(&i[1]), table.clone()));
+        }
+        out.push((false, table.clone(), table));
+    }
+    Ok(out)
+}
+
+/// Make every table and index row of `sqlite_master` spell its `name` and `tbl_name` as SQLite
+/// holds the object, and say what was rewritten (`index x: tbl_name "a" → "b"`). A row is matched
+/// to the object of its kind whose name equals its `name` but for ASCII case (names are unique
+/// that way, so there is at most one). A row that matches none is an object SQLite does not hold
+/// at all, which nothing can safely rewrite: [`StoreError::NotADatabase`], before anything is
+/// written. Must run inside the migration's transaction (the rows are rolled back with it).
+pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<String>, StoreError> {
+    let held = held(conn)?;
+    let rows =
+        conn.query("SELECT rowid, type, name, tbl_name FROM main.sqlite_master WHERE type IN ('table', 'index')", &[])?;
+    let mut fixes = Vec::new();
+    for row in &rows {
+        let (kind, name, table) = (text(&row[1]), text(&row[2]), text(&row[3]));
+        let is_index = kind == "index";
+        if held.iter().any(|(i, n, t)| *i == is_index && *n == name && *t == table) {
+            continue;
+        }
+        let Some((_, want_name, want_table)) =
+            held.iter().find(|(i, n, _)| *i == is_index && n.eq_ignore_ascii_case(&name))
+        else {
+            return Err(StoreError::NotADatabase {
+                db: db.to_string(),
+                reason: format!(
+                    "malformed schema: sqlite_master lists {kind} {name} (on {table}), which SQLite does not hold"
+                ),
+            });
+        };
+        let mut what = Vec::new();
+        if *want_name != name {
+            what.push(format!("name {name:?} → {want_name:?}"));
+        }
+        if *want_table != table {
+            what.push(format!("tbl_name {table:?} → {want_table:?}"));
+        }
+        let rowid = row[0].as_i64().unwrap_or_default().to_string();
+        fixes.push((rowid, want_name.clone(), want_table.clone(), format!("{kind} {want_name}: {}", what.join(", "))));
+    }
+    if fixes.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The catalogue is writable only this way. SQLite's own copy of the schema already spells
+    // every object as the rows now do, so it needs no reload.
+    conn.exec("PRAGMA writable_schema = ON")?;
+    let mut written = Vec::new();
+    for (rowid, name, table, what) in fixes {
+        let update = conn.query(
+            "UPDATE main.sqlite_master SET name = ?1, tbl_name = ?2 WHERE rowid = CAST(?3 AS INTEGER)",
+            &[&name, &table, &rowid],
+        );
+        if let Err(e) = update {
+            conn.exec("PRAGMA writable_schema = OFF")?;
+            return Err(e);
+        }
+        written.push(what);
+    }
+    conn.exec("PRAGMA writable_schema = OFF")?;
+    Ok(written)
+}
+
+/// What [`respell_canonical`] did.
+#[derive(Default)]
+pub struct Respelled {
+    pub tables: Vec<Rename>,
+    pub indexes: Vec<String>,
+}
+
+/// Rename each table whose name is a canonical table's in another case to the canonical
+/// spelling (through a temporary name: SQLite refuses a rename to a name it already holds), and
+/// drop each index whose name is a canonical index's in another case (an index holds no data;
+/// the schema step creates the canonical one). Runs after [`repair_catalogue`].
+pub fn respell_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -> Result<Respelled, StoreError> {
+    let mut out = Respelled::default();
+    let rows = conn.query("SELECT type, name FROM main.sqlite_master WHERE type IN ('table', 'index')", &[])?;
+    for row in &rows {
+        let (kind, name) = (text(&row[0]), text(&row[1]));
+        if kind == "table" {
+            let Some((want, _)) =
+                canonical.schema.tables.iter().find(|(t, _)| t.eq_ignore_ascii_case(&name) && **t != name)
+            else {
+                continue;
+            };
+            let temporary = format!("{want}_agentmux_respelling");
+            conn.exec(&format!("ALTER TABLE {} RENAME TO {}", quoted(&name), quoted(&temporary)))?;
+            conn.exec(&format!("ALTER TABLE {} RENAME TO {}", quoted(&temporary), quoted(want)))?;
+            out.tables.push(Rename { from: name, to: want.clone() });
+        } else if let Some(want) = canonical.index_sql.keys().find(|i| i.eq_ignore_ascii_case(&name) && **i != name) {
+            conn.exec(&format!("DROP INDEX {}", quoted(&name)))?;
+            out.indexes.push(want.clone());
+        }
+    }
+    Ok(out)
+}
