@@ -220,7 +220,7 @@ export type State = "missing" | "legacy" | "empty" | "behind" | "current" | "too
 /**
  * Why a table was rebuilt.
  */
-export type RebuildReason = "foreign-keys" | "upgrade-step";
+export type RebuildReason = "foreign-keys" | "upgrade-step" | "missing-column";
 
 /**
  * Why the OPFS pool refused (`OpfsError.kind`).

@@ -17,6 +17,7 @@ use crate::inspect::{self, Canonical, Column, Columns, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
 use crate::names::NameMap;
+use crate::rebuild;
 use crate::spec::Spec;
 use crate::spelling;
 use crate::steps::{self, Applied};
@@ -92,6 +93,10 @@ pub enum RebuildReason {
     ForeignKeys,
     /// An upgrade step ([`crate::Change::RebuildTable`]) changes its definition.
     UpgradeStep,
+    /// It lacked a canonical column that `ALTER TABLE ADD COLUMN` cannot add: one named like the
+    /// rowid (`oid`, `rowid`, `_rowid_`), which SQLite refuses to add to a table that has no
+    /// such column. The rebuild adds it (its rows read NULL there); listed in `columns_added`.
+    MissingColumn,
 }
 
 impl RebuildReason {
@@ -100,6 +105,7 @@ impl RebuildReason {
         match self {
             RebuildReason::ForeignKeys => "foreign keys",
             RebuildReason::UpgradeStep => "upgrade step",
+            RebuildReason::MissingColumn => "a column ALTER TABLE cannot add",
         }
     }
 }
@@ -359,7 +365,7 @@ fn apply<C: SqlConn + ?Sized>(
     if outcome == Outcome::Migrated {
         steps::reshape(conn, spec.steps, from_version, &before, canonical, spec.store.file_name(), &mut applied)?;
         report.columns_added = std::mem::take(&mut applied.columns_added);
-        add_missing_columns(conn, &canonical.schema, &missing, &mut report)?;
+        add_missing_columns(conn, canonical, &missing, &mut report)?;
         let step = applied.tables_rebuilt.iter().map(|t| RebuiltTable::new(t, RebuildReason::UpgradeStep));
         report.tables_rebuilt.extend(step);
         // After the steps, so a table a step rebuilt is already canonical and additive columns
@@ -510,11 +516,13 @@ fn missing_columns<'c>(
     Ok(out)
 }
 
-/// Whether a canonical index of `table` (its key or a partial index's `WHERE`) or the seed rows
-/// name `column`.
+/// Whether a canonical `CREATE INDEX` on `table` (its key or a partial index's `WHERE`) or the
+/// seed rows name `column`: what the original module's start-up ran into. A PRIMARY KEY or UNIQUE
+/// column's automatic index does not count: it comes with `CREATE TABLE`, which the original
+/// skipped for an existing table (found by the `image` fuzz target against the original module).
 fn is_needed(spec: &Spec, table: &str, want: &inspect::Table, column: &str) -> bool {
     let names = |text: &str| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == column);
-    let indexed = want.indexes.values().any(|i| {
+    let indexed = want.indexes.values().filter(|i| i.origin == "c").any(|i| {
         i.columns.iter().any(|c| c.name.as_deref() == Some(column)) || i.partial_where.as_deref().is_some_and(names)
     });
     // The column list of each seed `INSERT INTO <table> (…)` (not its values, which are text).
@@ -535,11 +543,27 @@ fn is_needed(spec: &Spec, table: &str, want: &inspect::Table, column: &str) -> b
 /// `status` shows the difference as drift.
 fn add_missing_columns<C: SqlConn + ?Sized>(
     conn: &C,
-    canonical: &Schema,
+    canonical: &Canonical,
     missing: &[(&str, &Column)],
     report: &mut MigrationReport,
 ) -> Result<(), StoreError> {
+    let (canonical, table_sql) = (&canonical.schema, &canonical.table_sql);
     for (table, column) in missing {
+        if ["oid", "rowid", "_rowid_"].iter().any(|r| column.name.eq_ignore_ascii_case(r)) {
+            // ALTER TABLE refuses this name on a table without such a column (it names the
+            // rowid there); the original module left the table as it was. Rebuilt to its
+            // canonical definition instead, every row and every other column kept.
+            if !report.tables_rebuilt.iter().any(|t| t.table == *table) {
+                let create = table_sql.get(table).ok_or_else(|| StoreError::InvalidSpec {
+                    db: report.db.to_string(),
+                    reason: format!("the canonical schema has no CREATE TABLE for {table}"),
+                })?;
+                rebuild::rebuild_table(conn, report.db, table, create, rebuild::Fill::ByName)?;
+                report.tables_rebuilt.push(RebuiltTable::new(table, RebuildReason::MissingColumn));
+            }
+            report.columns_added.push(format!("{table}.{}", column.name));
+            continue;
+        }
         let unique = canonical.tables.get(table).is_some_and(|t| {
             t.indexes.values().any(|i| {
                 i.origin == "u" && i.columns.len() == 1 && i.columns[0].name.as_deref() == Some(column.name.as_str())

@@ -52,21 +52,32 @@ fn held<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<(bool, String, String)>, St
     Ok(out)
 }
 
-/// Make every table and index row of `sqlite_master` spell its `name` and `tbl_name` as SQLite
-/// holds the object, and say what was rewritten (`index x: tbl_name "a" → "b"`). A row is matched
-/// to the object of its kind whose name equals its `name` but for ASCII case (names are unique
-/// that way, so there is at most one). A row that matches none is an object SQLite does not hold
-/// at all, which nothing can safely rewrite: [`StoreError::NotADatabase`], before anything is
-/// written. Must run inside the migration's transaction (the rows are rolled back with it).
+/// Make every table and index row of `sqlite_master` spell its `type` in lower case and its
+/// `name` and `tbl_name` as SQLite holds the object, and say what was rewritten
+/// (`index x: tbl_name "a" → "b"`). A row is matched to the object of its kind whose name equals
+/// its `name` but for ASCII case (names are unique that way, so there is at most one). A row that
+/// matches none is an object SQLite does not hold at all, which nothing can safely rewrite:
+/// [`StoreError::NotADatabase`], before anything is written. Must run inside the migration's
+/// transaction (the rows are rolled back with it).
 pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<String>, StoreError> {
     let held = held(conn)?;
-    let rows =
-        conn.query("SELECT rowid, type, name, tbl_name FROM main.sqlite_master WHERE type IN ('table', 'index')", &[])?;
+    // SQLite loads a row by its CREATE text whatever case its `type` is spelled in, but every
+    // reader of the catalogue (its own DROP included) compares `type` exactly.
+    // Likewise whether the three are stored as TEXT or as a BLOB of the same bytes.
+    let rows = conn.query(
+        "SELECT rowid, CAST(type AS TEXT), CAST(name AS TEXT), CAST(tbl_name AS TEXT), \
+         typeof(type) = 'text' AND typeof(name) = 'text' AND typeof(tbl_name) = 'text' \
+         FROM main.sqlite_master WHERE lower(CAST(type AS TEXT)) IN ('table', 'index')",
+        &[],
+    )?;
     let mut fixes = Vec::new();
     for row in &rows {
-        let (kind, name, table) = (text(&row[1]), text(&row[2]), text(&row[3]));
+        let (spelled, name, table) = (text(&row[1]), text(&row[2]), text(&row[3]));
+        let kind = spelled.to_ascii_lowercase();
         let is_index = kind == "index";
-        if held.iter().any(|(i, n, t)| *i == is_index && *n == name && *t == table) {
+        let stored_as_text = row[4].as_i64() == Some(1);
+        if stored_as_text && spelled == kind && held.iter().any(|(i, n, t)| *i == is_index && *n == name && *t == table)
+        {
             continue;
         }
         let Some((_, want_name, want_table)) =
@@ -80,6 +91,12 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
             });
         };
         let mut what = Vec::new();
+        if !stored_as_text {
+            what.push("stored as TEXT".to_string());
+        }
+        if spelled != kind {
+            what.push(format!("type {spelled:?} → {kind:?}"));
+        }
         if *want_name != name {
             what.push(format!("name {name:?} → {want_name:?}"));
         }
@@ -87,7 +104,8 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
             what.push(format!("tbl_name {table:?} → {want_table:?}"));
         }
         let rowid = row[0].as_i64().unwrap_or_default().to_string();
-        fixes.push((rowid, want_name.clone(), want_table.clone(), format!("{kind} {want_name}: {}", what.join(", "))));
+        let what = format!("{kind} {want_name}: {}", what.join(", "));
+        fixes.push((rowid, kind, want_name.clone(), want_table.clone(), what));
     }
     if fixes.is_empty() {
         return Ok(Vec::new());
@@ -96,10 +114,10 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
     // every object as the rows now do, so it needs no reload.
     conn.exec("PRAGMA writable_schema = ON")?;
     let mut written = Vec::new();
-    for (rowid, name, table, what) in fixes {
+    for (rowid, kind, name, table, what) in fixes {
         let update = conn.query(
-            "UPDATE main.sqlite_master SET name = ?1, tbl_name = ?2 WHERE rowid = CAST(?3 AS INTEGER)",
-            &[&name, &table, &rowid],
+            "UPDATE main.sqlite_master SET type = ?1, name = ?2, tbl_name = ?3 WHERE rowid = CAST(?4 AS INTEGER)",
+            &[&kind, &name, &table, &rowid],
         );
         if let Err(e) = update {
             conn.exec("PRAGMA writable_schema = OFF")?;

@@ -1149,6 +1149,107 @@ fn an_automatic_index_row_naming_another_table_is_repaired_and_the_file_migrated
     assert_eq!(db.query_i64("SELECT count(*) FROM db_file_data", &[]).unwrap(), Some(1));
 }
 
+/// `image` fuzz target (finding 12, against the original module): a catalogue row whose `type`
+/// reads `tablE`. SQLite loads the table from its CREATE text all the same, and the original
+/// module migrated the file, but every reader of `sqlite_master` compares `type` exactly, so
+/// verification missed the table and the migration failed. The row is repaired.
+#[test]
+fn a_catalogue_row_whose_type_is_spelled_in_another_case_is_repaired() {
+    let mut image = image_of(FLAT_V1);
+    let text = b"tabledb_clientdb_client";
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert_eq!(hits.len(), 1, "db_client's row (type, name, tbl_name)");
+    image[hits[0] + 4] = b'E';
+    let db = from_bytes(&image).unwrap();
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(report.catalogue_repaired, ["table db_client: type \"tablE\" → \"table\""]);
+    assert_eq!(db.query_strings("SELECT type FROM sqlite_master WHERE name = 'db_client'", &[]).unwrap(), ["table"]);
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
+/// `image` fuzz target (finding 13, against the original module): an index row whose `name` is
+/// stored as a BLOB of the same bytes. SQLite loads the index from its row all the same, and the
+/// original module migrated the file; the catalogue check read the name as no name at all and
+/// refused it. The row is rewritten with the name as TEXT.
+#[test]
+fn a_catalogue_name_stored_as_a_blob_is_repaired() {
+    let db = from_bytes(&image_of(FLAT_V1)).unwrap();
+    db.exec(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_master SET name = CAST(name AS BLOB) WHERE name = 'sqlite_autoindex_db_client_1';
+         PRAGMA writable_schema = OFF;",
+    )
+    .unwrap();
+    let image = bytes_of(&mut { db });
+    let db = from_bytes(&image).unwrap();
+    assert_eq!(
+        db.query_strings("SELECT typeof(name) FROM sqlite_master WHERE tbl_name = 'db_client' AND type = 'index'", &[])
+            .unwrap(),
+        ["blob"]
+    );
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(report.catalogue_repaired, ["index sqlite_autoindex_db_client_1: stored as TEXT"]);
+    assert_eq!(
+        db.query_strings("SELECT typeof(name) FROM sqlite_master WHERE tbl_name = 'db_client' AND type = 'index'", &[])
+            .unwrap(),
+        ["text"]
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
+/// `image` fuzz target (finding 14, against the original module): a WaveObj table written
+/// without its `oid` column. SQLite refuses `ALTER TABLE ADD COLUMN oid` on a table that has no
+/// such column (the name means its rowid there), and the original module, which left the table
+/// as it was, migrated the file. The table is rebuilt to its canonical definition instead: every
+/// row and the table's other columns kept, `oid` added (NULL in the old rows).
+#[test]
+fn a_table_without_its_oid_column_is_rebuilt_with_it() {
+    let db = mem();
+    db.exec(
+        "CREATE TABLE db_tab (o TEXT, version INTEGER NOT NULL DEFAULT 1, data TEXT NOT NULL);
+         INSERT INTO db_tab (o, data) VALUES ('x', '{}'), ('y', '{\"a\":1}');
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert!(report.columns_added.contains(&"db_tab.oid".to_string()), "{report:?}");
+    assert!(
+        report
+            .tables_rebuilt
+            .iter()
+            .any(|t| t.table == "db_tab" && t.reason == agentmux_schema::RebuildReason::MissingColumn),
+        "{report:?}"
+    );
+    assert_eq!(
+        db.query_strings("SELECT o || ' ' || data || ' ' || quote(oid) FROM db_tab ORDER BY o", &[]).unwrap(),
+        ["x {} NULL", "y {\"a\":1} NULL"]
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
+/// `image` fuzz target (finding 15): a table's catalogue row spelled `db_cLient` over the text
+/// `CREATE TABLE db_client`. `status` and the dump name the table as SQLite holds it (as every
+/// pragma does), before and after the row is repaired.
+#[test]
+fn a_table_is_described_by_the_name_sqlite_holds_it_under() {
+    let mut image = image_of(FLAT_V1);
+    let text = b"tabledb_clientdb_client";
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert_eq!(hits.len(), 1, "db_client's row (type, name, tbl_name)");
+    image[hits[0] + "tabledb_c".len()] = b'L';
+    let db = from_bytes(&image).unwrap();
+    assert_eq!(
+        db.query_strings("SELECT name FROM sqlite_master WHERE name LIKE 'db_client'", &[]).unwrap(),
+        ["db_cLient"]
+    );
+    assert!(dump(&db).tables.contains_key("db_client"));
+    let report = migrate(&db, Store::Objects).expect("migrated");
+    assert_eq!(report.catalogue_repaired, ["table db_client: name \"db_cLient\" → \"db_client\""]);
+    assert!(dump(&db).tables.contains_key("db_client"));
+    assert_eq!(db.query_i64("SELECT count(*) FROM db_client", &[]).unwrap(), Some(1));
+}
+
 /// A consistent file that spells a canonical table in another case: `CREATE TABLE IF NOT EXISTS`
 /// finds it, so the original module migrated the file. It is renamed to the canonical spelling
 /// with its rows (`tables_renamed`), instead of failing verification.

@@ -1,5 +1,7 @@
 //! Reading a file's schema back as SQLite itself reports it: the catalogue (`sqlite_master`) and
-//! the table pragmas (`table_xinfo`, `index_list`/`index_xinfo`, `foreign_key_list`).
+//! the table pragmas (`table_xinfo`, `index_list`/`index_xinfo`, `foreign_key_list`). A row's
+//! `type` is read without regard to case and its names as text even when stored as a BLOB, as
+//! SQLite loads the row either way (a migration then rewrites it: `crate::spelling`).
 //!
 //! Each object is read with the statement form, one `PRAGMA main.…("name")` per table or index,
 //! so a migration's checks cost a query per table it asks about and nothing for the rest: a fresh
@@ -80,12 +82,14 @@ pub struct Schema {
     pub tables: NameMap<Table>,
 }
 
-/// The ordinary tables. Virtual tables (FTS, R-tree, …) belong to no store's schema and are left
-/// out: their columns and rows are their module's, which the browser build may not have (their
-/// shadow tables are ordinary tables and are listed), so every build describes a file alike.
-pub(crate) const USER_TABLES: &str =
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
-     AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'";
+/// The ordinary tables, by the names SQLite holds them under (`PRAGMA table_list`, which names a
+/// table from its CREATE text, as every other pragma does, even where a damaged catalogue row
+/// spells it otherwise). Virtual tables (FTS, R-tree, …) belong to no store's schema and are left
+/// out: their columns and rows are their module's, which the browser build may not have. Their
+/// shadow tables are ordinary tables and are listed (`shadow` where the module is compiled in,
+/// `table` where it is not), so every build describes a file alike.
+pub(crate) const USER_TABLES: &str = "SELECT name FROM pragma_table_list WHERE schema = 'main' \
+     AND type IN ('table', 'shadow') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 
 /// The rows of `PRAGMA main.<pragma>("<object>")`.
 fn pragma<C: SqlConn + ?Sized>(conn: &C, pragma: &str, object: &str) -> Result<Vec<Row>, StoreError> {
@@ -121,7 +125,10 @@ fn index_columns<C: SqlConn + ?Sized>(conn: &C, index: &str) -> Result<Vec<Index
 pub type IndexSql = NameMap<String>;
 
 pub fn index_sql<C: SqlConn + ?Sized>(conn: &C) -> Result<IndexSql, StoreError> {
-    let rows = conn.query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL", &[])?;
+    let rows = conn.query(
+        "SELECT CAST(name AS TEXT), sql FROM sqlite_master WHERE lower(type) = 'index' AND sql IS NOT NULL",
+        &[],
+    )?;
     Ok(rows.into_iter().map(|r| (text(&r[0]), text(&r[1]))).collect())
 }
 
@@ -129,7 +136,10 @@ pub fn index_sql<C: SqlConn + ?Sized>(conn: &C) -> Result<IndexSql, StoreError> 
 /// what adoption and verification decide by, in one query.
 pub fn object_names<C: SqlConn + ?Sized>(conn: &C) -> Result<(Vec<String>, Vec<String>), StoreError> {
     let (mut tables, mut indexes) = (Vec::new(), Vec::new());
-    for row in conn.query("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')", &[])? {
+    for row in conn.query(
+        "SELECT lower(type), CAST(name AS TEXT) FROM sqlite_master WHERE lower(type) IN ('table', 'index')",
+        &[],
+    )? {
         match (row[0].as_str(), row[1].as_str()) {
             (Some("table"), Some(name)) => tables.push(name.to_string()),
             (Some(_), Some(name)) => indexes.push(name.to_string()),
@@ -175,7 +185,9 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
 pub fn index_definitions<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<(String, Index)>, StoreError> {
     let mut out = NameMap::new();
     let sql_of = index_sql(conn)?;
-    for table in conn.query_strings("SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'index'", &[])? {
+    for table in conn
+        .query_strings("SELECT DISTINCT CAST(tbl_name AS TEXT) FROM sqlite_master WHERE lower(type) = 'index'", &[])?
+    {
         for (index, mut def) in index_list(conn, &table, &sql_of)? {
             def.columns = index_columns(conn, &index)?;
             out.insert(index, (table.clone(), def));
