@@ -60,16 +60,23 @@ pub struct Adoption {
 
 /// Rename, drop and keep as described above. Reads the catalogue once and issues a statement
 /// only for what is actually there, so a current database costs one query.
+///
+/// Names are matched without regard to ASCII case, as SQLite matches them (the original module's
+/// `DROP … IF EXISTS` and `ALTER TABLE` did); the migration has by then made the catalogue spell
+/// every object as SQLite holds it (`crate::spelling`), so the drops leave no row behind.
 pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, StoreError> {
     let (mut tables, indexes) = object_names(conn)?;
     let mut out = Adoption::default();
 
+    // The file's own spelling of a name (reports name what the file held).
+    let found = |names: &[String], name: &str| names.iter().find(|n| n.eq_ignore_ascii_case(name)).cloned();
+
     for (legacy, current) in LEGACY_TABLE_RENAMES {
-        if !tables.iter().any(|t| t == legacy) {
+        let Some(legacy_found) = found(&tables, legacy) else {
             continue;
-        }
-        let pair = Rename { from: legacy.to_string(), to: current.to_string() };
-        if tables.iter().any(|t| t == current) {
+        };
+        let pair = Rename { from: legacy_found, to: current.to_string() };
+        if found(&tables, current).is_some() {
             // Only a downgrade round trip gets here, and the old build may have written rows
             // to the legacy table. Dropping it would lose them; leave both and say so.
             warn!(
@@ -89,21 +96,21 @@ pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, St
     for idx in LEGACY_INDEX_DROPS {
         // An index whose table was kept (both-present case) goes too: the kept table is
         // unused, and its old-named index would otherwise block nothing but confuse drift.
-        if indexes.iter().any(|i| i == idx) {
+        if let Some(idx_found) = found(&indexes, idx) {
             conn.exec(&format!("DROP INDEX IF EXISTS \"{idx}\""))?;
-            out.indexes_dropped.push(idx.to_string());
+            out.indexes_dropped.push(idx_found);
         }
     }
 
     for table in DEAD_TABLE_DROPS {
-        if tables.iter().any(|t| t == table) {
+        if let Some(table_found) = found(&tables, table) {
             let rows = conn.query_i64(&format!("SELECT count(*) FROM \"{table}\""), &[])?.unwrap_or(0);
             if rows > 0 {
                 warn!(table = *table, rows, "dropping a dead legacy table that still holds rows");
             }
             conn.exec(&format!("DROP TABLE IF EXISTS \"{table}\""))?;
-            out.tables_dropped.push(table.to_string());
-            out.rows_dropped.insert(table.to_string(), rows);
+            out.tables_dropped.push(table_found.clone());
+            out.rows_dropped.insert(table_found, rows);
         }
     }
     Ok(out)

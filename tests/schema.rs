@@ -1085,12 +1085,12 @@ fn a_column_added_to_rows_wider_than_their_table_reads_its_default() {
 /// `db_v10_migrated_legacy_runs` over the text `CREATE TABLE db_v10_migrAted_legacy_runs`.
 /// SQLite knows the table by the text's name; `DROP TABLE` freed its pages but deleted the rows
 /// named after that spelling, compared exactly, so the row survived, pointing at freed pages, and
-/// a file that passed `integrity_check` came out malformed. The original module migrated the
-/// file (leaving it so); this crate migrates it too, first making the row spell the table as
-/// SQLite does (`catalogue_repaired`). The table is then not one of the dead tables by name, so
-/// it is kept with its rows (an extra table, as `status` shows), and the file stays intact.
+/// a file that passed `integrity_check` came out malformed. The original module dropped the table
+/// that way; this crate first makes the rows spell the table (and its automatic index) as SQLite
+/// does (`catalogue_repaired`), then drops it as the original did, reporting it and its rows
+/// under the file's spelling, and the file stays intact.
 #[test]
-fn a_table_known_to_sqlite_by_another_spelling_is_repaired_and_kept() {
+fn a_table_known_to_sqlite_by_another_spelling_is_repaired_then_dropped_cleanly() {
     let image = image_of(LEGACY_V11);
     migrate_image(&image, Store::Objects).expect("the unpatched file migrates");
     let text = b"TABLE db_v10_migrated_legacy_runs";
@@ -1103,7 +1103,7 @@ fn a_table_known_to_sqlite_by_another_spelling_is_repaired_and_kept() {
     let db = from_bytes(&patched).unwrap();
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
     assert!(!catalogue_is_consistent(&db));
-    let rows = db.query_i64("SELECT count(*) FROM db_v10_migrAted_legacy_runs", &[]).unwrap();
+    let rows = db.query_i64("SELECT count(*) FROM db_v10_migrAted_legacy_runs", &[]).unwrap().unwrap();
     let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
     assert_eq!(
         report.catalogue_repaired,
@@ -1116,10 +1116,17 @@ fn a_table_known_to_sqlite_by_another_spelling_is_repaired_and_kept() {
              \"db_v10_migrAted_legacy_runs\"",
         ]
     );
-    assert!(!report.tables_dropped.iter().any(|t| t.eq_ignore_ascii_case("db_v10_migrated_legacy_runs")), "{report:?}");
+    assert!(
+        report.tables_dropped.contains(&"db_v10_migrAted_legacy_runs".to_string()),
+        "the file's own spelling: {report:?}"
+    );
+    assert_eq!(report.rows_dropped.get("db_v10_migrAted_legacy_runs"), Some(&rows));
     assert!(catalogue_is_consistent(&db));
+    assert_eq!(
+        db.query_i64("SELECT count(*) FROM sqlite_master WHERE name LIKE '%migrated_legacy_runs%'", &[]).unwrap(),
+        Some(0)
+    );
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
-    assert_eq!(db.query_i64("SELECT count(*) FROM db_v10_migrAted_legacy_runs", &[]).unwrap(), rows);
 }
 
 /// `image` fuzz target (finding 11, the first of the check against the original module): a
