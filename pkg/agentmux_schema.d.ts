@@ -206,6 +206,13 @@ export interface MigrationReport {
      */
     catalogueRepaired: string[];
     /**
+     * Tables whose foreign keys differ from the canonical ones but that could not be rebuilt:
+     * a column name that is not valid UTF-8 (damage), which no SQL this crate writes can name.
+     * They keep the foreign keys they had, as the original module left them, every row in
+     * place; `status` shows the difference.
+     */
+    foreignKeysKept: string[];
+    /**
      * Rows whose parent row does not exist, per table (tables without any are left out): kept
      * as they are, never deleted. Counted when a file with tables was migrated.
      */

@@ -27,19 +27,27 @@ pub fn differ(have: &[ForeignKey], want: &[ForeignKey]) -> bool {
 /// to its canonical definition, keeping all rows (and any columns the definition lacks). Runs
 /// inside the migration's transaction with enforcement paused. `nullable` names the columns
 /// (`table.column`) the migration had to add without their NOT NULL / UNIQUE: the rebuilt table
-/// keeps them that way, since its rows hold NULL there. Returns the tables rebuilt.
+/// keeps them that way, since its rows hold NULL there. Returns the tables rebuilt, and the
+/// tables left with the foreign keys they had because a column name is not valid UTF-8: every
+/// name in the SQL this crate writes is UTF-8 text, so such a column cannot be copied under its
+/// own name, and the original module left the table as it was (the report says so).
 pub(crate) fn repair<C: SqlConn + ?Sized>(
     conn: &C,
     db: &str,
     canonical: &Canonical,
     existed: &Columns,
     nullable: &[String],
-) -> Result<Vec<String>, StoreError> {
-    let mut rebuilt = Vec::new();
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let (mut rebuilt, mut kept) = (Vec::new(), Vec::new());
     for (name, want) in canonical.schema.tables.iter().filter(|(t, _)| existed.contains_key(t)) {
         // Both views come from one scratch database, so a canonical table always has its text.
         let Some(create) = canonical.table_sql.get(name) else { continue };
         if !differ(&inspect::foreign_key_list(conn, name)?, &want.foreign_keys) {
+            continue;
+        }
+        // The driver hands back a name that is not UTF-8 with U+FFFD in place of its bytes.
+        if existed.get(name).is_some_and(|columns| columns.iter().any(|c| c.contains('\u{FFFD}'))) {
+            kept.push(name.clone());
             continue;
         }
         let relaxed: Vec<&str> =
@@ -48,7 +56,7 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
         rebuild_table(conn, db, name, &create, Fill::ByName)?;
         rebuilt.push(name.clone());
     }
-    Ok(rebuilt)
+    Ok((rebuilt, kept))
 }
 
 /// Rows whose parent row does not exist, per table (tables without any are left out). A row that

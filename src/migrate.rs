@@ -68,6 +68,11 @@ pub struct MigrationReport {
     /// damaged or hand-edited catalogue), rewritten to SQLite's spelling before anything else so
     /// that no drop or rename leaves a stale row behind: `index x: tbl_name "a" → "b"`.
     pub catalogue_repaired: Vec<String>,
+    /// Tables whose foreign keys differ from the canonical ones but that could not be rebuilt:
+    /// a column name that is not valid UTF-8 (damage), which no SQL this crate writes can name.
+    /// They keep the foreign keys they had, as the original module left them, every row in
+    /// place; `status` shows the difference.
+    pub foreign_keys_kept: Vec<String>,
     /// Rows whose parent row does not exist, per table (tables without any are left out): kept
     /// as they are, never deleted. Counted when a file with tables was migrated.
     #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
@@ -145,6 +150,7 @@ impl MigrationReport {
             indexes_kept: vec![],
             rows_seeded: 0,
             catalogue_repaired: vec![],
+            foreign_keys_kept: vec![],
             orphan_rows: NameMap::new(),
         }
     }
@@ -310,6 +316,7 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     let respelled = spelling::respell_canonical(conn, canonical)?;
     let (mut report, existed) = apply(conn, spec, canonical, found)?;
     report.catalogue_repaired = catalogue_repaired;
+    report.catalogue_repaired.extend(respelled.columns.iter().map(|c| format!("column {c}")));
     report.tables_renamed.splice(0..0, respelled.tables);
     report.indexes_rebuilt.extend(respelled.indexes);
     // Indexes live on tables, so a file that held no table held no index to get wrong.
@@ -317,7 +324,9 @@ fn migrate_locked<C: SqlConn + ?Sized>(
         rebuild_misdefined_indexes(conn, canonical, &mut report)?;
     }
 
-    let missing = inspect::missing_from_canonical(conn, &canonical.schema, |t| existed.contains_key(t))?;
+    let mut missing = inspect::missing_from_canonical(conn, &canonical.schema, |t| existed.contains_key(t))?;
+    // The foreign keys of a table the report lists as kept are the file's, on purpose.
+    missing.retain(|m| !report.foreign_keys_kept.iter().any(|t| m.starts_with(&format!("{t}("))));
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
@@ -370,9 +379,10 @@ fn apply<C: SqlConn + ?Sized>(
         report.tables_rebuilt.extend(step);
         // After the steps, so a table a step rebuilt is already canonical and additive columns
         // exist to be copied.
-        let repaired =
+        let (repaired, kept) =
             foreign_keys::repair(conn, spec.store.file_name(), canonical, &before, &report.columns_nullable)?;
         report.tables_rebuilt.extend(repaired.iter().map(|t| RebuiltTable::new(t, RebuildReason::ForeignKeys)));
+        report.foreign_keys_kept = kept;
     }
     conn.exec(spec.ddl)?;
     report.tables_created = canonical.schema.tables.keys().filter(|t| !before.contains_key(t)).cloned().collect();

@@ -66,13 +66,15 @@ pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
         // exactly the one the table had, never lowering it, since ids above the highest row may
         // have been handed out and deleted; and none where it had none.
         let name = quote_literal(table);
+        // The copy created sqlite_sequence if the file had none.
+        let Some((n, s)) = sequence_columns(conn)? else { return Ok(()) };
         conn.exec(&match sequence {
             Some(seq) => format!(
-                "UPDATE sqlite_sequence SET seq = max(seq, {seq}) WHERE name = {name}; \
-                 INSERT INTO sqlite_sequence (name, seq) SELECT {name}, {seq} \
-                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {name})"
+                "UPDATE sqlite_sequence SET {s} = max({s}, {seq}) WHERE {n} = {name}; \
+                 INSERT INTO sqlite_sequence ({n}, {s}) SELECT {name}, {seq} \
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE {n} = {name})"
             ),
-            None => format!("DELETE FROM sqlite_sequence WHERE name = {name}"),
+            None => format!("DELETE FROM sqlite_sequence WHERE {n} = {name}"),
         })?;
     }
     Ok(())
@@ -101,10 +103,24 @@ fn rename_over_dropped<C: SqlConn + ?Sized>(conn: &C, from: &str, to: &str) -> R
 /// The table's AUTOINCREMENT counter, if it has one (`sqlite_sequence` exists only once some
 /// AUTOINCREMENT table has been created).
 fn autoincrement_counter<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Option<i64>, StoreError> {
+    let Some((n, s)) = sequence_columns(conn)? else { return Ok(None) };
+    conn.query_i64(&format!("SELECT {s} FROM sqlite_sequence WHERE {n} = ?1"), &[table])
+}
+
+/// The names of `sqlite_sequence`'s two columns (table name, counter), quoted, or `None` when
+/// the file has no such table. SQLite reads and writes that table by column position, so its
+/// CREATE text can name them otherwise (damage, found by the `image` fuzz target against the
+/// original module: `sqlite_sequence(name,suq)`); this reads them by position too. A name that
+/// is not UTF-8 cannot be written in SQL: then the counter is left as SQLite keeps it.
+fn sequence_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Option<(String, String)>, StoreError> {
     if conn.query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'", &[])? != Some(1) {
         return Ok(None);
     }
-    conn.query_i64("SELECT seq FROM sqlite_sequence WHERE name = ?1", &[table])
+    let names = conn.query_strings("SELECT name FROM pragma_table_info('sqlite_sequence') ORDER BY cid", &[])?;
+    match names.as_slice() {
+        [n, s] if !n.contains('\u{FFFD}') && !s.contains('\u{FFFD}') => Ok(Some((quote(n), quote(s)))),
+        _ => Ok(None),
+    }
 }
 
 /// Name and declared type of every column that holds data (generated columns are computed, not

@@ -134,12 +134,16 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
 pub struct Respelled {
     pub tables: Vec<Rename>,
     pub indexes: Vec<String>,
+    /// `table.column → table.Column`, for `catalogue_repaired`.
+    pub columns: Vec<String>,
 }
 
 /// Rename each table whose name is a canonical table's in another case to the canonical
-/// spelling (through a temporary name: SQLite refuses a rename to a name it already holds), and
-/// drop each index whose name is a canonical index's in another case (an index holds no data;
-/// the schema step creates the canonical one). Runs after [`repair_catalogue`].
+/// spelling (through a temporary name: SQLite refuses a rename to a name it already holds), drop
+/// each index whose name is a canonical index's in another case (an index holds no data; the
+/// schema step creates the canonical one), and rename each column of a canonical table spelled
+/// so (again through a temporary name), so that every later step, which compares names exactly,
+/// finds them. Runs after [`repair_catalogue`].
 pub fn respell_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -> Result<Respelled, StoreError> {
     let mut out = Respelled::default();
     let rows = conn.query("SELECT type, name FROM main.sqlite_master WHERE type IN ('table', 'index')", &[])?;
@@ -158,6 +162,32 @@ pub fn respell_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -
         } else if let Some(want) = canonical.index_sql.keys().find(|i| i.eq_ignore_ascii_case(&name) && **i != name) {
             conn.exec(&format!("DROP INDEX {}", quoted(&name)))?;
             out.indexes.push(want.clone());
+        }
+    }
+    // Columns of the canonical tables, likewise (tables now carry their canonical names), read
+    // in one statement for the whole file (none on a fresh one). Only the canonical tables: a
+    // virtual table's columns cannot be read where its module is left out (the browser build).
+    let names: Vec<String> = canonical.schema.tables.keys().map(|t| format!("'{}'", t.replace('\'', "''"))).collect();
+    let columns = conn.query(
+        &format!(
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_xinfo(m.name) p \
+             WHERE m.type = 'table' AND m.name IN ({})",
+            names.join(", ")
+        ),
+        &[],
+    )?;
+    for (table, want) in canonical.schema.tables.iter() {
+        let have: Vec<String> = columns.iter().filter(|r| text(&r[0]) == *table).map(|r| text(&r[1])).collect();
+        for column in &want.columns {
+            if have.contains(&column.name) {
+                continue;
+            }
+            let Some(found) = have.iter().find(|h| h.eq_ignore_ascii_case(&column.name)) else { continue };
+            let temporary = format!("{}_agentmux_respelling", column.name);
+            for (from, to) in [(found.as_str(), temporary.as_str()), (temporary.as_str(), column.name.as_str())] {
+                conn.exec(&format!("ALTER TABLE {} RENAME COLUMN {} TO {}", quoted(table), quoted(from), quoted(to)))?;
+            }
+            out.columns.push(format!("{table}.{found} → {table}.{}", column.name));
         }
     }
     Ok(out)

@@ -1257,6 +1257,94 @@ fn a_table_is_described_by_the_name_sqlite_holds_it_under() {
     assert_eq!(db.query_i64("SELECT count(*) FROM db_client", &[]).unwrap(), Some(1));
 }
 
+/// `image` fuzz target (finding 16, against the original module): a canonical column spelled in
+/// another case (`saga_step.started_aT`). SQLite compares column names without regard to case,
+/// so the original module's DDL found it; this crate looked for `started_at` exactly, tried to add
+/// it and failed. The column is renamed to the canonical spelling, its values kept.
+#[test]
+fn a_canonical_column_spelled_in_another_case_is_renamed_with_its_values() {
+    let db = mem();
+    migrate(&db, Store::Sagas).unwrap();
+    db.exec(
+        "INSERT INTO saga (saga_id, name, state, started_at, input_json) VALUES (1, 's', 'running', 1, '{}');
+         INSERT INTO saga_step (saga_id, step_index, name, state, cmd_json, started_at) VALUES (1, 0, 'a', 'done', '{}', 42);
+         ALTER TABLE saga_step RENAME COLUMN started_at TO tmp_x;
+         ALTER TABLE saga_step RENAME COLUMN tmp_x TO started_aT;
+         PRAGMA user_version = 0;",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Sagas).expect("migrated, as the original did");
+    assert_eq!(report.catalogue_repaired, ["column saga_step.started_aT → saga_step.started_at"]);
+    assert_eq!(db.query_i64("SELECT started_at FROM saga_step", &[]).unwrap(), Some(42));
+    assert!(dump(&db).tables["saga_step"].has_column("started_at"));
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
+/// `image` fuzz target (finding 17, against the original module): a table whose foreign key is
+/// stale and one of whose columns is named by bytes that are not UTF-8 (a damaged CREATE text).
+/// The rebuild that repairs foreign keys copies columns by name, and no SQL this crate writes can
+/// name that column, so it refused the file, which the original module migrated. The table keeps
+/// its foreign key, as the original left it, every row and column in place, and the report says
+/// so (`foreign_keys_kept`).
+#[test]
+fn a_table_with_a_column_name_that_is_not_utf8_keeps_its_stale_foreign_key() {
+    let db = mem();
+    migrate(&db, Store::Sagas).unwrap();
+    db.exec(
+        "INSERT INTO saga (saga_id, name, state, started_at, input_json) VALUES (1, 's', 'running', 1, '{}');
+         INSERT INTO saga_step (saga_id, step_index, name, state, cmd_json, started_at) VALUES (1, 0, 'a', 'done', '{}', 42);
+         PRAGMA writable_schema = ON;
+         UPDATE sqlite_master SET sql = replace(replace(sql, 'saga(saga_id)', 'saga(saea_id)'),
+             'output_json TEXT', CAST(X'81' AS TEXT) || ' TEXT')
+         WHERE name = 'saga_step';
+         PRAGMA writable_schema = OFF;
+         PRAGMA user_version = 0;",
+    )
+    .unwrap();
+    let image = bytes_of(&mut { db });
+    let db = from_bytes(&image).unwrap();
+    assert_eq!(
+        db.query_strings("SELECT hex(name) FROM pragma_table_xinfo('saga_step') WHERE cid = 5", &[]).unwrap(),
+        ["81"]
+    );
+    let report = migrate(&db, Store::Sagas).expect("migrated, as the original did");
+    assert_eq!(report.foreign_keys_kept, ["saga_step"]);
+    assert!(report.tables_rebuilt.is_empty(), "{report:?}");
+    assert_eq!(db.query_i64("SELECT started_at FROM saga_step", &[]).unwrap(), Some(42));
+    assert_eq!(
+        db.query_strings("SELECT \"table\" || '(' || \"to\" || ')' FROM pragma_foreign_key_list('saga_step')", &[])
+            .unwrap(),
+        ["saga(saea_id)"]
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
+/// `image` fuzz target (finding 18, against the original module): `sqlite_sequence`'s CREATE text
+/// naming its columns `(name,suq)`. SQLite reads and writes that table by position, so the
+/// original module migrated the file, but the rebuild that repairs a stale foreign key read the
+/// AUTOINCREMENT counter as `seq` and failed. It now reads the columns by position: the file
+/// migrates and every counter is the one the same file gets undamaged.
+#[test]
+fn a_sqlite_sequence_with_other_column_names_keeps_the_counters() {
+    let image = image_of(STALE_FOREIGN_KEYS);
+    let counters = |image: &[u8]| {
+        let db = from_bytes(image).unwrap();
+        let report = migrate(&db, Store::Objects).expect("migrated");
+        assert!(report.tables_rebuilt.iter().any(|t| t.table == "db_agent_history"), "{report:?}");
+        db.query("SELECT * FROM sqlite_sequence ORDER BY 1", &[]).unwrap()
+    };
+    let text = b"sqlite_sequence(name,seq)";
+    let hits: Vec<usize> = (0..image.len() - text.len()).filter(|&i| &image[i..i + text.len()] == text).collect();
+    assert!(!hits.is_empty(), "sqlite_sequence's CREATE text");
+    let mut patched = image.clone();
+    for at in hits {
+        patched[at + "sqlite_sequence(name,s".len()] = b'u';
+    }
+    let want = counters(&image);
+    assert!(!want.is_empty());
+    assert_eq!(counters(&patched), want);
+}
+
 /// A consistent file that spells a canonical table in another case: `CREATE TABLE IF NOT EXISTS`
 /// finds it, so the original module migrated the file. It is renamed to the canonical spelling
 /// with its rows (`tables_renamed`), instead of failing verification.

@@ -256,6 +256,7 @@ function renderReport(r, before, after) {
     listItem("Tables rebuilt (every row kept)", r.tablesRebuilt, (t) => [ident(t.table), h("span", { class: "muted" }, ` (${t.reason.replace("-", " ")})`)]),
     listItem("Indexes rebuilt", r.indexesRebuilt),
     listItem("Catalogue rows repaired", r.catalogueRepaired),
+    listItem("Foreign keys kept as found", r.foreignKeysKept),
   ].filter(Boolean);
   return h("div", { class: `report outcome-${r.outcome}`, "data-testid": "report", "data-outcome": r.outcome },
     orphanWarning(r.orphanRows),

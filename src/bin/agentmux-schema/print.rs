@@ -68,6 +68,7 @@ fn report(r: &MigrationReport, planned: bool) {
     list("tables rebuilt, every row kept", &rebuilt);
     list("columns added without NOT NULL/UNIQUE (old rows hold NULL)", &r.columns_nullable);
     list("indexes rebuilt", &r.indexes_rebuilt);
+    list("foreign keys kept as found (a column name is not UTF-8)", &r.foreign_keys_kept);
     list("indexes kept as found (the rows break the canonical definition)", &r.indexes_kept);
     list("upgrade steps run", &r.steps_run);
     if r.rows_seeded > 0 {
