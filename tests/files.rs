@@ -526,3 +526,37 @@ fn a_current_file_whose_schema_does_not_parse_is_refused_by_vetting() {
     assert_eq!(status_data_dir(dir.path())[1].state, State::Unreadable);
     assert_eq!(snapshot(dir.path()), before, "a refused directory was changed");
 }
+
+/// `datadir` fuzz target (finding 19, the oracle narrowed): a file damaged inside one of its own
+/// tables (a page of a table no store defines) migrates, as it did with the original module,
+/// since no migration reads that table's rows; `status` reports the damage before and after,
+/// with SQLite's message, rather than calling the file current.
+#[test]
+fn damage_inside_a_files_own_table_is_migrated_past_and_still_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = dir.join("sagas.db");
+    write_db(
+        &path,
+        "PRAGMA page_size = 4096;
+         CREATE TABLE t (x TEXT);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+         INSERT INTO t SELECT printf('%0100d', i) FROM n;",
+    );
+    // Page 4 is one of t's leaf pages (page 1 the catalogue, page 2 t's root, then its leaves).
+    let mut bytes = fs::read(&path).unwrap();
+    assert!(bytes.len() > 5 * 4096);
+    for b in &mut bytes[3 * 4096..3 * 4096 + 16] {
+        *b = 0x41;
+    }
+    fs::write(&path, &bytes).unwrap();
+    let status = |dir: &Path| status_data_dir(dir).into_iter().find(|s| s.store == Store::Sagas).unwrap();
+    let before = status(dir);
+    assert_eq!(before.state, State::Unreadable, "{before:?}");
+    let reports = migrate_data_dir(dir).expect("migrated past the damage, as the original did");
+    assert_eq!(reports.iter().find(|r| r.store == Store::Sagas).unwrap().to_version, Store::Sagas.version());
+    assert_eq!(version_of(&path), Store::Sagas.version());
+    let after = status(dir);
+    assert_eq!(after.state, State::Unreadable, "{after:?}");
+    assert!(after.error.as_deref().is_some_and(|e| e.contains("malformed")), "{after:?}");
+}

@@ -362,6 +362,14 @@ fuzz_target!(|ops: Vec<Op>| {
                 panic!("the plan failed ({:?}) where the migration succeeded", plan.err());
             }
             for s in datadir::status_data_dir(&dir) {
+                // A file whose damage lies outside its schema (a page of one of its own tables,
+                // which no migration reads, as the original module did not) migrates, and is
+                // still damaged after: its status then says so, as it did before.
+                let was_damaged = statuses.iter().any(|b| b.store == s.store && b.state == State::Unreadable);
+                if s.state == State::Unreadable && was_damaged {
+                    assert!(s.error.is_some(), "{s:?}");
+                    continue;
+                }
                 assert_eq!(s.state, State::Current, "after a successful migration: {s:?}");
                 assert_eq!(s.user_version, Some(s.expected_version));
             }
