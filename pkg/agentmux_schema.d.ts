@@ -206,10 +206,11 @@ export interface MigrationReport {
      */
     catalogueRepaired: string[];
     /**
-     * Tables whose foreign keys differ from the canonical ones but that could not be rebuilt:
-     * a column name that is not valid UTF-8 (damage), which no SQL this crate writes can name.
-     * They keep the foreign keys they had, as the original module left them, every row in
-     * place; `status` shows the difference.
+     * Tables whose foreign keys differ from the canonical ones but that could not be rebuilt
+     * (damage: a column name that is not valid UTF-8, which no SQL this crate writes can name,
+     * or rows the canonical definition refuses, such as text in its INTEGER PRIMARY KEY). They
+     * keep the foreign keys they had, as the original module left them, every row in place;
+     * `status` shows the difference.
      */
     foreignKeysKept: string[];
     /**

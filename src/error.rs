@@ -126,6 +126,7 @@ pub mod codes {
     pub const CORRUPT: i32 = 11;
     pub const CANTOPEN: i32 = 14;
     pub const CONSTRAINT: i32 = 19;
+    pub const MISMATCH: i32 = 20;
     pub const NOTADB: i32 = 26;
 }
 

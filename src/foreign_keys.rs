@@ -28,9 +28,10 @@ pub fn differ(have: &[ForeignKey], want: &[ForeignKey]) -> bool {
 /// inside the migration's transaction with enforcement paused. `nullable` names the columns
 /// (`table.column`) the migration had to add without their NOT NULL / UNIQUE: the rebuilt table
 /// keeps them that way, since its rows hold NULL there. Returns the tables rebuilt, and the
-/// tables left with the foreign keys they had because a column name is not valid UTF-8: every
-/// name in the SQL this crate writes is UTF-8 text, so such a column cannot be copied under its
-/// own name, and the original module left the table as it was (the report says so).
+/// tables left with the foreign keys they had, as the original module left them (the report says
+/// so): one with a column name that is not valid UTF-8 (every name in the SQL this crate writes is
+/// UTF-8 text, so such a column cannot be copied under its own name), and one whose rows the
+/// canonical definition refuses.
 pub(crate) fn repair<C: SqlConn + ?Sized>(
     conn: &C,
     db: &str,
@@ -53,8 +54,19 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
         let relaxed: Vec<&str> =
             nullable.iter().filter_map(|c| c.strip_prefix(name.as_str()).and_then(|c| c.strip_prefix('.'))).collect();
         let create = relax_columns(create, &relaxed).ok_or_else(|| unreadable(db, create))?;
-        rebuild_table(conn, db, name, &create, Fill::ByName)?;
-        rebuilt.push(name.clone());
+        // A savepoint, so a table whose rows the canonical definition cannot take (a damaged
+        // definition: TEXT where the canonical one has an INTEGER PRIMARY KEY, say) is put back
+        // as it was and kept, as the original module kept it, rather than refusing the file.
+        conn.exec("SAVEPOINT agentmux_foreign_keys")?;
+        match rebuild_table(conn, db, name, &create, Fill::ByName) {
+            Ok(()) => rebuilt.push(name.clone()),
+            Err(e) if matches!(e.sqlite_code(), Some(codes::ERROR | codes::CONSTRAINT | codes::MISMATCH)) => {
+                conn.exec("ROLLBACK TO agentmux_foreign_keys")?;
+                kept.push(name.clone());
+            }
+            Err(e) => return Err(e),
+        }
+        conn.exec("RELEASE agentmux_foreign_keys")?;
     }
     Ok((rebuilt, kept))
 }

@@ -68,10 +68,11 @@ pub struct MigrationReport {
     /// damaged or hand-edited catalogue), rewritten to SQLite's spelling before anything else so
     /// that no drop or rename leaves a stale row behind: `index x: tbl_name "a" → "b"`.
     pub catalogue_repaired: Vec<String>,
-    /// Tables whose foreign keys differ from the canonical ones but that could not be rebuilt:
-    /// a column name that is not valid UTF-8 (damage), which no SQL this crate writes can name.
-    /// They keep the foreign keys they had, as the original module left them, every row in
-    /// place; `status` shows the difference.
+    /// Tables whose foreign keys differ from the canonical ones but that could not be rebuilt
+    /// (damage: a column name that is not valid UTF-8, which no SQL this crate writes can name,
+    /// or rows the canonical definition refuses, such as text in its INTEGER PRIMARY KEY). They
+    /// keep the foreign keys they had, as the original module left them, every row in place;
+    /// `status` shows the difference.
     pub foreign_keys_kept: Vec<String>,
     /// Rows whose parent row does not exist, per table (tables without any are left out): kept
     /// as they are, never deleted. Counted when a file with tables was migrated.

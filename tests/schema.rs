@@ -926,6 +926,72 @@ fn a_stale_child_lacking_a_not_null_column_is_rebuilt_with_it_nullable() {
     assert_eq!(report.orphan_rows.get("db_agent_history"), Some(&1));
 }
 
+/// `image` fuzz target (finding 20, against the original module): a stale child whose `id` holds
+/// text where the canonical table has an INTEGER PRIMARY KEY (a damaged definition). The rebuild
+/// that repairs its foreign key cannot copy those rows (`datatype mismatch`), and the original
+/// module, which never rebuilt, migrated the file. The table is put back as it was, keeps its
+/// foreign key and every row, and the report lists it in `foreign_keys_kept`.
+#[test]
+fn a_stale_child_whose_rows_the_canonical_table_refuses_keeps_its_foreign_key() {
+    let db = common::db_with(common::reference_ddl(Store::Objects));
+    db.exec(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO db_agent_definitions (id, name, provider) VALUES ('a1', 'one', 'p');
+         DROP TABLE db_agent_history;
+         CREATE TABLE db_agent_history (
+             id           TEXT,
+             agent_id     TEXT NOT NULL,
+             session_date TEXT NOT NULL,
+             entry        TEXT NOT NULL,
+             timestamp    INTEGER NOT NULL DEFAULT 0,
+             FOREIGN KEY (agent_id) REFERENCES db_forge_agents(id) ON DELETE CASCADE
+         );
+         INSERT INTO db_agent_history VALUES ('h-1', 'a1', 'd1', 'e', 7), ('h-2', 'a1', 'd2', 'f', 8);",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(report.foreign_keys_kept, ["db_agent_history"], "{report:?}");
+    assert!(!report.tables_rebuilt.iter().any(|t| t.table == "db_agent_history"), "{report:?}");
+    assert_eq!(
+        db.query_strings("SELECT id || '|' || entry FROM db_agent_history ORDER BY id", &[]).unwrap(),
+        ["h-1|e", "h-2|f"]
+    );
+    let fks = agentmux_schema::inspect::foreign_key_list(&db, "db_agent_history").unwrap();
+    assert!(fks.iter().all(|fk| fk.table == "db_forge_agents"), "{fks:?}");
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
+/// `image` fuzz target (finding 21, the oracle narrowed): a stale child whose `id` is a plain
+/// column (a damaged `INTEGER PRIMARY KEY AUTOINCREMENT`) holding NULL. The rebuild to the
+/// canonical definition keeps every row and value, but the canonical `id` is the rowid, where
+/// SQLite gives a NULL a fresh id: that row gets one.
+#[test]
+fn a_null_id_gets_a_fresh_one_when_its_table_is_rebuilt_around_a_rowid() {
+    let db = common::db_with(common::reference_ddl(Store::Objects));
+    db.exec(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO db_agent_definitions (id, name, provider) VALUES ('a1', 'one', 'p');
+         DROP TABLE db_agent_history;
+         CREATE TABLE db_agent_history (
+             id           INTEGER,
+             agent_id     TEXT NOT NULL,
+             session_date TEXT NOT NULL,
+             entry        TEXT NOT NULL,
+             timestamp    INTEGER NOT NULL DEFAULT 0,
+             FOREIGN KEY (agent_id) REFERENCES db_forge_agents(id) ON DELETE CASCADE
+         );
+         INSERT INTO db_agent_history VALUES (5, 'a1', 'd1', 'e', 7), (NULL, 'a1', 'd2', 'f', 8);",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Objects).expect("migrates");
+    assert!(report.tables_rebuilt.iter().any(|t| t.table == "db_agent_history"), "{report:?}");
+    assert_eq!(
+        db.query_strings("SELECT id || '|' || entry FROM db_agent_history ORDER BY entry", &[]).unwrap(),
+        ["5|e", "6|f"]
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
 // ---- Found by the `image` fuzz target (fuzz/README.md, findings 6 and 7) -------------------
 
 /// The outcome of migrating `image` as `store`: success with the canonical schema (the dump

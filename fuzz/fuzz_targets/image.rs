@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use agentmux_schema::backend::{self, Db};
 use agentmux_schema::inspect::{self, Schema};
+use agentmux_schema::legacy::LEGACY_TABLE_RENAMES;
 use agentmux_schema::{header, migrate, status, Outcome, SqlConn, State, Store};
 use libfuzzer_sys::fuzz_target;
 
@@ -62,7 +63,33 @@ fn migrate_copy(data: &[u8], store: Store) {
     // Rows are compared only where the file reads cleanly before and has no triggers (a trigger
     // on a seeded table may legitimately write rows anywhere).
     let triggers = db.query_i64("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", &[]).ok().flatten();
-    let before_rows = match (&before_schema, integrity_before, triggers) {
+    // Compared over every column but one that the canonical table (under the table's own name
+    // or the one adoption renames it to) makes an INTEGER PRIMARY KEY while the file's table did
+    // not: a rebuild copies into a rowid there, where SQLite gives a NULL a fresh id.
+    let canonical = store.spec().canonical(&db).expect("canonical schema");
+    let compared = before_schema.as_ref().map(|schema| {
+        let mut schema = schema.clone();
+        let names: Vec<String> = schema.tables.keys().cloned().collect();
+        for name in &names {
+            let table = schema.tables.get_mut(name).expect("listed");
+            let targets = [name.as_str()]
+                .into_iter()
+                .chain(LEGACY_TABLE_RENAMES.iter().filter(|(l, _)| l.eq_ignore_ascii_case(name)).map(|(_, c)| *c));
+            let becomes_rowid = |column: &str| {
+                targets.clone().any(|t| {
+                    canonical.schema.tables.get(t).is_some_and(|c| {
+                        c.columns.iter().any(|k| k.name == column && k.pk == 1 && k.decl_type.eq_ignore_ascii_case("INTEGER"))
+                    })
+                })
+            };
+            let is_rowid = |c: &agentmux_schema::inspect::Column| {
+                c.pk == 1 && c.decl_type.eq_ignore_ascii_case("INTEGER")
+            };
+            table.columns.retain(|c| is_rowid(c) || !becomes_rowid(&c.name));
+        }
+        schema
+    });
+    let before_rows = match (&compared, integrity_before, triggers) {
         (Some(schema), true, Some(0)) => contents_in(&db, schema),
         _ => None,
     };
@@ -135,7 +162,7 @@ fn migrate_copy(data: &[u8], store: Store) {
         assert_eq!(integrity(&db), ["ok"], "{store:?}: integrity was ok before the migration");
     }
 
-    if let (Some(before), Some(before_rows)) = (&before_schema, &before_rows) {
+    if let (Some(before), Some(before_rows)) = (&compared, &before_rows) {
         for (table, rows) in before_rows {
             if report.tables_dropped.contains(table) {
                 assert!(!after.tables.contains_key(table), "{store:?}: {table} reported dropped but still there");

@@ -253,6 +253,7 @@ mod tests {
             (codes::CORRUPT, ffi::SQLITE_CORRUPT),
             (codes::CANTOPEN, ffi::SQLITE_CANTOPEN),
             (codes::CONSTRAINT, ffi::SQLITE_CONSTRAINT),
+            (codes::MISMATCH, ffi::SQLITE_MISMATCH),
             (codes::NOTADB, ffi::SQLITE_NOTADB),
         ];
         for (ours, drivers) in pairs {
