@@ -137,13 +137,15 @@ fn migrate_copy(data: &[u8], store: Store) {
     let source_of = |table: &str| -> String {
         renamed.iter().find(|(_, to)| **to == table).map(|(from, _)| from.to_string()).unwrap_or(table.to_string())
     };
+    // (Column names compare without regard to case, as SQLite compares them: a column the file
+    // spelled in another case is renamed to the canonical spelling, in `catalogue_repaired`.)
     if let Some(before) = &before_schema {
         for t in &drift.extra_tables {
             assert!(before.tables.contains_key(t), "{store:?}: migrate left a non-canonical table {t} it made itself");
         }
         for c in &drift.changed_columns {
             let (table, column) = c.split_once('.').expect("table.column");
-            let existed = before.tables.get(&source_of(table)).is_some_and(|t| t.has_column(column));
+            let existed = before.tables.get(&source_of(table)).is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(column)));
             assert!(
                 existed || report.columns_nullable.contains(c),
                 "{store:?}: column {c} differs from canonical and the report does not own up to it: {report:?}"
@@ -152,7 +154,7 @@ fn migrate_copy(data: &[u8], store: Store) {
         for c in &drift.extra_columns {
             let (table, column) = c.split_once('.').expect("table.column");
             assert!(
-                before.tables.get(&source_of(table)).is_some_and(|t| t.has_column(column)),
+                before.tables.get(&source_of(table)).is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(column))),
                 "{store:?}: migrate added the non-canonical column {c}"
             );
         }
