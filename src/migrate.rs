@@ -316,8 +316,7 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     let catalogue_repaired = spelling::repair_catalogue(conn, store.file_name())?;
     let respelled = spelling::respell_canonical(conn, canonical)?;
     let (mut report, existed) = apply(conn, spec, canonical, found)?;
-    report.catalogue_repaired = catalogue_repaired;
-    report.catalogue_repaired.extend(respelled.columns.iter().map(|c| format!("column {c}")));
+    report.catalogue_repaired.splice(0..0, catalogue_repaired);
     report.tables_renamed.splice(0..0, respelled.tables);
     report.indexes_rebuilt.extend(respelled.indexes);
     // Indexes live on tables, so a file that held no table held no index to get wrong.
@@ -360,6 +359,7 @@ fn apply<C: SqlConn + ?Sized>(
     from_version: i64,
 ) -> Result<(MigrationReport, Columns), StoreError> {
     let adoption = if spec.adopts_legacy_tables { adopt_legacy_tables(conn)? } else { Adoption::default() };
+    let columns_respelled = spelling::respell_columns(conn, canonical)?;
     let before = inspect::table_columns(conn)?;
     let outcome = if before.is_empty() { Outcome::Created } else { Outcome::Migrated };
     let mut report = MigrationReport::new(spec.store, from_version, outcome);
@@ -368,6 +368,7 @@ fn apply<C: SqlConn + ?Sized>(
     report.indexes_dropped = adoption.indexes_dropped;
     report.tables_dropped = adoption.tables_dropped;
     report.rows_dropped = adoption.rows_dropped;
+    report.catalogue_repaired = columns_respelled.into_iter().map(|c| format!("column {c}")).collect();
 
     let missing = missing_columns(spec, &before, &canonical.schema, from_version)?;
 

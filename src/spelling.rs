@@ -17,7 +17,8 @@
 //! `MigrationReport::catalogue_repaired`), then each canonical table spelled in another case is
 //! renamed to the canonical spelling (rows kept; reported in `tables_renamed`) and each canonical
 //! index spelled in another case is dropped, so the schema step creates it as canonical
-//! (reported in `indexes_rebuilt`) ([`respell_canonical`]).
+//! (reported in `indexes_rebuilt`) ([`respell_canonical`]); once legacy tables are adopted, each
+//! canonical column spelled in another case is renamed ([`respell_columns`]).
 
 use crate::conn::{SqlConn, Value};
 use crate::inspect::Canonical;
@@ -134,16 +135,12 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
 pub struct Respelled {
     pub tables: Vec<Rename>,
     pub indexes: Vec<String>,
-    /// `table.column → table.Column`, for `catalogue_repaired`.
-    pub columns: Vec<String>,
 }
 
 /// Rename each table whose name is a canonical table's in another case to the canonical
-/// spelling (through a temporary name: SQLite refuses a rename to a name it already holds), drop
-/// each index whose name is a canonical index's in another case (an index holds no data; the
-/// schema step creates the canonical one), and rename each column of a canonical table spelled
-/// so (again through a temporary name), so that every later step, which compares names exactly,
-/// finds them. Runs after [`repair_catalogue`].
+/// spelling (through a temporary name: SQLite refuses a rename to a name it already holds), and
+/// drop each index whose name is a canonical index's in another case (an index holds no data; the
+/// schema step creates the canonical one). Runs after [`repair_catalogue`].
 pub fn respell_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -> Result<Respelled, StoreError> {
     let mut out = Respelled::default();
     let rows = conn.query("SELECT type, name FROM main.sqlite_master WHERE type IN ('table', 'index')", &[])?;
@@ -164,8 +161,16 @@ pub fn respell_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -
             out.indexes.push(want.clone());
         }
     }
-    // Columns of the canonical tables, likewise (tables now carry their canonical names), read
-    // in one statement for the whole file (none on a fresh one). Only the canonical tables: a
+    Ok(out)
+}
+
+/// Rename each column of a canonical table whose name is a canonical column's in another case to
+/// the canonical spelling (through a temporary name, as for tables), so that every later step,
+/// which compares names exactly, finds it. Runs once adoption has given legacy tables their
+/// canonical names; returns `table.Column → table.column` for each.
+pub fn respell_columns<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    // Read in one statement for the whole file (none on a fresh one). Only the canonical tables: a
     // virtual table's columns cannot be read where its module is left out (the browser build).
     let names: Vec<String> = canonical.schema.tables.keys().map(|t| format!("'{}'", t.replace('\'', "''"))).collect();
     let columns = conn.query(
@@ -187,7 +192,7 @@ pub fn respell_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -
             for (from, to) in [(found.as_str(), temporary.as_str()), (temporary.as_str(), column.name.as_str())] {
                 conn.exec(&format!("ALTER TABLE {} RENAME COLUMN {} TO {}", quoted(table), quoted(from), quoted(to)))?;
             }
-            out.columns.push(format!("{table}.{found} → {table}.{}", column.name));
+            out.push(format!("{table}.{found} → {table}.{}", column.name));
         }
     }
     Ok(out)

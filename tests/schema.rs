@@ -1411,6 +1411,23 @@ fn a_sqlite_sequence_with_other_column_names_keeps_the_counters() {
     assert_eq!(counters(&patched), want);
 }
 
+/// `image` fuzz target (finding 23, against the original module): a legacy table whose column
+/// is a canonical one in another case (`db_forge_skills.Name`). Columns were respelled before
+/// adoption gave the table its canonical name, so this crate then tried to add `name` beside
+/// `Name`. Columns are now respelled after adoption.
+#[test]
+fn an_adopted_tables_column_spelled_in_another_case_is_renamed() {
+    let db = from_bytes(&image_of(LEGACY_V11)).unwrap();
+    db.exec("ALTER TABLE db_forge_skills RENAME COLUMN name TO tmp_x; ALTER TABLE db_forge_skills RENAME COLUMN tmp_x TO Name;")
+        .unwrap();
+    let rows = db.query_i64("SELECT count(*) FROM db_forge_skills", &[]).unwrap();
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert!(report.tables_renamed.iter().any(|r| r.to == "db_agent_skills"), "{report:?}");
+    assert_eq!(report.catalogue_repaired, ["column db_agent_skills.Name → db_agent_skills.name"]);
+    assert_eq!(db.query_i64("SELECT count(*) FROM db_agent_skills WHERE name IS NOT NULL", &[]).unwrap(), rows);
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
 /// A consistent file that spells a canonical table in another case: `CREATE TABLE IF NOT EXISTS`
 /// finds it, so the original module migrated the file. It is renamed to the canonical spelling
 /// with its rows (`tables_renamed`), instead of failing verification.
