@@ -561,6 +561,14 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
 ) -> Result<(), StoreError> {
     let (canonical, table_sql) = (&canonical.schema, &canonical.table_sql);
     for (table, column) in missing {
+        let rebuilt_with_it = |report: &MigrationReport| {
+            report.tables_rebuilt.iter().any(|t| t.table == *table && t.reason == RebuildReason::MissingColumn)
+        };
+        if rebuilt_with_it(report) {
+            // The rebuild below already gave the table every canonical column.
+            report.columns_added.push(format!("{table}.{}", column.name));
+            continue;
+        }
         if ["oid", "rowid", "_rowid_"].iter().any(|r| column.name.eq_ignore_ascii_case(r)) {
             // ALTER TABLE refuses this name on a table without such a column (it names the
             // rowid there); the original module left the table as it was. Rebuilt to its

@@ -48,7 +48,8 @@ pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
         Fill::ByName => {
             let old = stored_columns(conn, table)?;
             let new = stored_columns(conn, &temp)?;
-            for (name, decl_type) in old.iter().filter(|(n, _)| !new.iter().any(|(m, _)| m == n)) {
+            // (Names compare as SQLite compares them, without regard to ASCII case.)
+            for (name, decl_type) in old.iter().filter(|(n, _)| !new.iter().any(|(m, _)| m.eq_ignore_ascii_case(n))) {
                 conn.exec(&format!("ALTER TABLE {} ADD COLUMN {} {decl_type}", quote(&temp), quote(name)))?;
             }
             // Every stored column of the old table now exists in the new one.

@@ -187,6 +187,11 @@ pub fn respell_columns<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -> 
             if have.contains(&column.name) {
                 continue;
             }
+            // SQLite refuses to rename a column named like the rowid (`Oid`); the rebuild that
+            // adds a missing `oid` copies it across instead (`add_missing_columns`).
+            if ["oid", "rowid", "_rowid_"].iter().any(|r| column.name.eq_ignore_ascii_case(r)) {
+                continue;
+            }
             let Some(found) = have.iter().find(|h| h.eq_ignore_ascii_case(&column.name)) else { continue };
             let temporary = format!("{}_agentmux_respelling", column.name);
             for (from, to) in [(found.as_str(), temporary.as_str()), (temporary.as_str(), column.name.as_str())] {

@@ -1428,6 +1428,38 @@ fn an_adopted_tables_column_spelled_in_another_case_is_renamed() {
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
 }
 
+/// `image` fuzz target (findings 24 and 25, against the original module): a WaveObj table whose
+/// `oid` is spelled `Oid` (SQLite refuses to rename a column named like the rowid), and one that
+/// lacks both `oid` and `version` (the rebuild that adds `oid` gave it `version` too, and then
+/// `ALTER TABLE` tried to add `version` again). Both migrate, every value kept.
+#[test]
+fn a_table_with_its_oid_spelled_otherwise_or_missing_beside_another_column_migrates() {
+    let db = mem();
+    db.exec(
+        "CREATE TABLE db_client (Oid TEXT PRIMARY KEY, version INTEGER NOT NULL DEFAULT 1, data TEXT NOT NULL);
+         INSERT INTO db_client VALUES ('c1', 3, '{}');
+         CREATE TABLE db_window (oi TEXT PRIMARY KEY, versioX INTEGER, data TEXT NOT NULL);
+         INSERT INTO db_window VALUES ('w1', 4, '{\"w\":1}');
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(
+        db.query_strings("SELECT oid || '|' || version || '|' || data FROM db_client", &[]).unwrap(),
+        ["c1|3|{}"]
+    );
+    assert!(report.columns_added.contains(&"db_window.version".to_string()), "{report:?}");
+    assert_eq!(
+        db.query_strings(
+            "SELECT oi || '|' || versioX || '|' || data || '|' || quote(oid) || '|' || version FROM db_window",
+            &[]
+        )
+        .unwrap(),
+        ["w1|4|{\"w\":1}|NULL|1"]
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
 /// A consistent file that spells a canonical table in another case: `CREATE TABLE IF NOT EXISTS`
 /// finds it, so the original module migrated the file. It is renamed to the canonical spelling
 /// with its rows (`tables_renamed`), instead of failing verification.
