@@ -926,8 +926,9 @@ fn a_stale_child_lacking_a_not_null_column_is_rebuilt_with_it_nullable() {
     assert_eq!(report.orphan_rows.get("db_agent_history"), Some(&1));
 }
 
-/// `image` fuzz target (finding 20, against the original module): a stale child whose `id` holds
-/// text where the canonical table has an INTEGER PRIMARY KEY (a damaged definition). The rebuild
+/// Finding 20 (fuzz/README.md; met while reading finding 21's input, not by the fuzzer itself): a
+/// stale child whose `id` holds text where the canonical table has an INTEGER PRIMARY KEY (a
+/// damaged definition). The rebuild
 /// that repairs its foreign key cannot copy those rows (`datatype mismatch`), and the original
 /// module, which never rebuilt, migrated the file. The table is put back as it was, keeps its
 /// foreign key and every row, and the report lists it in `foreign_keys_kept`.
