@@ -60,7 +60,9 @@ pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
     conn.exec(&format!("DROP TABLE {}", quote(table)))?;
     rename_over_dropped(conn, &temp, table)?;
     for sql in &attached {
-        conn.exec(sql)?;
+        // SQLite reads a catalogue row's text up to its first NUL byte (a damaged row can hold
+        // some), so that prefix is the definition it holds, and the only one the driver accepts.
+        conn.exec(sql.split('\0').next().unwrap_or_default())?;
     }
     if create.to_ascii_uppercase().contains("AUTOINCREMENT") {
         // The copy itself writes a counter (the highest id copied, or 0 for no rows): put back

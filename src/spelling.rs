@@ -55,8 +55,9 @@ fn held<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<(bool, String, String)>, St
 
 /// Make every table and index row of `sqlite_master` spell its `type` in lower case and its
 /// `name` and `tbl_name` as SQLite holds the object, and say what was rewritten
-/// (`index x: tbl_name "a" → "b"`). A row is matched to the object of its kind whose name equals
-/// its `name` but for ASCII case (names are unique that way, so there is at most one). A row that
+/// (`index x: tbl_name "a" → "b"`). A row is matched to the table or index whose name equals its
+/// `name` but for ASCII case (names are unique that way, so there is at most one), and given that
+/// object's kind as its `type`. A row that
 /// matches none is an object SQLite does not hold at all, which nothing can safely rewrite:
 /// [`StoreError::NotADatabase`], before anything is written. Must run inside the migration's
 /// transaction (the rows are rolled back with it).
@@ -81,8 +82,10 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
         {
             continue;
         }
-        let Some((_, want_name, want_table)) =
-            held.iter().find(|(i, n, _)| *i == is_index && n.eq_ignore_ascii_case(&name))
+        // Tables and indexes share one namespace, so the name alone finds the object; the row's
+        // `type` may be what is wrong (an automatic index's row typed `table`: SQLite loads such a
+        // row by its name and never reads its type).
+        let Some((held_is_index, want_name, want_table)) = held.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(&name))
         else {
             return Err(StoreError::NotADatabase {
                 db: db.to_string(),
@@ -91,6 +94,7 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
                 ),
             });
         };
+        let kind = if *held_is_index { "index" } else { "table" }.to_string();
         let mut what = Vec::new();
         if !stored_as_text {
             what.push("stored as TEXT".to_string());

@@ -926,30 +926,38 @@ fn a_stale_child_lacking_a_not_null_column_is_rebuilt_with_it_nullable() {
     assert_eq!(report.orphan_rows.get("db_agent_history"), Some(&1));
 }
 
-/// Finding 20 (fuzz/README.md; met while reading finding 21's input, not by the fuzzer itself): a
-/// stale child whose `id` holds text where the canonical table has an INTEGER PRIMARY KEY (a
-/// damaged definition). The rebuild
-/// that repairs its foreign key cannot copy those rows (`datatype mismatch`), and the original
-/// module, which never rebuilt, migrated the file. The table is put back as it was, keeps its
-/// foreign key and every row, and the report lists it in `foreign_keys_kept`.
-#[test]
-fn a_stale_child_whose_rows_the_canonical_table_refuses_keeps_its_foreign_key() {
+/// A reference `objects.db` whose `db_agent_history` is a stale child (its foreign key still names
+/// `db_forge_agents`) declaring `id` as `id_decl`, holding `rows` (`VALUES` of id, agent_id,
+/// session_date, entry, timestamp); agent `a1` exists.
+fn with_stale_agent_history(id_decl: &str, rows: &str) -> agentmux_schema::backend::Db {
     let db = common::db_with(common::reference_ddl(Store::Objects));
-    db.exec(
+    db.exec(&format!(
         "PRAGMA foreign_keys = OFF;
          INSERT INTO db_agent_definitions (id, name, provider) VALUES ('a1', 'one', 'p');
          DROP TABLE db_agent_history;
          CREATE TABLE db_agent_history (
-             id           TEXT,
+             id           {id_decl},
              agent_id     TEXT NOT NULL,
              session_date TEXT NOT NULL,
              entry        TEXT NOT NULL,
              timestamp    INTEGER NOT NULL DEFAULT 0,
              FOREIGN KEY (agent_id) REFERENCES db_forge_agents(id) ON DELETE CASCADE
          );
-         INSERT INTO db_agent_history VALUES ('h-1', 'a1', 'd1', 'e', 7), ('h-2', 'a1', 'd2', 'f', 8);",
-    )
+         INSERT INTO db_agent_history VALUES {rows};"
+    ))
     .unwrap();
+    db
+}
+
+/// Finding 20 (fuzz/README.md; met while reading finding 21's input, not by the fuzzer itself): a
+/// stale child whose `id` holds text where the canonical table has an INTEGER PRIMARY KEY (a
+/// damaged definition). The rebuild that repairs its foreign key cannot copy those rows
+/// (`datatype mismatch`), and the original module, which never rebuilt, migrated the file. The
+/// table is put back as it was, keeps its foreign key and every row, and the report lists it in
+/// `foreign_keys_kept`.
+#[test]
+fn a_stale_child_whose_rows_the_canonical_table_refuses_keeps_its_foreign_key() {
+    let db = with_stale_agent_history("TEXT", "('h-1', 'a1', 'd1', 'e', 7), ('h-2', 'a1', 'd2', 'f', 8)");
     let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
     assert_eq!(report.foreign_keys_kept, ["db_agent_history"], "{report:?}");
     assert!(!report.tables_rebuilt.iter().any(|t| t.table == "db_agent_history"), "{report:?}");
@@ -968,27 +976,85 @@ fn a_stale_child_whose_rows_the_canonical_table_refuses_keeps_its_foreign_key() 
 /// SQLite gives a NULL a fresh id: that row gets one.
 #[test]
 fn a_null_id_gets_a_fresh_one_when_its_table_is_rebuilt_around_a_rowid() {
-    let db = common::db_with(common::reference_ddl(Store::Objects));
-    db.exec(
-        "PRAGMA foreign_keys = OFF;
-         INSERT INTO db_agent_definitions (id, name, provider) VALUES ('a1', 'one', 'p');
-         DROP TABLE db_agent_history;
-         CREATE TABLE db_agent_history (
-             id           INTEGER,
-             agent_id     TEXT NOT NULL,
-             session_date TEXT NOT NULL,
-             entry        TEXT NOT NULL,
-             timestamp    INTEGER NOT NULL DEFAULT 0,
-             FOREIGN KEY (agent_id) REFERENCES db_forge_agents(id) ON DELETE CASCADE
-         );
-         INSERT INTO db_agent_history VALUES (5, 'a1', 'd1', 'e', 7), (NULL, 'a1', 'd2', 'f', 8);",
-    )
-    .unwrap();
+    let db = with_stale_agent_history("INTEGER", "(5, 'a1', 'd1', 'e', 7), (NULL, 'a1', 'd2', 'f', 8)");
     let report = migrate(&db, Store::Objects).expect("migrates");
     assert!(report.tables_rebuilt.iter().any(|t| t.table == "db_agent_history"), "{report:?}");
     assert_eq!(
         db.query_strings("SELECT id || '|' || entry FROM db_agent_history ORDER BY entry", &[]).unwrap(),
         ["5|e", "6|f"]
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
+/// `image` fuzz target (finding 27, against the original module): an index of a table that the
+/// migration rebuilds, whose catalogue text holds NUL bytes after a valid definition (a damaged
+/// row). SQLite reads the text up to the first NUL and holds that index; the rebuild re-created
+/// the index from the whole text, which the driver refuses ("SQL contains a NUL byte"), where the
+/// original module, which never rebuilt, migrated the file. The index is re-created as SQLite
+/// held it, and the file migrated.
+#[test]
+fn an_index_whose_catalogue_text_holds_nul_bytes_survives_its_tables_rebuild() {
+    let db = with_stale_agent_history("INTEGER", "(5, 'a1', 'd1', 'e', 7), (6, 'a1', 'd2', '', 8)");
+    db.exec(
+        "CREATE INDEX history_entries ON db_agent_history(entry) WHERE entry <> '';
+         PRAGMA writable_schema = ON;
+         UPDATE sqlite_master SET sql = sql || CAST(x'000000' AS TEXT) || 'junk' WHERE name = 'history_entries';
+         PRAGMA writable_schema = OFF;",
+    )
+    .unwrap();
+    let db = from_bytes(&bytes_of(&mut { db })).unwrap();
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
+    assert_eq!(
+        db.query_i64(
+            "SELECT instr(sql, CAST(x'00' AS TEXT)) > 0 FROM sqlite_master WHERE name = 'history_entries'",
+            &[]
+        )
+        .unwrap(),
+        Some(1),
+        "the row's text holds a NUL"
+    );
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert!(report.tables_rebuilt.iter().any(|t| t.table == "db_agent_history"), "{report:?}");
+    assert_eq!(
+        db.query_strings("SELECT sql FROM sqlite_master WHERE name = 'history_entries'", &[]).unwrap(),
+        ["CREATE INDEX history_entries ON db_agent_history(entry) WHERE entry <> ''"]
+    );
+    assert_eq!(
+        db.query_strings("SELECT entry FROM db_agent_history INDEXED BY history_entries WHERE entry <> ''", &[])
+            .unwrap(),
+        ["e"],
+        "the partial index is back, with its rows"
+    );
+    assert_eq!(db.query_i64("SELECT count(*) FROM db_agent_history", &[]).unwrap(), Some(2));
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
+/// `image` fuzz target (finding 26, against the original module): the row of an automatic index
+/// typed `table`. SQLite finds an automatic index's row by its name and never reads its type, so
+/// it holds the index, and the original module migrated the file; the catalogue repair looked
+/// for a table of that name and refused the file. The row is given the type of what SQLite holds.
+#[test]
+fn an_automatic_index_row_typed_table_is_repaired() {
+    let db = from_bytes(&image_of(FLAT_V1)).unwrap();
+    db.exec(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_master SET type = 'table' WHERE name = 'sqlite_autoindex_db_client_1';
+         PRAGMA writable_schema = OFF;",
+    )
+    .unwrap();
+    let db = from_bytes(&bytes_of(&mut { db })).unwrap();
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
+    assert_eq!(
+        db.query_strings("SELECT name FROM pragma_index_list('db_client')", &[]).unwrap(),
+        ["sqlite_autoindex_db_client_1"],
+        "SQLite holds the index"
+    );
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(report.catalogue_repaired, ["index sqlite_autoindex_db_client_1: type \"table\" → \"index\""]);
+    assert!(catalogue_is_consistent(&db));
+    assert_eq!(
+        db.query_strings("SELECT type FROM sqlite_master WHERE name = 'sqlite_autoindex_db_client_1'", &[]).unwrap(),
+        ["index"]
     );
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
 }
