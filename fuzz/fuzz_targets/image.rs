@@ -78,13 +78,14 @@ fn migrate_copy(data: &[u8], store: Store) {
             let becomes_rowid = |column: &str| {
                 targets.clone().any(|t| {
                     canonical.schema.tables.get(t).is_some_and(|c| {
-                        c.columns.iter().any(|k| k.name == column && k.pk == 1 && k.decl_type.eq_ignore_ascii_case("INTEGER"))
+                        c.columns
+                            .iter()
+                            .any(|k| k.name == column && k.pk == 1 && k.decl_type.eq_ignore_ascii_case("INTEGER"))
                     })
                 })
             };
-            let is_rowid = |c: &agentmux_schema::inspect::Column| {
-                c.pk == 1 && c.decl_type.eq_ignore_ascii_case("INTEGER")
-            };
+            let is_rowid =
+                |c: &agentmux_schema::inspect::Column| c.pk == 1 && c.decl_type.eq_ignore_ascii_case("INTEGER");
             table.columns.retain(|c| is_rowid(c) || !becomes_rowid(&c.name));
         }
         schema
@@ -126,9 +127,11 @@ fn migrate_copy(data: &[u8], store: Store) {
     let mut drift = inspect::drift(&after, &canonical.schema);
     // Foreign keys the report owns up to keeping (a table it could not rebuild) are the file's.
     drift.missing_foreign_keys.retain(|m| !report.foreign_keys_kept.iter().any(|t| m.starts_with(&format!("{t}("))));
-    let missing =
-        [&drift.missing_tables, &drift.missing_columns, &drift.missing_indexes, &drift.missing_foreign_keys];
-    assert!(missing.iter().all(|m| m.is_empty()), "{store:?}: verification passed but the dump finds {missing:?} missing");
+    let missing = [&drift.missing_tables, &drift.missing_columns, &drift.missing_indexes, &drift.missing_foreign_keys];
+    assert!(
+        missing.iter().all(|m| m.is_empty()),
+        "{store:?}: verification passed but the dump finds {missing:?} missing"
+    );
     let kept_indexes: BTreeSet<&String> = report.indexes_kept.iter().collect();
     assert_eq!(drift.changed_indexes.iter().collect::<BTreeSet<_>>(), kept_indexes, "{store:?}: {report:?}");
 
@@ -146,7 +149,10 @@ fn migrate_copy(data: &[u8], store: Store) {
         }
         for c in &drift.changed_columns {
             let (table, column) = c.split_once('.').expect("table.column");
-            let existed = before.tables.get(&source_of(table)).is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(column)));
+            let existed = before
+                .tables
+                .get(&source_of(table))
+                .is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(column)));
             assert!(
                 existed || report.columns_nullable.contains(c),
                 "{store:?}: column {c} differs from canonical and the report does not own up to it: {report:?}"
@@ -155,7 +161,10 @@ fn migrate_copy(data: &[u8], store: Store) {
         for c in &drift.extra_columns {
             let (table, column) = c.split_once('.').expect("table.column");
             assert!(
-                before.tables.get(&source_of(table)).is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(column))),
+                before
+                    .tables
+                    .get(&source_of(table))
+                    .is_some_and(|t| t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(column))),
                 "{store:?}: migrate added the non-canonical column {c}"
             );
         }
