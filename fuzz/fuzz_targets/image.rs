@@ -49,20 +49,31 @@ fn run(data: &[u8]) {
             }
         }
     }
+    // What the image holds before any migration, read once: every store's copy starts from it.
+    let before = Before {
+        integrity_ok: integrity_ok(&db),
+        schema: inspect::dump(&db).ok(),
+        triggers: db.query_i64("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", &[]).ok().flatten(),
+    };
     drop(db);
     for store in Store::ALL {
-        migrate_copy(data, store);
+        migrate_copy(data, store, &before);
     }
 }
 
-fn migrate_copy(data: &[u8], store: Store) {
+/// The unmigrated image, as the oracle reads it.
+struct Before {
+    integrity_ok: bool,
+    schema: Option<Schema>,
+    /// Rows are compared only where the file reads cleanly before and has no triggers (a trigger
+    /// on a seeded table may legitimately write rows anywhere).
+    triggers: Option<i64>,
+}
+
+fn migrate_copy(data: &[u8], store: Store, before: &Before) {
     let Ok(mut db) = backend::from_bytes(data) else { return };
     let Ok(before_image) = backend::to_bytes(&mut db) else { return };
-    let integrity_before = integrity_ok(&db);
-    let before_schema = inspect::dump(&db).ok();
-    // Rows are compared only where the file reads cleanly before and has no triggers (a trigger
-    // on a seeded table may legitimately write rows anywhere).
-    let triggers = db.query_i64("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'", &[]).ok().flatten();
+    let (integrity_before, before_schema, triggers) = (before.integrity_ok, &before.schema, before.triggers);
     // Compared over every column but one that the canonical table (under the table's own name
     // or the one adoption renames it to) makes an INTEGER PRIMARY KEY while the file's table did
     // not: a rebuild copies into a rowid there, where SQLite gives a NULL a fresh id.
