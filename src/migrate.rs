@@ -578,7 +578,19 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
                     db: report.db.to_string(),
                     reason: format!("the canonical schema has no CREATE TABLE for {table}"),
                 })?;
-                rebuild::rebuild_table(conn, report.db, table, create, rebuild::Fill::ByName)?;
+                // A canonical NOT NULL column that rows would hold NULL in (the file was written
+                // without it, or declared it nullable) is declared without its constraints, as
+                // `ALTER TABLE` adds one, rather than refusing the rows.
+                let relaxed = columns_without_values(conn, canonical, table)?;
+                let create = rebuild::relax_columns(create, &relaxed.iter().map(String::as_str).collect::<Vec<_>>())
+                    .ok_or_else(|| rebuild::unreadable(report.db, create))?;
+                rebuild::rebuild_table(conn, report.db, table, &create, rebuild::Fill::ByName)?;
+                for column in relaxed {
+                    let name = format!("{table}.{column}");
+                    if !report.columns_nullable.contains(&name) {
+                        report.columns_nullable.push(name);
+                    }
+                }
                 report.tables_rebuilt.push(RebuiltTable::new(table, RebuildReason::MissingColumn));
             }
             report.columns_added.push(format!("{table}.{}", column.name));
@@ -608,6 +620,37 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
         }
     }
     Ok(())
+}
+
+/// The canonical NOT NULL columns of `table` that some of its rows would hold NULL in once
+/// rebuilt: a column the file's table lacks and that has no default, or one the file declared
+/// nullable (or that was just added without its constraints) holding a NULL. Empty when the table
+/// has no rows, which then take the full definition.
+fn columns_without_values<C: SqlConn + ?Sized>(
+    conn: &C,
+    canonical: &Schema,
+    table: &str,
+) -> Result<Vec<String>, StoreError> {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let Some(want) = canonical.tables.get(table) else { return Ok(Vec::new()) };
+    if conn.query_i64(&format!("SELECT EXISTS (SELECT 1 FROM {})", quote(table)), &[])? != Some(1) {
+        return Ok(Vec::new());
+    }
+    let have = conn.query_strings("SELECT name FROM pragma_table_xinfo(?1)", &[&table])?;
+    let mut out = Vec::new();
+    for column in want.columns.iter().filter(|c| c.not_null) {
+        let holds_null = match have.iter().find(|h| h.eq_ignore_ascii_case(&column.name)) {
+            None => column.default.is_none(),
+            Some(name) => {
+                let sql = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {} IS NULL)", quote(table), quote(name));
+                conn.query_i64(&sql, &[])? == Some(1)
+            }
+        };
+        if holds_null {
+            out.push(column.name.clone());
+        }
+    }
+    Ok(out)
 }
 
 fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {

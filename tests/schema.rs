@@ -1368,6 +1368,65 @@ fn a_table_without_its_oid_column_is_rebuilt_with_it() {
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
 }
 
+/// `image` fuzz target (finding 28, against the original module): a WaveObj table written without
+/// `oid` and without `data` (NOT NULL, no default), holding rows. The rebuild that adds `oid`
+/// gave the table the canonical `data TEXT NOT NULL`, which the rows have no value for, and the
+/// copy failed, where the original module, which left the table as it was, migrated the file.
+/// Such a column, and one the file declared nullable and holds NULL in, is declared without its
+/// NOT NULL, as `ALTER TABLE` adds one (its rows read NULL; `columns_nullable`); a table without
+/// rows takes the full definition.
+#[test]
+fn a_table_without_its_oid_and_a_not_null_column_is_rebuilt_keeping_its_rows() {
+    for (columns, rows) in [
+        ("o TEXT, version INTEGER NOT NULL DEFAULT 1", "('x', 1), ('y', 2)"),
+        // The file's own columns in another order.
+        ("version INTEGER NOT NULL DEFAULT 1, o TEXT", "(1, 'x'), (2, 'y')"),
+    ] {
+        let db = mem();
+        db.exec(&format!(
+            "CREATE TABLE db_tab ({columns});
+             INSERT INTO db_tab VALUES {rows};
+             CREATE TABLE db_window ({columns});
+             PRAGMA user_version = 3;"
+        ))
+        .unwrap();
+        let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+        for c in ["db_tab.oid", "db_tab.data", "db_window.oid", "db_window.data"] {
+            assert!(report.columns_added.contains(&c.to_string()), "{c}: {report:?}");
+        }
+        assert_eq!(report.columns_nullable, ["db_tab.data"], "{report:?}");
+        assert_eq!(
+            db.query_strings(
+                "SELECT o || ' ' || version || ' ' || quote(oid) || ' ' || quote(data) FROM db_tab ORDER BY o",
+                &[]
+            )
+            .unwrap(),
+            ["x 1 NULL NULL", "y 2 NULL NULL"]
+        );
+        let not_null = |table: &str| {
+            db.query_i64(&format!("SELECT \"notnull\" FROM pragma_table_info('{table}') WHERE name = 'data'"), &[])
+                .unwrap()
+        };
+        assert_eq!((not_null("db_tab"), not_null("db_window")), (Some(0), Some(1)));
+        assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+    }
+    // A file that declared `version` and `data` nullable and holds NULL in them.
+    let db = mem();
+    db.exec(
+        "CREATE TABLE db_tab (version INTEGER, data TEXT);
+         INSERT INTO db_tab VALUES (NULL, '{}'), (2, NULL);
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert_eq!(report.columns_nullable, ["db_tab.version", "db_tab.data"], "{report:?}");
+    assert_eq!(
+        db.query_strings("SELECT quote(version) || ' ' || quote(data) FROM db_tab ORDER BY version", &[]).unwrap(),
+        ["NULL '{}'", "2 NULL"]
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
 /// `image` fuzz target (finding 15): a table's catalogue row spelled `db_cLient` over the text
 /// `CREATE TABLE db_client`. `status` and the dump name the table as SQLite holds it (as every
 /// pragma does), before and after the row is repaired.
