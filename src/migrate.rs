@@ -258,7 +258,7 @@ fn migrate_dyn(
                     // Nothing to add if this fails too: an error ends or aborts the transaction,
                     // and either way the caller gets the error that caused it.
                     let _ = conn.exec("ROLLBACK");
-                    return Err(e);
+                    return Err(explain_damaged_encoding(e, spec.store.file_name()));
                 }
             };
             match conn.exec("COMMIT") {
@@ -267,6 +267,31 @@ fn migrate_dyn(
             }
         })
     })
+}
+
+/// SQLite's message when the text encoding in a file's header is not the one it opened the file
+/// with.
+const ENCODING_MISMATCH: &str = "attached databases must use the same text encoding as main database";
+
+/// A header whose text-encoding field is not 0 but has its two low bits clear is damage (no
+/// SQLite writes it): SQLite opens such a file as UTF-8, reads it and finds nothing wrong with
+/// it, but refuses the field when it re-reads the schema, as every `ALTER TABLE` does, with a
+/// message about attached databases. The file cannot be repaired through SQL (nothing rewrites
+/// that field), so such a migration is refused as what it is: a damaged header, nothing written.
+/// (The original module got through such a file only where it altered nothing; so does this
+/// crate, since a file that needs no work is never altered.)
+fn explain_damaged_encoding(e: StoreError, db: &str) -> StoreError {
+    match &e {
+        StoreError::Sqlite { message, sql, .. } if message.contains(ENCODING_MISMATCH) => StoreError::NotADatabase {
+            db: db.to_string(),
+            reason: format!(
+                "the text-encoding field of its header (bytes 56-59) is damaged: SQLite opens the file as UTF-8 \
+                 but refuses to re-read its schema, which changing a table needs (SQLite: {message}{})",
+                sql.as_deref().map(|s| format!(", while running: {s}")).unwrap_or_default()
+            ),
+        },
+        _ => e,
+    }
 }
 
 /// A COMMIT that reports an error may still have taken effect (the error can come after the
@@ -636,7 +661,7 @@ fn columns_without_values<C: SqlConn + ?Sized>(
     if conn.query_i64(&format!("SELECT EXISTS (SELECT 1 FROM {})", quote(table)), &[])? != Some(1) {
         return Ok(Vec::new());
     }
-    let have = conn.query_strings("SELECT name FROM pragma_table_xinfo(?1)", &[&table])?;
+    let have = conn.query_strings("SELECT name FROM pragma_table_xinfo(?1)", &[table])?;
     let mut out = Vec::new();
     for column in want.columns.iter().filter(|c| c.not_null) {
         let holds_null = match have.iter().find(|h| h.eq_ignore_ascii_case(&column.name)) {

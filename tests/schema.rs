@@ -1427,6 +1427,43 @@ fn a_table_without_its_oid_and_a_not_null_column_is_rebuilt_keeping_its_rows() {
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
 }
 
+/// `image` fuzz target (finding 29, against the original module): a header whose text-encoding
+/// field reads 256 (bytes 56-59; no SQLite writes that). SQLite opens the file as UTF-8 and
+/// `integrity_check` finds nothing wrong, but every `ALTER TABLE` fails, since re-reading the
+/// schema compares that field with the connection's encoding ("attached databases must use the
+/// same text encoding"). Nothing can rewrite the field through SQL, and the original module got
+/// through such a file only by altering nothing. A file that needs no work still starts; one that
+/// needs a table changed is refused with a typed error that says what is damaged, and no byte
+/// changes.
+#[test]
+fn a_damaged_header_encoding_is_named_and_a_current_file_still_starts() {
+    let damage = |mut image: Vec<u8>| {
+        image[56..60].copy_from_slice(&256u32.to_be_bytes());
+        image
+    };
+    // Needs ALTER TABLE ADD COLUMN.
+    let image = damage(image_of(FLAT_V1));
+    let mut db = from_bytes(&image).unwrap();
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
+    assert_eq!(db.query_strings("PRAGMA encoding", &[]).unwrap(), ["UTF-8"]);
+    let before = bytes_of(&mut db);
+    match migrate(&db, Store::Objects) {
+        Err(StoreError::NotADatabase { db: name, reason }) => {
+            assert_eq!(name, "objects.db");
+            assert!(reason.contains("text-encoding field of its header (bytes 56-59) is damaged"), "{reason}");
+            assert!(reason.contains("ALTER TABLE"), "the statement SQLite refused: {reason}");
+        }
+        other => panic!("expected NotADatabase, got {other:?}"),
+    }
+    assert!(bytes_of(&mut db) == before, "nothing written");
+    // Current already: nothing to alter, so it starts as the original's did.
+    let mut fresh = mem();
+    migrate(&fresh, Store::Objects).unwrap();
+    let db = from_bytes(&damage(bytes_of(&mut fresh))).unwrap();
+    let report = migrate(&db, Store::Objects).expect("a current file starts");
+    assert_eq!(report.outcome, agentmux_schema::Outcome::UpToDate);
+}
+
 /// `image` fuzz target (finding 15): a table's catalogue row spelled `db_cLient` over the text
 /// `CREATE TABLE db_client`. `status` and the dump name the table as SQLite holds it (as every
 /// pragma does), before and after the row is repaired.
