@@ -117,7 +117,8 @@ fn migrate_copy(data: &[u8], store: Store, before: &Before) {
     // nothing; this crate then refuses it naming the damage, and never where no work is needed.
     #[cfg(agentmux_original)]
     let damaged_encoding = {
-        let field = u32::from_be_bytes(data[56..60].try_into().expect("a header: from_bytes accepted it"));
+        // (An empty image is a database too, with no header.)
+        let field = data.get(56..60).map_or(0, |f| u32::from_be_bytes(f.try_into().expect("four bytes")));
         let named = matches!(&result, Err(agentmux_schema::StoreError::NotADatabase { reason, .. }) if reason.contains("text-encoding field"));
         field != 0 && field & 3 == 0 && named
     };

@@ -28,5 +28,12 @@ while ((SECONDS < end)); do
   echo "campaign $target: run $run, ${left}s left, sanitizer $sanitizer, log $log"
   nice -n 19 cargo +nightly fuzz run "$target" "${build[@]}" -- -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 ${extra[$target]} >"$log" 2>&1
-  echo "campaign $target: run $run exited $? after $((total - (end - SECONDS)))s"
+  status=$? took=$((SECONDS - (end - left)))
+  echo "campaign $target: run $run exited $status after ${took}s"
+  # A run that fails within seconds is failing on the corpus itself (or a broken harness): a
+  # restart would only fail again, as fast, for the rest of the campaign.
+  if ((status != 0 && took < 15)); then
+    echo "campaign $target: run $run failed within ${took}s; stopping (see $log)" >&2
+    exit 1
+  fi
 done
