@@ -45,9 +45,11 @@ pub struct MigrationReport {
     pub rows_dropped: NameMap<i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
-    /// Of `columns_added`, the ones added without their canonical NOT NULL, PRIMARY KEY or UNIQUE
-    /// (no value to give the existing rows): their rows read NULL, and `status` shows the column
-    /// as changed. Only a table written without the column can need this.
+    /// Columns declared without their canonical NOT NULL, PRIMARY KEY or UNIQUE because existing
+    /// rows have no value for them: their rows read NULL, and `status` shows the column as
+    /// changed. Mostly columns of `columns_added` (a table written without the column); a table
+    /// rebuilt to add a missing `oid` also keeps so a column the file declared nullable and holds
+    /// NULL in.
     pub columns_nullable: Vec<String>,
     /// Tables rebuilt to their canonical definition, each with why (every row is kept).
     pub tables_rebuilt: Vec<RebuiltTable>,
