@@ -169,9 +169,11 @@ export interface MigrationReport {
     tablesCreated: string[];
     columnsAdded: string[];
     /**
-     * Of `columns_added`, the ones added without their canonical NOT NULL, PRIMARY KEY or UNIQUE
-     * (no value to give the existing rows): their rows read NULL, and `status` shows the column
-     * as changed. Only a table written without the column can need this.
+     * Columns declared without their canonical NOT NULL, PRIMARY KEY or UNIQUE because existing
+     * rows have no value for them: their rows read NULL, and `status` shows the column as
+     * changed. Mostly columns of `columns_added` (a table written without the column); a table
+     * rebuilt to add a missing `oid` also keeps so a column the file declared nullable and holds
+     * NULL in.
      */
     columnsNullable: string[];
     /**
