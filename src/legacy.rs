@@ -87,7 +87,7 @@ pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, St
             );
             out.kept.push(pair);
         } else {
-            conn.exec(&format!("ALTER TABLE \"{legacy}\" RENAME TO \"{current}\""))?;
+            crate::rebuild::rename_table(conn, &pair.from, current)?;
             tables.push(current.to_string());
             out.renamed.push(pair);
         }

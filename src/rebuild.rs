@@ -9,6 +9,7 @@
 //! the `ON DELETE` actions of the tables that reference this one.
 
 use crate::conn::SqlConn;
+use crate::error::codes;
 use crate::StoreError;
 
 /// How the new table is filled from the old one.
@@ -92,7 +93,7 @@ fn rename_over_dropped<C: SqlConn + ?Sized>(conn: &C, from: &str, to: &str) -> R
     if legacy == 0 {
         conn.exec("PRAGMA legacy_alter_table = ON")?;
     }
-    let renamed = conn.exec(&format!("ALTER TABLE {} RENAME TO {}", quote(from), quote(to)));
+    let renamed = rename_table(conn, from, to);
     if legacy == 0 {
         // Put back even when the rename failed: the connection is the caller's.
         let restored = conn.exec("PRAGMA legacy_alter_table = OFF");
@@ -101,6 +102,33 @@ fn rename_over_dropped<C: SqlConn + ?Sized>(conn: &C, from: &str, to: &str) -> R
     } else {
         renamed
     }
+}
+
+/// `ALTER TABLE from RENAME TO to`, confirmed in the catalogue. SQLite renames a table by
+/// rewriting its `sqlite_master` rows and re-reading them; where that b-tree is damaged (rows out
+/// of order, which `integrity_check` reports) the rewrite can miss the row without an error, so
+/// the table keeps its old name, and the next step would create an empty table under the new one
+/// beside the rows (found by the `image` fuzz target). That is reported as the damage it is,
+/// `SQLITE_CORRUPT`, so the migration is rolled back.
+pub(crate) fn rename_table<C: SqlConn + ?Sized>(conn: &C, from: &str, to: &str) -> Result<(), StoreError> {
+    let statement = format!("ALTER TABLE {} RENAME TO {}", quote(from), quote(to));
+    conn.exec(&statement)?;
+    let counts = conn.query(
+        "SELECT count(*) FILTER (WHERE name = ?1), count(*) FILTER (WHERE name = ?2) \
+         FROM main.sqlite_master WHERE type = 'table'",
+        &[from, to],
+    )?;
+    if counts.first().map(|r| (r[0].as_i64(), r[1].as_i64())) == Some((Some(0), Some(1))) {
+        return Ok(());
+    }
+    Err(StoreError::Sqlite {
+        code: codes::CORRUPT,
+        message: format!(
+            "database disk image is malformed: renaming table {from} to {to} did not reach sqlite_master \
+             (PRAGMA integrity_check says where the damage is)"
+        ),
+        sql: Some(statement),
+    })
 }
 
 /// The table's AUTOINCREMENT counter, if it has one (`sqlite_sequence` exists only once some

@@ -157,8 +157,8 @@ pub fn respell_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -
                 continue;
             };
             let temporary = format!("{want}_agentmux_respelling");
-            conn.exec(&format!("ALTER TABLE {} RENAME TO {}", quoted(&name), quoted(&temporary)))?;
-            conn.exec(&format!("ALTER TABLE {} RENAME TO {}", quoted(&temporary), quoted(want)))?;
+            crate::rebuild::rename_table(conn, &name, &temporary)?;
+            crate::rebuild::rename_table(conn, &temporary, want)?;
             out.tables.push(Rename { from: name, to: want.clone() });
         } else if let Some(want) = canonical.index_sql.keys().find(|i| i.eq_ignore_ascii_case(&name) && **i != name) {
             conn.exec(&format!("DROP INDEX {}", quoted(&name)))?;

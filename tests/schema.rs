@@ -1464,6 +1464,25 @@ fn a_damaged_header_encoding_is_named_and_a_current_file_still_starts() {
     assert_eq!(report.outcome, agentmux_schema::Outcome::UpToDate);
 }
 
+/// `image` fuzz target (finding 30): a legacy file whose `sqlite_master` b-tree is damaged (a row
+/// on the wrong leaf page: `integrity_check` reports a rowid out of order). Renaming a rebuilt
+/// table over the dropped one missed that row without an error, so the table kept its temporary
+/// name, the schema step created an empty `db_agent_history` beside it, and the migration
+/// reported success. Every rename is now confirmed in the catalogue: this is refused as the
+/// damage it is (`SQLITE_CORRUPT`), nothing written. (The original module never rebuilt a table;
+/// a damaged image is outside the rule that nothing it migrates is refused, see fuzz/README.md.)
+#[test]
+fn a_rename_lost_by_a_damaged_catalogue_is_refused_with_nothing_written() {
+    let image = include_bytes!("../fuzz/corpus/image/seed-finding-30-catalogue-out-of-order");
+    let mut db = from_bytes(image).unwrap();
+    assert_ne!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "damaged");
+    let before = bytes_of(&mut db);
+    let error = migrate(&db, Store::Objects).unwrap_err();
+    assert!(error.is_not_a_database(), "{error}");
+    assert!(error.to_string().contains("did not reach sqlite_master"), "{error}");
+    assert!(bytes_of(&mut db) == before, "nothing written");
+}
+
 /// `image` fuzz target (finding 15): a table's catalogue row spelled `db_cLient` over the text
 /// `CREATE TABLE db_client`. `status` and the dump name the table as SQLite holds it (as every
 /// pragma does), before and after the row is repaired.
