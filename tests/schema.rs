@@ -1464,23 +1464,30 @@ fn a_damaged_header_encoding_is_named_and_a_current_file_still_starts() {
     assert_eq!(report.outcome, agentmux_schema::Outcome::UpToDate);
 }
 
-/// `image` fuzz target (finding 30): a legacy file whose `sqlite_master` b-tree is damaged (a row
-/// on the wrong leaf page: `integrity_check` reports a rowid out of order). Renaming a rebuilt
-/// table over the dropped one missed that row without an error, so the table kept its temporary
-/// name, the schema step created an empty `db_agent_history` beside it, and the migration
-/// reported success. Every rename is now confirmed in the catalogue: this is refused as the
-/// damage it is (`SQLITE_CORRUPT`), nothing written. (The original module never rebuilt a table;
-/// a damaged image is outside the rule that nothing it migrates is refused, see fuzz/README.md.)
+/// `image` fuzz target (findings 30 and 31): files whose `sqlite_master` b-tree is damaged (a row
+/// out of rowid order, which `integrity_check` reports). SQLite finds a catalogue row by rowid to
+/// rewrite it, and there missed it without an error. In finding 30, a rebuilt table's rename
+/// never reached the catalogue, so the table kept its temporary name, the schema step created an
+/// empty `db_agent_history` beside the rows, and the migration reported success. In finding 31, a
+/// catalogue repair and a respelling left `db_agent_definitions` out of the schema that
+/// verification had passed. Such a file is now refused before any change, as the damage it is
+/// (`SQLITE_CORRUPT`), nothing written. (The original module never rewrote the catalogue; a
+/// damaged image is outside the rule that nothing it migrates is refused: fuzz/README.md.)
 #[test]
-fn a_rename_lost_by_a_damaged_catalogue_is_refused_with_nothing_written() {
-    let image = include_bytes!("../fuzz/corpus/image/seed-finding-30-catalogue-out-of-order");
-    let mut db = from_bytes(image).unwrap();
-    assert_ne!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "damaged");
-    let before = bytes_of(&mut db);
-    let error = migrate(&db, Store::Objects).unwrap_err();
-    assert!(error.is_not_a_database(), "{error}");
-    assert!(error.to_string().contains("did not reach sqlite_master"), "{error}");
-    assert!(bytes_of(&mut db) == before, "nothing written");
+fn a_file_whose_catalogue_b_tree_is_damaged_is_refused_before_any_change() {
+    for (image, store) in [
+        (&include_bytes!("../fuzz/corpus/image/seed-finding-30-catalogue-out-of-order")[..], Store::Objects),
+        (&include_bytes!("../fuzz/corpus/image/seed-finding-31-catalogue-out-of-order-repair")[..], Store::Objects),
+    ] {
+        let mut db = from_bytes(image).unwrap();
+        assert_ne!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "damaged");
+        let before = bytes_of(&mut db);
+        let error = migrate(&db, store).unwrap_err();
+        assert!(error.is_not_a_database(), "{error}");
+        assert!(error.to_string().contains("its catalogue (sqlite_master) is damaged"), "{error}");
+        assert!(error.to_string().contains("out of order"), "SQLite's own words: {error}");
+        assert!(bytes_of(&mut db) == before, "nothing written");
+    }
 }
 
 /// `image` fuzz target (finding 15): a table's catalogue row spelled `db_cLient` over the text
