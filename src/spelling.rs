@@ -112,13 +112,13 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
         let what = format!("{kind} {want_name}: {}", what.join(", "));
         fixes.push((rowid, kind, want_name.clone(), want_table.clone(), what));
     }
+    let mut written = repair_sequence_columns(conn)?;
     if fixes.is_empty() {
-        return Ok(Vec::new());
+        return Ok(written);
     }
     // The catalogue is writable only this way. SQLite's own copy of the schema already spells
     // every object as the rows now do, so it needs no reload.
     conn.exec("PRAGMA writable_schema = ON")?;
-    let mut written = Vec::new();
     for (rowid, kind, name, table, what) in fixes {
         let update = conn.query(
             "UPDATE main.sqlite_master SET type = ?1, name = ?2, tbl_name = ?3 WHERE rowid = CAST(?4 AS INTEGER)",
@@ -132,6 +132,37 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
     }
     conn.exec("PRAGMA writable_schema = OFF")?;
     Ok(written)
+}
+
+/// Give `sqlite_sequence` its own column names, `(name, seq)`, where its CREATE text names them
+/// otherwise (damage; SQLite reads and writes the table by position, so it works on). Every
+/// `ALTER TABLE … RENAME` makes SQLite update that table by the column `name`, and fails ("no such
+/// column: name") in such a file, where the original module, which renamed nothing there,
+/// migrated it (found by the `image` fuzz target). Only a table of two columns is rewritten (the
+/// two SQLite writes); the schema version is bumped so that SQLite re-reads the text at once.
+fn repair_sequence_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<String>, StoreError> {
+    const CANONICAL: &str = "CREATE TABLE sqlite_sequence(name,seq)";
+    if conn
+        .query_i64("SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'", &[])?
+        != Some(1)
+    {
+        return Ok(Vec::new());
+    }
+    let names = conn.query_strings("SELECT name FROM pragma_table_info('sqlite_sequence') ORDER BY cid", &[])?;
+    if names.len() != 2 || names == ["name", "seq"] {
+        return Ok(Vec::new());
+    }
+    let version = conn.query_i64("PRAGMA main.schema_version", &[])?.unwrap_or_default();
+    conn.exec("PRAGMA writable_schema = ON")?;
+    let rewritten = conn
+        .query(
+            "UPDATE main.sqlite_master SET sql = ?1 WHERE type = 'table' AND name = 'sqlite_sequence'",
+            &[CANONICAL],
+        )
+        .and_then(|_| conn.exec(&format!("PRAGMA main.schema_version = {}", version + 1)));
+    conn.exec("PRAGMA writable_schema = OFF")?;
+    rewritten?;
+    Ok(vec![format!("table sqlite_sequence: columns ({}) → (name, seq)", names.join(", "))])
 }
 
 /// What [`respell_canonical`] did.

@@ -1490,6 +1490,44 @@ fn a_file_whose_catalogue_b_tree_is_damaged_is_refused_before_any_change() {
     }
 }
 
+/// `image` fuzz target (finding 32, against the original module): `sqlite_sequence(naje,seq)`.
+/// SQLite reads that table by position, so AUTOINCREMENT works on, but every `ALTER TABLE …
+/// RENAME` updates it by the column `name` and failed ("no such column: name"), where the original
+/// module, which renamed nothing in that file, migrated it. The table's text is given its own
+/// column names (`catalogue_repaired`), its counters kept.
+#[test]
+fn a_sequence_table_with_other_column_names_is_repaired_so_renames_work() {
+    let db = from_bytes(&image_of(LEGACY_V11)).unwrap();
+    let counters = db.query_strings("SELECT name || '=' || seq FROM sqlite_sequence ORDER BY name", &[]).unwrap();
+    assert!(!counters.is_empty(), "the fixture has AUTOINCREMENT counters");
+    db.exec(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_master SET sql = 'CREATE TABLE sqlite_sequence(naje,seq)' WHERE name = 'sqlite_sequence';
+         PRAGMA writable_schema = OFF;",
+    )
+    .unwrap();
+    let db = from_bytes(&bytes_of(&mut { db })).unwrap();
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"], "SQLite finds nothing wrong");
+    let report = migrate(&db, Store::Objects).expect("migrated, as the original did");
+    assert!(
+        report.catalogue_repaired.contains(&"table sqlite_sequence: columns (naje, seq) → (name, seq)".to_string()),
+        "{report:?}"
+    );
+    assert!(!report.tables_renamed.is_empty(), "the legacy tables were renamed: {report:?}");
+    let renamed = |c: &String| {
+        let (name, seq) = c.split_once('=').unwrap();
+        let to = report.tables_renamed.iter().find(|r| r.from == name).map_or(name, |r| r.to.as_str());
+        format!("{to}={seq}")
+    };
+    let mut expected: Vec<String> = counters.iter().map(renamed).collect();
+    expected.sort();
+    assert_eq!(
+        db.query_strings("SELECT name || '=' || seq FROM sqlite_sequence ORDER BY name", &[]).unwrap(),
+        expected
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}
+
 /// `image` fuzz target (finding 15): a table's catalogue row spelled `db_cLient` over the text
 /// `CREATE TABLE db_client`. `status` and the dump name the table as SQLite holds it (as every
 /// pragma does), before and after the row is repaired.
