@@ -155,10 +155,7 @@ fn repair_sequence_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<String>,
     let version = conn.query_i64("PRAGMA main.schema_version", &[])?.unwrap_or_default();
     conn.exec("PRAGMA writable_schema = ON")?;
     let rewritten = conn
-        .query(
-            "UPDATE main.sqlite_master SET sql = ?1 WHERE type = 'table' AND name = 'sqlite_sequence'",
-            &[CANONICAL],
-        )
+        .query("UPDATE main.sqlite_master SET sql = ?1 WHERE type = 'table' AND name = 'sqlite_sequence'", &[CANONICAL])
         .and_then(|_| conn.exec(&format!("PRAGMA main.schema_version = {}", version + 1)));
     conn.exec("PRAGMA writable_schema = OFF")?;
     rewritten?;
