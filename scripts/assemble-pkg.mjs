@@ -1,67 +1,70 @@
-// Assembles the npm package in pkg/ around what wasm-pack generated there: scripts/build-pkg.sh
-// runs it last (after wasm-pack and the optional wasm-opt pass) as
+// Assembles the npm package around what wasm-pack generated: scripts/build-pkg.sh runs it last
+// (after wasm-pack and the optional wasm-opt pass), on the directory it builds in, as
 //
-//   node scripts/assemble-pkg.mjs target/agentmux_schema_bg.named.wasm
+//   node scripts/assemble-pkg.mjs OUT_DIR NAMED_MODULE.wasm
 //
-// The argument is the final module with its name section (scripts/wasm-size.sh reads that copy);
-// the package ships it without. Everything else comes from committed files: js/ (the entries, the
-// error classes' declarations, the package.json template, the README), Cargo.toml's version and
-// LICENSE. The only generated files edited are wasm-bindgen's two .d.ts files, for the two
-// reasons given below. Run from the repository root.
+// OUT_DIR is wasm-pack's fresh output (build-pkg.sh moves it to pkg/ once every step has
+// succeeded). NAMED_MODULE is the final module with its name section (scripts/wasm-size.sh reads
+// that copy); the package ships it without. Everything else comes from committed files: js/ (the
+// entries, the error classes' declarations, the package.json template, the README), Cargo.toml's
+// version and LICENSE. The only generated files edited are wasm-bindgen's two .d.ts files, for the
+// two reasons given below. It writes nothing outside OUT_DIR: the README with this build's size
+// table is OUT_DIR/README.md, which build-pkg.sh copies to js/README.md. Run from the repository
+// root.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
-const [named] = process.argv.slice(2);
-if (!named) fail("usage: node scripts/assemble-pkg.mjs NAMED_MODULE.wasm");
-// It edits wasm-bindgen's output once: pkg/ must be wasm-pack's, fresh.
-if (readFileSync("pkg/agentmux_schema.d.ts", "utf8").includes("type PlatformGlobal")) {
-  fail("pkg/ is already assembled: run scripts/build-pkg.sh");
+const [out, named] = process.argv.slice(2);
+if (!out || !named) fail("usage: node scripts/assemble-pkg.mjs OUT_DIR NAMED_MODULE.wasm");
+// It edits wasm-bindgen's output once: OUT_DIR must be wasm-pack's, fresh.
+if (readFileSync(`${out}/agentmux_schema.d.ts`, "utf8").includes("type PlatformGlobal")) {
+  fail(`${out} is already assembled: run scripts/build-pkg.sh`);
 }
 
 // The module, without its name section (function names are for scripts/wasm-size.sh only).
 const wasm = withoutCustomSection(readFileSync(named), "name");
-writeFileSync("pkg/agentmux_schema_bg.wasm", wasm);
+writeFileSync(`${out}/agentmux_schema_bg.wasm`, wasm);
 const exports = new Set(WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => e.name));
 
 // build-pkg.sh's wasm-opt pass removes exports that only SQLite's C uses. The JS glue must use
 // none of them: every `wasm.name` it calls must still be exported.
-const glue = readFileSync("pkg/agentmux_schema.js", "utf8");
+const glue = readFileSync(`${out}/agentmux_schema.js`, "utf8");
 const gone = [...new Set([...glue.matchAll(/\bwasm\.(\w+)/g)].map((m) => m[1]))].filter((n) => !exports.has(n));
 if (gone.length) fail(`the JS glue uses exports the module no longer has: ${gone.join(" ")}`);
 
 // wasm-bindgen declared the module's exports before wasm-opt removed some: drop the removed ones
 // from its declarations (`export const` lines in the _bg.wasm.d.ts, and the members of the
 // InitOutput interface; class members elsewhere in that file have the same shape).
-pruneExportDeclarations("pkg/agentmux_schema_bg.wasm.d.ts", null, null);
-pruneExportDeclarations("pkg/agentmux_schema.d.ts", "export interface InitOutput {", "}");
+pruneExportDeclarations(`${out}/agentmux_schema_bg.wasm.d.ts`, null, null);
+pruneExportDeclarations(`${out}/agentmux_schema.d.ts`, "export interface InitOutput {", "}");
 
 // wasm-bindgen's declarations name platform types (RequestInfo, BufferSource, WebAssembly.*,
 // Symbol.dispose) that only some libs declare, so strict tsc with skipLibCheck: false failed
 // under lib ES2022 + @types/node, or DOM without esnext.disposable. Each platform type is looked
 // up on globalThis instead (never where no lib declares it), and Symbol.dispose is declared as
 // @types/node and lib esnext.disposable both declare it.
-lookUpPlatformTypes("pkg/agentmux_schema.d.ts");
+lookUpPlatformTypes(`${out}/agentmux_schema.d.ts`);
 
 // The package's own files. index.js and index.d.ts import the error classes from the snippet
 // wasm-bindgen copied js/errors.js to (its directory name carries a hash): `__ERRORS__` in them
 // is that path, and the classes' declarations go next to it.
 const snippet = findErrorsSnippet();
-copyFileSync("js/errors.d.ts", `pkg/${snippet.replace(/\.js$/, ".d.ts")}`);
+copyFileSync("js/errors.d.ts", `${out}/${snippet.replace(/\.js$/, ".d.ts")}`);
 for (const file of ["index.js", "index.d.ts"]) {
-  writeFileSync(`pkg/${file}`, readFileSync(`js/${file}`, "utf8").replaceAll("__ERRORS__", `./${snippet}`));
+  writeFileSync(`${out}/${file}`, readFileSync(`js/${file}`, "utf8").replaceAll("__ERRORS__", `./${snippet}`));
 }
-copyFileSync("js/node.js", "pkg/node.js");
-copyFileSync("LICENSE", "pkg/LICENSE");
+copyFileSync("js/node.js", `${out}/node.js`);
+copyFileSync("LICENSE", `${out}/LICENSE`);
 
 // package.json: js/package.json with Cargo.toml's version in place of its "__VERSION__".
 const manifest = JSON.parse(readFileSync("js/package.json", "utf8"));
 if (manifest.version !== "__VERSION__") fail('js/package.json: "version" must be "__VERSION__" (Cargo.toml sets it)');
 manifest.version = cargoVersion();
-writeFileSync("pkg/package.json", `${JSON.stringify(manifest, null, 2)}\n`);
+writeFileSync(`${out}/package.json`, `${JSON.stringify(manifest, null, 2)}\n`);
 
-// The README's size table (between its `<!-- size` markers), true to this build; the committed
-// js/README.md is kept in step, so it never states another build's size.
+// The README's size table (between its `<!-- size` markers), true to this build; build-pkg.sh
+// copies this README to js/README.md, so the committed one never states another build's size.
 const sizes = [
   ["agentmux_schema_bg.wasm", "SQLite, the schema code, the OPFS pool; the Rust side of the bindings"],
   ["agentmux_schema.js", "wasm-bindgen's JS bindings"],
@@ -69,7 +72,7 @@ const sizes = [
   ["node.js", "the Node entry"],
   [snippet, "the error classes"],
 ].map(([file, what]) => {
-  const bytes = readFileSync(`pkg/${file}`);
+  const bytes = readFileSync(`${out}/${file}`);
   const shown = file.startsWith("snippets/") ? file.replace(/^snippets\/[^/]+\//, "snippets/…/") : file;
   return `| \`${shown}\` | ${what} | ${n(bytes.length)} | ${n(gzipSize(bytes))} |`;
 });
@@ -78,20 +81,19 @@ const readme = replaceBetweenMarkers(readFileSync("js/README.md", "utf8"), "size
   "|---|---|--:|--:|",
   ...sizes,
 ]);
-writeFileSync("js/README.md", readme);
-writeFileSync("pkg/README.md", readme);
+writeFileSync(`${out}/README.md`, readme);
 
 // wasm-pack's .gitignore in pkg/ would hide the build from git; the package is committed.
-rmSync("pkg/.gitignore", { force: true });
+rmSync(`${out}/.gitignore`, { force: true });
 
 // Smoke test: the built package loads and works under Node.
-const { Database } = await import(pathToFileURL("pkg/node.js").href);
+const { Database } = await import(pathToFileURL(`${out}/node.js`).href);
 const db = Database.memory();
 const report = db.migrate("objects");
 if (report.outcome !== "created" || db.userVersion() !== report.toVersion) fail("smoke test: migrate failed");
 if (Database.fromBytes(db.toBytes()).userVersion() !== report.toVersion) fail("smoke test: round trip failed");
 console.log(`pkg smoke test ok: objects.db v${report.toVersion}`);
-console.log(`pkg/agentmux_schema_bg.wasm: ${wasm.length} bytes, ${gzipSize(wasm)} with gzip -9`);
+console.log(`agentmux_schema_bg.wasm: ${wasm.length} bytes, ${gzipSize(wasm)} with gzip -9`);
 
 function fail(message) {
   console.error(`assemble-pkg: ${message}`);
@@ -179,7 +181,7 @@ export {};
 }
 
 function findErrorsSnippet() {
-  const found = readdirSync("pkg/snippets", { recursive: true })
+  const found = readdirSync(`${out}/snippets`, { recursive: true })
     .map((p) => `snippets/${p.split("\\").join("/")}`)
     .filter((p) => p.endsWith("/js/errors.js"))
     .sort();

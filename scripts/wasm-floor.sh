@@ -9,10 +9,13 @@
 #   package  pkg/agentmux_schema_bg.wasm (run scripts/build-pkg.sh first)
 #
 #   bash scripts/wasm-floor.sh            # builds in target/wasm-floor (about a minute, twice)
+#
+# target/ is cargo's target directory ($CARGO_TARGET_DIR when set, which the scratch builds' cargo
+# also uses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-out=target/wasm-floor
+out=$(bash scripts/target-dir.sh)/wasm-floor
 [ -f pkg/agentmux_schema_bg.wasm ] || { echo "wasm-floor: no pkg/ module: run scripts/build-pkg.sh first" >&2; exit 1; }
 rm -rf "$out/engine" "$out/driver"
 mkdir -p "$out/.cargo"

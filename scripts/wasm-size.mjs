@@ -2,13 +2,17 @@
 // grouped by origin. twiggy measures each item; this file only decides, from an item's name,
 // where it comes from, and checks the items add up to the package's module.
 //
-//   node scripts/wasm-size.mjs TWIGGY_TOP.json PKG_MODULE.wasm [--top N] [--readme]
+//   node scripts/wasm-size.mjs TWIGGY_TOP.json PKG_MODULE.wasm [--top N] [--readme [OUT]]
+//
+// --readme writes README.md with the new tables to OUT (README.md itself when OUT is not given).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
 const [itemsFile, moduleFile] = args;
 const readme = args.includes("--readme");
+const readmeArg = args[args.indexOf("--readme") + 1];
+const readmeOut = readme && readmeArg && !readmeArg.startsWith("--") ? readmeArg : "README.md";
 const top = Number(args[args.indexOf("--top") + 1]) || 10;
 const items = JSON.parse(readFileSync(itemsFile, "utf8")).map((i) => ({ name: i.name, size: i.shallow_size }));
 const module = readFileSync(moduleFile);
@@ -105,7 +109,7 @@ if (readme) {
   let text = readFileSync("README.md", "utf8");
   text = replaceBetweenMarkers(text, "wasm-size-origins", originTable);
   text = replaceBetweenMarkers(text, "wasm-size-functions", functionTable);
-  writeFileSync("README.md", text);
+  writeFileSync(readmeOut, text);
 }
 console.log([...originTable, "", ...functionTable].join("\n"));
 
