@@ -48,9 +48,14 @@ mkdir -p "$target"
 work=$(mktemp -d "$target/build-pkg.XXXXXX")
 # The swap at the end renames pkg/ to pkg.old/ and pkg.new/ to pkg/: whatever stops this script
 # puts the previous pkg/ back if the new one is not in place.
+swapped=
 cleanup() {
+  local rc=$?
   if [ ! -e pkg ] && [ -e pkg.old ]; then mv pkg.old pkg; fi
   rm -rf "$work" pkg.new pkg.old
+  if [ "$rc" -ne 0 ] && [ -z "$swapped" ]; then
+    echo "build-pkg: failed (exit $rc, above); pkg/, README.md and js/README.md are as they were" >&2
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -88,6 +93,7 @@ rm -rf pkg.new pkg.old
 cp -R "$out" pkg.new
 if [ -e pkg ]; then mv pkg pkg.old; fi
 mv pkg.new pkg
+swapped=1
 rm -rf pkg.old
 cp pkg/README.md js/README.md
 if [ -n "$readme" ]; then cp "$readme" README.md; fi

@@ -103,6 +103,7 @@ chmod +x "$scratch/wasm-opt"
 build failing-wasm-opt WASM_OPT="$scratch/wasm-opt"
 untouched failing-wasm-opt
 grep -q 'wasm-opt: forced failure' "$log" || fail "failing-wasm-opt: it did not get as far as wasm-opt"
+grep -q 'are as they were' "$log" || fail "failing-wasm-opt: no message that pkg/ was kept"
 [ ! -e "$copy/target" ] || fail "failing-wasm-opt: the build wrote to the copy's ./target, not CARGO_TARGET_DIR"
 
 build no-wasm-opt NO_WASM_OPT=1 PATH="$nopath"
