@@ -122,9 +122,9 @@ fn hot_journal(original: &[u8]) -> Vec<u8> {
         j.extend_from_slice(&(i as u32 + 1).to_be_bytes());
         j.extend_from_slice(page);
         let mut sum = nonce;
-        let mut at = PAGE - 200;
+        let mut at = PAGE as isize - 200;
         while at > 0 {
-            sum = sum.wrapping_add(page[at] as u32);
+            sum = sum.wrapping_add(page[at as usize] as u32);
             at -= 200;
         }
         j.extend_from_slice(&sum.to_be_bytes());
