@@ -21,8 +21,11 @@ fn memory_in_use() -> u64 {
     memory.buffer().unchecked_into::<ArrayBuffer>().byte_length() as u64
 }
 
+/// `bytes` with its size in GiB to two decimals (integer arithmetic: formatting a float would link
+/// float formatting into the module, several KiB).
 pub fn gib(bytes: u64) -> String {
-    format!("{bytes} bytes ({:.2} GiB)", bytes as f64 / (1u64 << 30) as f64)
+    let hundredths = (bytes as u128 * 100 + (1 << 29)) >> 30;
+    format!("{bytes} bytes ({}.{:02} GiB)", hundredths / 100, hundredths % 100)
 }
 
 /// The `FileError` for an image of `size` bytes that does not fit in this module's memory.
