@@ -7,8 +7,10 @@
 //! `init()`, and `free()` / `using` that close the connection instead of invalidating the object.
 
 mod errors;
+mod limits;
 mod opfs;
 mod params;
+mod readonly;
 
 use std::cell::{RefCell, RefMut};
 
@@ -23,6 +25,7 @@ pub use errors::ErrorFields;
 use errors::{to_js_error, type_error};
 pub use opfs::{install_opfs, OpfsPool};
 pub use params::{OptionalString, SqlParams};
+pub use readonly::{last_read_stats, status_of_file};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -104,7 +107,8 @@ impl Database {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
     ) -> Result<Database, JsValue> {
         let bytes = params::bytes(&bytes, "fromBytes: bytes")?;
-        backend::from_bytes(&bytes).map(Database::new).map_err(to_js_error)
+        let size = bytes.len() as u64;
+        backend::from_bytes(&bytes).map(Database::new).map_err(|e| limits::copy_error(e, "fromBytes", size))
     }
 
     /// Run a batch of `;`-separated SQL statements, discarding any rows.
@@ -232,6 +236,9 @@ pub fn status_of_bytes(
     let bytes = params::bytes(&bytes, "statusOfBytes: bytes")?;
     let status = match backend::from_bytes(&bytes) {
         Ok(db) => crate::status(&db, store),
+        Err(e @ StoreError::Sqlite { code: 7, .. }) => {
+            return Err(limits::copy_error(e, "statusOfBytes", bytes.len() as u64))
+        }
         Err(e) => crate::StoreStatus::unreadable(store, &e),
     };
     serialize(&status)

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::{opfs_error, to_js_error, OpfsErrorKind};
 use super::{params, Database};
-use crate::backend::opfs::{self, OpfsSAHError};
+use crate::backend::opfs::{self, OpfsSAHError, SettleError};
 
 /// A pool of database files in the Origin Private File System.
 #[wasm_bindgen]
@@ -69,6 +69,15 @@ fn install_failure(e: OpfsSAHError, directory: &str) -> JsValue {
     opfs_error(kind_of(&e), &format!("installOpfs(\"{directory}\"): {e}"))
 }
 
+/// The error for a journal that could not be settled before an export.
+fn settle_failure(e: SettleError) -> JsValue {
+    match e {
+        SettleError::Pool(e) => failure(e),
+        SettleError::Sqlite(e) => to_js_error(e),
+        other => opfs_error(OpfsErrorKind::Other, &other.to_string()),
+    }
+}
+
 fn file_name(value: &JsValue, what: &str) -> Result<String, JsValue> {
     params::string(value, what)
 }
@@ -88,7 +97,14 @@ impl OpfsPool {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
         let name = file_name(&name, "exportFile: name")?;
-        self.pool.util.export_db(&name).map_err(failure)
+        match self.pool.util.export_db(&name) {
+            // A journal beside the file, left by a crash: settle it as SQLite would, then export.
+            Err(OpfsSAHError::RecoveryRequired(_)) => {
+                self.pool.settle_journal(&name).map_err(settle_failure)?;
+                self.pool.util.export_db(&name).map_err(failure)
+            }
+            other => other.map_err(failure),
+        }
     }
 
     /// Store `bytes` as file `name`. Garbage or truncated bytes throw `NotADatabaseError`; the
@@ -102,7 +118,25 @@ impl OpfsPool {
         let name = file_name(&name, "importFile: name")?;
         let bytes = params::bytes(&bytes, "importFile: bytes")?;
         crate::header::check_image(&name, &bytes, bytes.len() as u64).map_err(to_js_error)?;
-        self.pool.util.import_db(&name, &bytes).map_err(failure)
+        let existed = self.pool.util.contains(&name).map_err(failure)?;
+        self.pool.util.import_db(&name, &bytes).map_err(|e| {
+            // The pool releases a failed import's slot itself; a name left behind would be a
+            // partial file, so it is removed here too should that ever not hold.
+            if !existed && self.pool.util.contains(&name).unwrap_or(false) {
+                let _ = self.pool.util.remove(&name);
+            }
+            match kind_of(&e) {
+                OpfsErrorKind::NoCapacity => opfs_error(
+                    OpfsErrorKind::NoCapacity,
+                    &format!(
+                        "importFile(\"{name}\"): {} did not fit in the pool or this site's storage quota \
+                         (navigator.storage.estimate() gives it), and nothing of it was kept: {e}",
+                        super::limits::gib(bytes.len() as u64)
+                    ),
+                ),
+                _ => failure(e),
+            }
+        })
     }
 
     /// Delete file `name`; returns whether it existed. The file must be closed.
