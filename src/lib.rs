@@ -23,6 +23,7 @@ mod rebuild;
 pub mod snapshot;
 mod spec;
 mod spelling;
+pub mod sqltext;
 pub mod status;
 pub mod steps;
 mod store;
