@@ -246,7 +246,7 @@ fn migrate_dyn(
     }
     // Built before taking the lock, so the lock is held only for this file's own work.
     let canonical = spec.canonical(conn)?;
-    steps::check(conn, spec, &canonical)?;
+    steps::check(conn, spec.steps, spec.version, spec.ddl, &canonical, spec.store.file_name())?;
     // Rebuilding a table drops it, which with enforcement on would fire ON DELETE actions on its
     // children. Whether a rebuild is needed is known only under the lock, and enforcement can
     // only be switched outside a transaction, so every migration that does work runs with it
@@ -723,7 +723,7 @@ fn columns_without_values<C: SqlConn + ?Sized>(
 fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {
     let spec = store.spec();
     let canonical = spec.canonical(conn)?;
-    steps::check(conn, spec, &canonical)?;
+    steps::check(conn, spec.steps, spec.version, spec.ddl, &canonical, spec.store.file_name())?;
     let from = read_version(conn)?;
     // As in `migrate`: a foreign-key repair must not cascade. (Inside a caller's transaction the
     // pragma has no effect; the tables repaired are children, whose drop cascades nowhere.)

@@ -12,14 +12,13 @@
 //! Verification then proves the result equals the canonical schema, so a wrong step rolls back
 //! instead of shipping a second shape of the same version.
 
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use crate::conn::SqlConn;
 use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, Columns, ForeignKey};
 use crate::names::NameMap;
 use crate::rebuild::{rebuild_table, Fill};
-use crate::spec::Spec;
 use crate::sqltext::{self, quote_name};
 use crate::StoreError;
 
@@ -95,37 +94,56 @@ pub struct Applied {
 ///   can get a second declaration of one version's column. A column a later step rebuilds the
 ///   table of is not compared: the rebuild gives it the canonical definition.
 ///
-/// A shipped definition is checked once per process.
-pub(crate) fn check<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canonical) -> Result<(), StoreError> {
-    static CHECKED: [OnceLock<()>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-    let shipped = spec.is_shipped();
-    if shipped && CHECKED[spec.store as usize].get().is_some() {
+/// A definition is checked once per process: its steps and DDL are `'static` data, so the same
+/// addresses hold the same definition for the life of the process.
+pub(crate) fn check<C: SqlConn + ?Sized>(
+    conn: &C,
+    steps: &'static [Step],
+    version: i64,
+    ddl: &'static str,
+    canonical: &Canonical,
+    db: &str,
+) -> Result<(), StoreError> {
+    static CHECKED: Mutex<Vec<(usize, usize, i64, usize)>> = Mutex::new(Vec::new());
+    let key = (steps.as_ptr() as usize, steps.len(), version, ddl.as_ptr() as usize);
+    let seen = |add: bool| {
+        let mut checked = CHECKED.lock().unwrap_or_else(|e| e.into_inner());
+        let found = checked.contains(&key);
+        if add && !found {
+            checked.push(key);
+        }
+        found
+    };
+    if seen(false) {
         return Ok(());
     }
-    check_uncached(conn, spec, canonical)?;
-    if shipped {
-        let _ = CHECKED[spec.store as usize].set(());
-    }
+    check_uncached(conn, steps, version, canonical, db)?;
+    seen(true);
     Ok(())
 }
 
-fn check_uncached<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canonical) -> Result<(), StoreError> {
-    let db = spec.store.file_name();
+fn check_uncached<C: SqlConn + ?Sized>(
+    conn: &C,
+    steps: &[Step],
+    version: i64,
+    canonical: &Canonical,
+    db: &str,
+) -> Result<(), StoreError> {
     let invalid = |reason: String| StoreError::InvalidSpec { db: db.to_string(), reason };
     let mut previous = 1;
-    for step in spec.steps {
-        if !(1..=spec.version).contains(&step.since) || step.since < previous {
+    for step in steps {
+        if !(1..=version).contains(&step.since) || step.since < previous {
             return Err(invalid(format!(
                 "a step has since: {}, but each step's `since` must be in 1..={} (the definition's version) and \
                  no lower than the step before it ({previous}): {}",
                 step.since,
-                spec.version,
+                version,
                 describe(step)
             )));
         }
         previous = step.since;
     }
-    for (i, step) in spec.steps.iter().enumerate() {
+    for (i, step) in steps.iter().enumerate() {
         match step.change {
             Change::RebuildTable { table, column_exprs } => {
                 if !canonical.table_sql.contains_key(table) {
@@ -143,7 +161,7 @@ fn check_uncached<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canoni
                 }
             }
             Change::AddColumn(add) => {
-                let rebuilt_later = spec.steps[i + 1..]
+                let rebuilt_later = steps[i + 1..]
                     .iter()
                     .any(|s| matches!(s.change, Change::RebuildTable { table, .. } if table == add.table));
                 if !rebuilt_later {
