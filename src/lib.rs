@@ -31,6 +31,8 @@ mod tripwire;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod datadir;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod plan;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;
