@@ -2,6 +2,7 @@
 //! ones a maintainer would write, and, pasted into a next version, migrate a file of the shipped
 //! version with every row kept and verification passing. One test per kind of change, and the
 //! repository's own example v5. Native (the planner is a maintainer's tool).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
