@@ -330,9 +330,10 @@ fn refuse_new_orphans<C: SqlConn + ?Sized>(conn: &C, db: &str, before: &NameMap<
 }
 
 /// Whether `table` is already declared exactly as `create` (compared as SQLite stores the text,
-/// whitespace aside: a CHECK or COLLATE change is invisible to the table pragmas).
+/// token by token, so layout and comments aside but not a space inside a string: a CHECK or
+/// COLLATE change is invisible to the table pragmas).
 fn has_definition<C: SqlConn + ?Sized>(conn: &C, table: &str, create: &str) -> Result<bool, StoreError> {
-    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = |s: &str| sqltext::tokens(s).iter().map(|t| t.text).collect::<Vec<_>>().join(" ");
     let have = conn.query_strings("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", &[table])?;
     Ok(have.first().is_some_and(|sql| words(sql) == words(create)))
 }
