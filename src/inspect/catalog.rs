@@ -213,18 +213,46 @@ pub fn column_definitions<C: SqlConn + ?Sized>(
         .collect())
 }
 
-/// Every user table's columns as [`column_definitions`] reads them: what a migration compares its
-/// result with, to tell a declaration it kept from one it wrote.
+/// Every user table's columns as [`column_definitions`] reads them, in two queries whatever the
+/// number of tables (a migration reads this before and after its work): what a migration compares
+/// its result with, to tell a declaration it kept from one it wrote.
 pub fn declared_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<Vec<Column>>, StoreError> {
-    let mut out = NameMap::new();
-    let names = conn.query_strings(USER_TABLES, &[])?;
-    if names.is_empty() {
+    const COLUMNS: &str = "SELECT l.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden \
+         FROM pragma_table_list AS l, pragma_table_xinfo(l.name, 'main') AS p WHERE l.schema = 'main' \
+         AND l.type IN ('table', 'shadow') AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY l.name, p.cid";
+    let mut out: NameMap<Vec<Column>> = NameMap::new();
+    let rows = conn.query(COLUMNS, &[])?;
+    if rows.is_empty() {
         return Ok(out);
     }
     let sql = table_sql(conn)?;
-    for name in names {
-        let columns = column_definitions(conn, &name, sql.get(&name).map(String::as_str))?;
-        out.insert(name, columns);
+    let mut written: Option<(String, Vec<crate::sqltext::ColumnText>)> = None;
+    for r in rows {
+        let table = text(&r[0]);
+        if written.as_ref().is_none_or(|(t, _)| *t != table) {
+            let parsed = sql.get(&table).and_then(|s| crate::sqltext::table_columns(s)).unwrap_or_default();
+            written = Some((table.clone(), parsed));
+        }
+        let name = text(&r[1]);
+        let collation = written
+            .as_ref()
+            .and_then(|(_, w)| w.iter().find(|w| w.name.eq_ignore_ascii_case(&name)))
+            .and_then(|w| w.collation.clone());
+        let column = Column {
+            name,
+            decl_type: text(&r[2]),
+            not_null: int(&r[3]) != 0,
+            default: opt_text(&r[4]),
+            pk: int(&r[5]),
+            hidden: int(&r[6]),
+            collation,
+        };
+        match out.get_mut(&table) {
+            Some(columns) => columns.push(column),
+            None => {
+                out.insert(table, vec![column]);
+            }
+        }
     }
     Ok(out)
 }

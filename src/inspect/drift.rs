@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::catalog::{
-    column_definitions, foreign_keys, object_names, table_columns, table_sql, Column, Columns, ForeignKey, Schema,
+    declared_columns, foreign_keys, object_names, table_columns, Column, Columns, ForeignKey, Schema,
 };
 use crate::conn::SqlConn;
 use crate::names::NameMap;
@@ -160,13 +160,13 @@ pub fn columns_not_canonical<C: SqlConn + ?Sized>(
     relaxed: impl Fn(&str, &str) -> bool,
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
-    let mut sql: Option<NameMap<String>> = None;
+    let mut declared: Option<NameMap<Vec<Column>>> = None;
     for (table, want) in canonical.tables.iter().filter(|(t, _)| check(t)) {
-        let sql = match &sql {
-            Some(sql) => sql,
-            None => sql.insert(table_sql(conn)?),
+        let declared = match &declared {
+            Some(d) => d,
+            None => declared.insert(declared_columns(conn)?),
         };
-        let have = column_definitions(conn, table, sql.get(table).map(String::as_str))?;
+        let have = declared.get(table).map(Vec::as_slice).unwrap_or_default();
         for w in &want.columns {
             // A column that is missing altogether is reported by `missing_from_canonical`.
             let Some(h) = have.iter().find(|h| h.name.eq_ignore_ascii_case(&w.name)) else { continue };
