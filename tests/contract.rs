@@ -100,20 +100,26 @@ fn a_collation_or_generated_kind_written_otherwise_fails_verification() {
 #[test]
 fn a_declaration_the_file_already_had_is_kept_and_a_reported_relaxation_accepted() {
     // A v1 file whose updated_at was declared by hand without NOT NULL (a shape the original
-    // module migrated) keeps it; a column missing from a table with rows and declared NOT NULL
-    // without a default is added nullable and reported so. Both migrate and verify.
-    let db = db_with(&format!(
-        "{}\nPRAGMA user_version = 1;",
-        include_str!("snapshots/objects_v1.sql")
-            .replace("CREATE TABLE db_drone_runs", "CREATE TABLE db_handmade (x);\nCREATE TABLE db_drone_runs")
-    ));
-    db.exec("ALTER TABLE db_agent_definitions ADD COLUMN updated_at INTEGER DEFAULT 0").unwrap();
+    // module migrated) keeps it; `provider`, missing from a table with a row and declared NOT NULL
+    // without a default, is added nullable and reported in `columns_nullable`. Both verify.
+    let v1 = include_str!("snapshots/objects_v1.sql");
+    let without_provider = "    provider             TEXT NOT NULL,\n";
+    assert!(v1.contains(without_provider));
+    let db = db_with(&format!("{}\nPRAGMA user_version = 1;", v1.replacen(without_provider, "", 1)));
+    db.exec(
+        "ALTER TABLE db_agent_definitions ADD COLUMN updated_at INTEGER DEFAULT 0; \
+         INSERT INTO db_agent_definitions (id, name) VALUES ('a1', 'agent');",
+    )
+    .unwrap();
     let report = migrate(&db, Store::Objects).unwrap();
     assert_eq!(version(&db), Store::Objects.version());
     assert!(!report.columns_added.contains(&"db_agent_definitions.updated_at".to_string()), "{report:?}");
+    assert_eq!(report.columns_nullable, ["db_agent_definitions.provider"], "{report:?}");
     let after = dump(&db);
-    let col = after.tables["db_agent_definitions"].columns.iter().find(|c| c.name == "updated_at").unwrap();
-    assert!(!col.not_null, "the file's own declaration is kept: {col:?}");
+    let column = |name: &str| after.tables["db_agent_definitions"].columns.iter().find(|c| c.name == name).cloned();
+    assert!(!column("updated_at").unwrap().not_null, "the file's own declaration is kept");
+    let provider = column("provider").unwrap();
+    assert!(!provider.not_null && provider.decl_type == "TEXT", "{provider:?}");
 }
 
 #[test]
