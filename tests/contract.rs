@@ -348,3 +348,61 @@ fn statements_split_where_sqlite_splits_them() {
     assert_eq!(count(&pieces, "SELECT count(*) FROM s"), 3);
     assert_eq!(count(&pieces, "SELECT count(*) FROM \"c;d\""), 2);
 }
+
+/// SQLite's own answer to "does this text end with a complete statement?" (`sqlite3_complete`,
+/// which runs SQLite's tokeniser over it).
+fn sqlite_says_complete(sql: &str) -> bool {
+    let _ = mem(); // SQLite initialised
+    let text = std::ffi::CString::new(sql).unwrap();
+    // SAFETY: a NUL-terminated string that outlives the call; the function only reads it.
+    unsafe { rusqlite::ffi::sqlite3_complete(text.as_ptr()) != 0 }
+}
+
+#[test]
+fn the_tokeniser_ends_statements_where_sqlite_does() {
+    // Complete means: the last token is a `;` that no string, quoted name or comment swallowed.
+    let ours = |sql: &str| {
+        let toks = sqltext::tokens(sql);
+        let unterminated = toks.iter().any(|t| {
+            let close = match t.text.as_bytes()[0] {
+                b'\'' => b'\'',
+                b'"' => b'"',
+                b'`' => b'`',
+                b'[' => b']',
+                _ => return false,
+            };
+            t.text.len() < 2 || *t.text.as_bytes().last().unwrap() != close
+        });
+        !unterminated && toks.last().is_some_and(|t| t.is_symbol(";"))
+    };
+    for sql in [
+        "SELECT 'a;'",
+        "SELECT 'a;';",
+        "SELECT 'it''s;'",
+        "SELECT 'it''s;';",
+        "SELECT \"x;\";",
+        "SELECT \"x\"\";",
+        "SELECT \"x\"\";\";",
+        "SELECT [a;b",
+        "SELECT [a;b];",
+        "SELECT [a\"b;]",
+        "SELECT `a``;`;",
+        "SELECT `a``;",
+        // (A line comment the text ends inside, newline missing, makes sqlite3_complete say
+        // "incomplete" whatever precedes it: a rule for interactive input, not tokenisation.)
+        "SELECT 1; -- c\n",
+        "SELECT 1 -- ;",
+        "SELECT 1 -- ;\n;",
+        "SELECT /* ; */ 1",
+        "SELECT /* ; */ 1;",
+        "SELECT x'3b'",
+        "SELECT x'3b';",
+        "CREATE TABLE wherefrom(selected, \"from\" TEXT DEFAULT ';');",
+        "CREATE INDEX i ON t(b) WHERE b != ' WHERE c'",
+        "CREATE INDEX i ON t(b) WHERE b != ' WHERE c';",
+        "SELECT 1;;",
+        "SELECT 'é;' || \"ü\";",
+    ] {
+        assert_eq!(ours(sql), sqlite_says_complete(sql), "{sql}");
+    }
+}
