@@ -307,3 +307,15 @@ fn a_not_null_column_without_a_default_needs_a_decision() {
         "{d:?}"
     );
 }
+
+#[test]
+fn a_dropped_table_needs_a_decision_with_the_drop() {
+    let ddl = Store::Objects.ddl();
+    let start = ddl.find("CREATE TABLE IF NOT EXISTS db_drone_runs").unwrap();
+    let ddl = ddl[..start].to_string();
+    let p = plan_for(&ddl);
+    assert!(p.steps.is_empty(), "{p:?}");
+    let d = p.decisions.iter().find(|d| d.table == "db_drone_runs").expect("a decision");
+    assert!(d.what.contains("gone from the DDL"), "{d:?}");
+    assert!(d.write.contains("DROP TABLE IF EXISTS \"db_drone_runs\"") && d.write.contains("nothing"), "{d:?}");
+}
