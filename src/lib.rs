@@ -24,6 +24,7 @@ mod rebuild;
 pub mod snapshot;
 mod spec;
 mod spelling;
+pub mod sqltext;
 pub mod status;
 pub mod steps;
 mod store;
@@ -31,6 +32,8 @@ mod tripwire;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod datadir;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod plan;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;

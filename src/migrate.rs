@@ -246,7 +246,7 @@ fn migrate_dyn(
     }
     // Built before taking the lock, so the lock is held only for this file's own work.
     let canonical = spec.canonical(conn)?;
-    steps::check(spec.steps, &canonical, spec.store.file_name())?;
+    steps::check(conn, spec.steps, spec.version, spec.ddl, &canonical, spec.store.file_name())?;
     // Rebuilding a table drops it, which with enforcement on would fire ON DELETE actions on its
     // children. Whether a rebuild is needed is known only under the lock, and enforcement can
     // only be switched outside a transaction, so every migration that does work runs with it
@@ -367,6 +367,8 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     check_catalogue(conn)?;
     let catalogue_repaired = spelling::repair_catalogue(conn, store.file_name())?;
     let respelled = spelling::respell_canonical(conn, canonical)?;
+    // The columns as the file declared them, to tell a declaration kept from one written.
+    let found_columns = inspect::declared_columns(conn)?;
     let (mut report, existed) = apply(conn, spec, canonical, found)?;
     report.catalogue_repaired.splice(0..0, catalogue_repaired);
     report.tables_renamed.splice(0..0, respelled.tables);
@@ -379,6 +381,19 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     let mut missing = inspect::missing_from_canonical(conn, &canonical.schema, |t| existed.contains_key(t))?;
     // The foreign keys of a table the report lists as kept are the file's, on purpose.
     missing.retain(|m| !report.foreign_keys_kept.iter().any(|t| m.starts_with(&format!("{t}("))));
+    // Every column is declared as canonical, unless the file declared it so before (its own
+    // shape, kept) or the report says it was relaxed (`columns_nullable`).
+    let as_found = |table: &str, column: &Column| {
+        let from = report.tables_renamed.iter().find(|r| r.to == table).map_or(table, |r| r.from.as_str());
+        found_columns
+            .iter()
+            .filter(|(t, _)| t.eq_ignore_ascii_case(from))
+            .flat_map(|(_, cols)| cols)
+            .any(|c| c.name.eq_ignore_ascii_case(&column.name) && inspect::same_definition(column, c, false))
+    };
+    let relaxed = |t: &str, c: &str| report.columns_nullable.iter().any(|n| *n == format!("{t}.{c}"));
+    let check = |t: &str| existed.contains_key(t);
+    missing.extend(inspect::columns_not_canonical(conn, &canonical.schema, check, as_found, relaxed)?);
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: store.file_name().to_string(), missing });
     }
@@ -708,7 +723,7 @@ fn columns_without_values<C: SqlConn + ?Sized>(
 fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {
     let spec = store.spec();
     let canonical = spec.canonical(conn)?;
-    steps::check(spec.steps, &canonical, spec.store.file_name())?;
+    steps::check(conn, spec.steps, spec.version, spec.ddl, &canonical, spec.store.file_name())?;
     let from = read_version(conn)?;
     // As in `migrate`: a foreign-key repair must not cascade. (Inside a caller's transaction the
     // pragma has no effect; the tables repaired are children, whose drop cascades nowhere.)

@@ -137,6 +137,8 @@ pub fn status<C: SqlConn + ?Sized>(conn: &C, store: Store) -> StoreStatus {
 
 fn read_status(conn: &dyn SqlConn, store: Store) -> Result<StoreStatus, StoreError> {
     let version = read_version(conn)?;
+    // A negative version is damage, which `migrate` refuses: the file is unreadable as a store.
+    crate::tripwire::refuse_negative(version, store.file_name())?;
     let schema = inspect::dump(conn)?;
     let counts = inspect::row_counts(conn, &schema)?;
     let expected = store.version();

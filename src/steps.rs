@@ -12,11 +12,14 @@
 //! Verification then proves the result equals the canonical schema, so a wrong step rolls back
 //! instead of shipping a second shape of the same version.
 
+use std::sync::Mutex;
+
 use crate::conn::SqlConn;
 use crate::foreign_keys;
-use crate::inspect::{Canonical, Columns};
+use crate::inspect::{self, Canonical, Column, Columns, ForeignKey};
 use crate::names::NameMap;
 use crate::rebuild::{rebuild_table, Fill};
+use crate::sqltext::{self, quote_name};
 use crate::StoreError;
 
 /// One change, tagged with the version that introduced it.
@@ -81,61 +84,172 @@ pub struct Applied {
     pub steps_run: Vec<String>,
 }
 
-/// Refuse a definition whose steps cannot be applied as written, before anything is written: a
-/// rebuild of a table the DDL lacks, or a rebuild given a statement instead of its expressions.
-/// (`db` names the file in the error.)
-pub(crate) fn check(steps: &[Step], canonical: &Canonical, db: &str) -> Result<(), StoreError> {
+/// Refuse a definition whose steps cannot be applied as written, before anything is written:
+/// - a step's `since` outside `1..=version`, or lower than the step before it (steps run in
+///   order, and a file stamped `v` skips exactly the steps with `since <= v`);
+/// - a rebuild of a table the DDL lacks, or a rebuild given a statement instead of its
+///   expressions;
+/// - an `AddColumn` whose definition is not the canonical column's (checked by adding it on a
+///   scratch database of `conn`'s engine and reading it back as SQLite declares it), so no file
+///   can get a second declaration of one version's column. A column a later step rebuilds the
+///   table of is not compared: the rebuild gives it the canonical definition.
+///
+/// A definition is checked once per process: its steps and DDL are `'static` data, so the same
+/// addresses hold the same definition for the life of the process.
+pub(crate) fn check<C: SqlConn + ?Sized>(
+    conn: &C,
+    steps: &'static [Step],
+    version: i64,
+    ddl: &'static str,
+    canonical: &Canonical,
+    db: &str,
+) -> Result<(), StoreError> {
+    static CHECKED: Mutex<Vec<(usize, usize, i64, usize)>> = Mutex::new(Vec::new());
+    let key = (steps.as_ptr() as usize, steps.len(), version, ddl.as_ptr() as usize);
+    let seen = |add: bool| {
+        let mut checked = CHECKED.lock().unwrap_or_else(|e| e.into_inner());
+        let found = checked.contains(&key);
+        if add && !found {
+            checked.push(key);
+        }
+        found
+    };
+    if seen(false) {
+        return Ok(());
+    }
+    check_uncached(conn, steps, version, canonical, db)?;
+    seen(true);
+    Ok(())
+}
+
+fn check_uncached<C: SqlConn + ?Sized>(
+    conn: &C,
+    steps: &[Step],
+    version: i64,
+    canonical: &Canonical,
+    db: &str,
+) -> Result<(), StoreError> {
     let invalid = |reason: String| StoreError::InvalidSpec { db: db.to_string(), reason };
+    let mut previous = 1;
     for step in steps {
-        if let Change::RebuildTable { table, column_exprs } = step.change {
-            if !canonical.table_sql.contains_key(table) {
-                return Err(invalid(format!(
-                    "the v{} rebuild names table {table}, which its DDL does not create",
-                    step.since
-                )));
+        if !(1..=version).contains(&step.since) || step.since < previous {
+            return Err(invalid(format!(
+                "a step has since: {}, but each step's `since` must be in 1..={} (the definition's version) and \
+                 no lower than the step before it ({previous}): {}",
+                step.since,
+                version,
+                describe(step)
+            )));
+        }
+        previous = step.since;
+    }
+    for (i, step) in steps.iter().enumerate() {
+        match step.change {
+            Change::RebuildTable { table, column_exprs } => {
+                if !canonical.table_sql.contains_key(table) {
+                    return Err(invalid(format!(
+                        "the v{} rebuild names table {table}, which its DDL does not create",
+                        step.since
+                    )));
+                }
+                if let Some(why) = not_an_expression_list(column_exprs) {
+                    return Err(invalid(format!(
+                        "the v{} rebuild of {table} takes `column_exprs`, the expressions of `INSERT INTO new \
+                         SELECT <column_exprs> FROM old` (e.g. `id, name, 0`), but was given {why}: {column_exprs}",
+                        step.since
+                    )));
+                }
             }
-            if let Some(why) = not_an_expression_list(column_exprs) {
-                return Err(invalid(format!(
-                    "the v{} rebuild of {table} takes `column_exprs`, the expressions of `INSERT INTO new \
-                     SELECT <column_exprs> FROM old` (e.g. `id, name, 0`), but was given {why}: {column_exprs}",
-                    step.since
-                )));
+            Change::AddColumn(add) => {
+                let rebuilt_later = steps[i + 1..]
+                    .iter()
+                    .any(|s| matches!(s.change, Change::RebuildTable { table, .. } if table == add.table));
+                if !rebuilt_later {
+                    check_added_column(conn, canonical, step.since, &add).map_err(invalid)?;
+                }
             }
+            Change::Sql { .. } => {}
         }
     }
     Ok(())
 }
 
+/// One step as the errors name it.
+fn describe(step: &Step) -> String {
+    match step.change {
+        Change::AddColumn(a) => format!("add column {}.{} {}", a.table, a.column, a.definition),
+        Change::Sql { name, .. } => format!("sql {name}"),
+        Change::RebuildTable { table, .. } => format!("rebuild {table}"),
+    }
+}
+
+/// Whether `add` declares its column as the canonical schema does: added by `ALTER TABLE` to a
+/// scratch table holding the canonical table's other columns (so a CHECK naming them reads), then
+/// compared as the pragmas and the stored text report it, foreign keys included. The error says
+/// what to write.
+fn check_added_column<C: SqlConn + ?Sized>(
+    conn: &C,
+    canonical: &Canonical,
+    since: i64,
+    add: &AdditiveColumn,
+) -> Result<(), String> {
+    let what = format!("the v{since} step adding {}.{}", add.table, add.column);
+    let want_table = canonical
+        .schema
+        .tables
+        .get(add.table)
+        .ok_or_else(|| format!("{what} names table {}, which its DDL does not create", add.table))?;
+    let want = want_table
+        .columns
+        .iter()
+        .find(|c| c.name == add.column)
+        .ok_or_else(|| format!("{what} names a column the DDL's {} does not declare", add.table))?;
+    let probe = || -> Result<(Column, Vec<ForeignKey>), StoreError> {
+        let scratch = conn.scratch()?;
+        let others: Vec<String> =
+            want_table.columns.iter().filter(|c| c.name != add.column).map(|c| quote_name(&c.name)).collect();
+        let others = if others.is_empty() { "agentmux_probe".to_string() } else { others.join(", ") };
+        let table = quote_name(add.table);
+        scratch.exec(&format!("CREATE TABLE {table} ({others})"))?;
+        scratch.exec(&format!("ALTER TABLE {table} ADD COLUMN {} {}", quote_name(add.column), add.definition))?;
+        let create = scratch.query_strings("SELECT sql FROM sqlite_master WHERE name = ?1", &[add.table])?;
+        let columns = inspect::column_definitions(&*scratch, add.table, create.first().map(String::as_str))?;
+        let column = columns.into_iter().find(|c| c.name == add.column).ok_or_else(|| StoreError::InvalidSpec {
+            db: String::new(),
+            reason: "the column was not added".to_string(),
+        })?;
+        let fks = inspect::foreign_key_list(&*scratch, add.table)?;
+        Ok((column, fks))
+    };
+    let (have, have_fks) =
+        probe().map_err(|e| format!("{what} cannot be applied as written ({e}): {}", add.definition))?;
+    let want_fks = want_table.foreign_keys.iter().filter(|f| f.from == add.column);
+    let fk_of = |f: &ForeignKey| (f.table.clone(), f.to.clone(), f.on_update.clone(), f.on_delete.clone());
+    let same_fks = want_fks.map(fk_of).collect::<Vec<_>>() == have_fks.iter().map(fk_of).collect::<Vec<_>>();
+    if !inspect::same_definition(&have, want, false) || !same_fks {
+        return Err(format!(
+            "{what} declares it `{}` ({}), but the DDL declares it {}: the step must add the column exactly \
+             as the DDL declares it (copy its definition from the DDL)",
+            add.definition,
+            inspect::describe_column(&have),
+            inspect::describe_column(want)
+        ));
+    }
+    Ok(())
+}
+
 /// Why `exprs` is not a bare expression list (a leading `SELECT`/`WITH`/`VALUES`, or a `FROM`
-/// or `;` outside parentheses and quotes), or `None` when it may be one.
+/// or `;` outside brackets, strings, quoted names and comments), or `None` when it may be one.
 fn not_an_expression_list(exprs: &str) -> Option<&'static str> {
-    let first = exprs.split(|c: char| !c.is_ascii_alphabetic()).find(|w| !w.is_empty()).unwrap_or("");
-    if ["SELECT", "WITH", "VALUES"].iter().any(|k| first.eq_ignore_ascii_case(k)) {
+    let toks = sqltext::tokens(exprs);
+    if toks.first().is_some_and(|t| ["SELECT", "WITH", "VALUES"].iter().any(|k| t.is(k))) {
         return Some("a whole statement");
     }
-    let (mut depth, mut quote, mut word) = (0i32, None::<char>, String::new());
-    for c in exprs.chars().chain([' ']) {
-        if let Some(q) = quote {
-            if c == q || (q == '[' && c == ']') {
-                quote = None;
-            }
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
-        }
-        if depth == 0 && word.eq_ignore_ascii_case("FROM") {
-            return Some("a FROM clause");
-        }
-        word.clear();
-        match c {
-            '\'' | '"' | '`' | '[' => quote = Some(c),
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ';' if depth == 0 => return Some("more than one statement"),
-            _ => {}
-        }
+    if sqltext::find_top_level_keyword(&toks, "FROM").is_some() {
+        return Some("a FROM clause");
+    }
+    if sqltext::split_top_level(&toks, ";").is_none_or(|parts| parts.len() > 1) {
+        return Some("more than one statement");
     }
     None
 }
@@ -156,8 +270,10 @@ pub(crate) fn reshape<C: SqlConn + ?Sized>(
             Change::AddColumn(add) => {
                 if before.get(add.table).is_some_and(|cols| !cols.iter().any(|c| c == add.column)) {
                     conn.exec(&format!(
-                        "ALTER TABLE \"{}\" ADD COLUMN \"{}\" {}",
-                        add.table, add.column, add.definition
+                        "ALTER TABLE {} ADD COLUMN {} {}",
+                        quote_name(add.table),
+                        quote_name(add.column),
+                        add.definition
                     ))?;
                     clear_stale_fields(conn, add.table, add.column)?;
                     out.columns_added.push(format!("{}.{}", add.table, add.column));
@@ -214,9 +330,10 @@ fn refuse_new_orphans<C: SqlConn + ?Sized>(conn: &C, db: &str, before: &NameMap<
 }
 
 /// Whether `table` is already declared exactly as `create` (compared as SQLite stores the text,
-/// whitespace aside: a CHECK or COLLATE change is invisible to the table pragmas).
+/// token by token, so layout and comments aside but not a space inside a string: a CHECK or
+/// COLLATE change is invisible to the table pragmas).
 fn has_definition<C: SqlConn + ?Sized>(conn: &C, table: &str, create: &str) -> Result<bool, StoreError> {
-    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = |s: &str| sqltext::tokens(s).iter().map(|t| t.text).collect::<Vec<_>>().join(" ");
     let have = conn.query_strings("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", &[table])?;
     Ok(have.first().is_some_and(|sql| words(sql) == words(create)))
 }
@@ -228,13 +345,12 @@ fn has_definition<C: SqlConn + ?Sized>(conn: &C, table: &str, create: &str) -> R
 /// fuzz target: a stale integer surfaced in a TEXT column and `integrity_check`, ok before the
 /// migration, failed after it. Rows already reading the default are not written.
 pub(crate) fn clear_stale_fields<C: SqlConn + ?Sized>(conn: &C, table: &str, column: &str) -> Result<(), StoreError> {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let info = conn.query(&format!("PRAGMA main.table_info({})", quote(table)), &[])?;
+    let info = conn.query(&format!("PRAGMA main.table_info({})", quote_name(table)), &[])?;
     let default = info
         .iter()
         .find(|r| r[1].as_str() == Some(column))
         .and_then(|r| r[4].as_str().map(str::to_string))
         .unwrap_or_else(|| "NULL".to_string());
-    let (t, c) = (quote(table), quote(column));
+    let (t, c) = (quote_name(table), quote_name(column));
     conn.exec(&format!("UPDATE {t} SET {c} = {default} WHERE {c} IS NOT {default}"))
 }

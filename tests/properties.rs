@@ -205,6 +205,7 @@ fn the_generator_reaches_every_outcome() {
         let kind = match oracle(&input.spec) {
             Expected::UpToDate => "up-to-date",
             Expected::TooNew { .. } => "too-new",
+            Expected::Damaged { .. } => "damaged",
             Expected::Unadoptable { .. } => "unadoptable",
             Expected::UniqueViolation => "unique",
             Expected::Migrated(s) => {

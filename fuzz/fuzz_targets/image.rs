@@ -16,7 +16,8 @@
 //!   "migrates" one when every statement it runs is a no-op `IF NOT EXISTS` that never reaches
 //!   the damage, while this crate, which reads and repairs the schema, stops on SQLite's
 //!   `SQLITE_CORRUPT` with the image untouched, as the ordinary tests require. So is a header
-//!   whose text-encoding field makes SQLite refuse every `ALTER TABLE`, which this crate names.)
+//!   whose text-encoding field makes SQLite refuse every `ALTER TABLE`, which this crate names,
+//!   and a negative `user_version`, which this crate refuses as damage.)
 #![no_main]
 
 #[cfg(agentmux_original)]
@@ -122,8 +123,16 @@ fn migrate_copy(data: &[u8], store: Store, before: &Before) {
         let named = matches!(&result, Err(agentmux_schema::StoreError::NotADatabase { reason, .. }) if reason.contains("text-encoding field"));
         field != 0 && field & 3 == 0 && named
     };
+    // Exempt too: a negative `user_version` (header bytes 60-63), which no build writes. The
+    // original ran every step on such a file and stamped it; this crate refuses it as damage
+    // (issue 26), nothing written.
     #[cfg(agentmux_original)]
-    if let (Err(e), true, false) = (&result, integrity_before, damaged_encoding) {
+    let negative_version = {
+        let version = data.get(60..64).map_or(0, |v| i32::from_be_bytes(v.try_into().expect("four bytes")));
+        version < 0 && matches!(&result, Err(agentmux_schema::StoreError::NotADatabase { reason, .. }) if reason.contains("user_version"))
+    };
+    #[cfg(agentmux_original)]
+    if let (Err(e), true, false, false) = (&result, integrity_before, damaged_encoding, negative_version) {
         if let Some(Ok(())) = backend::from_bytes(data).ok().map(|copy| original::start_up(&copy, store)) {
             panic!("{store:?}: this crate refused ({e}) an image the original module migrates");
         }

@@ -10,8 +10,8 @@
 use serde::Serialize;
 
 use crate::conn::{Row, SqlConn, Value};
-use crate::error::one_line;
 use crate::names::NameMap;
+use crate::sqltext::{quote_name, where_clause};
 use crate::StoreError;
 
 /// One column as `PRAGMA table_xinfo` reports it.
@@ -24,7 +24,13 @@ pub struct Column {
     pub default: Option<String>,
     /// Position in the primary key (1-based), 0 when not part of it.
     pub pk: i64,
+    /// 0 an ordinary column, 1 hidden (of a virtual table), 2 generated VIRTUAL, 3 generated
+    /// STORED.
     pub hidden: i64,
+    /// The collating sequence of its `COLLATE` clause, upper-cased; `None` for SQLite's default
+    /// (`BINARY`). Read from the table's `CREATE TABLE` text, which is where SQLite keeps it (no
+    /// pragma reports it).
+    pub collation: Option<String>,
 }
 
 /// One foreign-key column mapping as `PRAGMA foreign_key_list` reports it.
@@ -93,7 +99,7 @@ pub(crate) const USER_TABLES: &str = "SELECT name FROM pragma_table_list WHERE s
 
 /// The rows of `PRAGMA main.<pragma>("<object>")`.
 fn pragma<C: SqlConn + ?Sized>(conn: &C, pragma: &str, object: &str) -> Result<Vec<Row>, StoreError> {
-    conn.query(&format!("PRAGMA main.{pragma}(\"{}\")", object.replace('"', "\"\"")), &[])
+    conn.query(&format!("PRAGMA main.{pragma}({})", quote_name(object)), &[])
 }
 
 /// The indexes of `table` as `PRAGMA index_list` reports them, with the `WHERE` of partial ones
@@ -157,18 +163,9 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
         return Ok(schema);
     }
     let sql_of = index_sql(conn)?;
+    let table_sql = table_sql(conn)?;
     for name in names {
-        let columns = pragma(conn, "table_xinfo", &name)?
-            .iter()
-            .map(|r| Column {
-                name: text(&r[1]),
-                decl_type: text(&r[2]),
-                not_null: int(&r[3]) != 0,
-                default: opt_text(&r[4]),
-                pk: int(&r[5]),
-                hidden: int(&r[6]),
-            })
-            .collect();
+        let columns = column_definitions(conn, &name, table_sql.get(&name).map(String::as_str))?;
         let mut indexes = NameMap::new();
         for (index, mut def) in index_list(conn, &name, &sql_of)? {
             def.columns = index_columns(conn, &index)?;
@@ -178,6 +175,86 @@ pub fn dump<C: SqlConn + ?Sized>(conn: &C) -> Result<Schema, StoreError> {
         schema.tables.insert(name, Table { columns, foreign_keys, indexes });
     }
     Ok(schema)
+}
+
+/// The `CREATE TABLE` text of every table, by name.
+pub fn table_sql<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<String>, StoreError> {
+    let rows = conn.query(
+        "SELECT CAST(name AS TEXT), sql FROM sqlite_master WHERE lower(type) = 'table' AND sql IS NOT NULL",
+        &[],
+    )?;
+    Ok(rows.into_iter().map(|r| (text(&r[0]), text(&r[1]))).collect())
+}
+
+/// `table`'s columns as `PRAGMA table_xinfo` reports them, each with the collation its
+/// `CREATE TABLE` text (`create`) gives it.
+pub fn column_definitions<C: SqlConn + ?Sized>(
+    conn: &C,
+    table: &str,
+    create: Option<&str>,
+) -> Result<Vec<Column>, StoreError> {
+    let written = create.and_then(crate::sqltext::table_columns).unwrap_or_default();
+    Ok(pragma(conn, "table_xinfo", table)?
+        .iter()
+        .map(|r| {
+            let name = text(&r[1]);
+            let collation =
+                written.iter().find(|w| w.name.eq_ignore_ascii_case(&name)).and_then(|w| w.collation.clone());
+            Column {
+                name,
+                decl_type: text(&r[2]),
+                not_null: int(&r[3]) != 0,
+                default: opt_text(&r[4]),
+                pk: int(&r[5]),
+                hidden: int(&r[6]),
+                collation,
+            }
+        })
+        .collect())
+}
+
+/// Every user table's columns as [`column_definitions`] reads them, in two queries whatever the
+/// number of tables (a migration reads this before and after its work): what a migration compares
+/// its result with, to tell a declaration it kept from one it wrote.
+pub fn declared_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<Vec<Column>>, StoreError> {
+    const COLUMNS: &str = "SELECT l.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden \
+         FROM pragma_table_list AS l, pragma_table_xinfo(l.name, 'main') AS p WHERE l.schema = 'main' \
+         AND l.type IN ('table', 'shadow') AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY l.name, p.cid";
+    let mut out: NameMap<Vec<Column>> = NameMap::new();
+    let rows = conn.query(COLUMNS, &[])?;
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    let sql = table_sql(conn)?;
+    let mut written: Option<(String, Vec<crate::sqltext::ColumnText>)> = None;
+    for r in rows {
+        let table = text(&r[0]);
+        if written.as_ref().is_none_or(|(t, _)| *t != table) {
+            let parsed = sql.get(&table).and_then(|s| crate::sqltext::table_columns(s)).unwrap_or_default();
+            written = Some((table.clone(), parsed));
+        }
+        let name = text(&r[1]);
+        let collation = written
+            .as_ref()
+            .and_then(|(_, w)| w.iter().find(|w| w.name.eq_ignore_ascii_case(&name)))
+            .and_then(|w| w.collation.clone());
+        let column = Column {
+            name,
+            decl_type: text(&r[2]),
+            not_null: int(&r[3]) != 0,
+            default: opt_text(&r[4]),
+            pk: int(&r[5]),
+            hidden: int(&r[6]),
+            collation,
+        };
+        match out.get_mut(&table) {
+            Some(columns) => columns.push(column),
+            None => {
+                out.insert(table, vec![column]);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Every index in the file by name, with the table it is on: the same definitions [`dump`] gives,
@@ -241,23 +318,10 @@ pub fn table_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Columns, StoreErro
 pub fn row_counts<C: SqlConn + ?Sized>(conn: &C, schema: &Schema) -> Result<NameMap<i64>, StoreError> {
     let mut out = NameMap::new();
     for name in schema.tables.keys() {
-        let n = conn.query_i64(&format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\"")), &[])?;
+        let n = conn.query_i64(&format!("SELECT count(*) FROM {}", quote_name(name)), &[])?;
         out.insert(name.clone(), n.unwrap_or(0));
     }
     Ok(out)
-}
-
-// Not inlined: it would be copied into each caller. A byte scan rather than `rfind`, whose
-// substring searcher would be linked into the wasm module for this one use.
-#[inline(never)]
-fn where_clause(sql: &str) -> Option<String> {
-    let flat = one_line(sql, usize::MAX);
-    let bytes = flat.as_bytes();
-    let mut at = bytes.len().checked_sub(7)?;
-    while !bytes[at..at + 7].eq_ignore_ascii_case(b" WHERE ") {
-        at = at.checked_sub(1)?;
-    }
-    Some(flat[at + 7..].trim().to_string())
 }
 
 pub(crate) fn text(v: &Value) -> String {

@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use super::catalog::{foreign_keys, object_names, table_columns, Columns, ForeignKey, Schema};
+use super::catalog::{
+    declared_columns, foreign_keys, object_names, table_columns, Column, Columns, ForeignKey, Schema,
+};
 use crate::conn::SqlConn;
 use crate::names::NameMap;
 use crate::StoreError;
@@ -95,6 +97,90 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
         }
     }
     Ok(missing)
+}
+
+/// One column as it would be declared, for messages: `INTEGER NOT NULL DEFAULT 0 COLLATE NOCASE`.
+pub fn describe_column(c: &Column) -> String {
+    let mut s = if c.decl_type.is_empty() { "(no type)".to_string() } else { c.decl_type.clone() };
+    if c.pk > 0 {
+        s.push_str(" PRIMARY KEY");
+    }
+    if c.not_null {
+        s.push_str(" NOT NULL");
+    }
+    if let Some(d) = &c.default {
+        s.push_str(&format!(" DEFAULT {d}"));
+    }
+    if let Some(coll) = &c.collation {
+        s.push_str(&format!(" COLLATE {coll}"));
+    }
+    match c.hidden {
+        0 => {}
+        1 => s.push_str(" (hidden)"),
+        2 => s.push_str(" (generated, virtual)"),
+        _ => s.push_str(" (generated, stored)"),
+    }
+    s
+}
+
+/// Whether `have` is declared as `want`: the same declared type (compared as SQLite reads type
+/// names, without regard to case), NOT NULL, default (as written), primary-key position,
+/// collation and hidden/generated kind. With `relaxed`, a column that was declared without its
+/// NOT NULL, PRIMARY KEY or default because existing rows have no value for it (a migration
+/// reports it in `columns_nullable`) also matches; nothing else about it may differ.
+pub fn same_definition(have: &Column, want: &Column, relaxed: bool) -> bool {
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+    let loose = relaxed && !have.not_null && have.pk == 0;
+    words(&have.decl_type) == words(&want.decl_type)
+        && (have.not_null == want.not_null || (loose && want.not_null))
+        && (have.pk == want.pk || (loose && want.pk > 0))
+        && (have.default == want.default || (loose && have.default.is_none()))
+        && have.collation == want.collation
+        && have.hidden == want.hidden
+}
+
+/// The canonical columns of the tables `check(table)` names whose declaration differs from the
+/// canonical one, each as `table.column declared … (canonical: …)`. Two differences are not the
+/// migration's doing and pass:
+/// - `as_found(table, column)`: the file declared the column exactly so before the migration
+///   (a legacy or hand-made declaration the original module kept too; `status` shows it as a
+///   changed column);
+/// - `relaxed(table, column)`: the migration reported declaring it without its NOT NULL, PRIMARY
+///   KEY or default because existing rows have no value for it (`columns_nullable`); it may lack
+///   exactly that, and nothing else.
+///
+/// Without this, a wrong step (an `AddColumn` whose definition is not the DDL's, a data step that
+/// redefines a column) would be stamped with the version: a second shape of one version, which no
+/// later step could assume.
+pub fn columns_not_canonical<C: SqlConn + ?Sized>(
+    conn: &C,
+    canonical: &Schema,
+    check: impl Fn(&str) -> bool,
+    as_found: impl Fn(&str, &Column) -> bool,
+    relaxed: impl Fn(&str, &str) -> bool,
+) -> Result<Vec<String>, StoreError> {
+    let mut out = Vec::new();
+    let mut declared: Option<NameMap<Vec<Column>>> = None;
+    for (table, want) in canonical.tables.iter().filter(|(t, _)| check(t)) {
+        let declared = match &declared {
+            Some(d) => d,
+            None => declared.insert(declared_columns(conn)?),
+        };
+        let have = declared.get(table).map(Vec::as_slice).unwrap_or_default();
+        for w in &want.columns {
+            // A column that is missing altogether is reported by `missing_from_canonical`.
+            let Some(h) = have.iter().find(|h| h.name.eq_ignore_ascii_case(&w.name)) else { continue };
+            if !same_definition(h, w, relaxed(table, &w.name)) && !as_found(table, h) {
+                out.push(format!(
+                    "{table}.{} declared {} (canonical: {})",
+                    w.name,
+                    describe_column(h),
+                    describe_column(w)
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.

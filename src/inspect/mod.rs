@@ -10,12 +10,13 @@ pub mod drift;
 
 pub use canonical::Canonical;
 pub use catalog::{
-    dump, foreign_key_list, foreign_keys, index_definitions, index_sql, object_names, row_counts, table_columns,
-    Column, Columns, ForeignKey, Index, IndexColumn, IndexSql, Schema, Table,
+    column_definitions, declared_columns, dump, foreign_key_list, foreign_keys, index_definitions, index_sql,
+    object_names, row_counts, table_columns, table_sql, Column, Columns, ForeignKey, Index, IndexColumn, IndexSql,
+    Schema, Table,
 };
 pub use drift::{
-    drift, foreign_key_signature, missing_foreign_keys, missing_from_canonical, Drift, ForeignKeyConstraint,
-    ForeignKeySignature,
+    columns_not_canonical, describe_column, drift, foreign_key_signature, missing_foreign_keys, missing_from_canonical,
+    same_definition, Drift, ForeignKeyConstraint, ForeignKeySignature,
 };
 
 /// Collapse whitespace so SQL can be shown in one line.

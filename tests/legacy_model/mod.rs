@@ -479,6 +479,10 @@ pub(crate) enum Expected {
     TooNew {
         found: i64,
     },
+    /// A negative version, which no build writes: refused as a damaged file.
+    Damaged {
+        found: i64,
+    },
     Unadoptable {
         table: String,
         missing: Vec<String>,
@@ -512,6 +516,9 @@ pub(crate) struct Success {
 }
 
 pub(crate) fn oracle(spec: &Spec) -> Expected {
+    if spec.version < 0 {
+        return Expected::Damaged { found: spec.version };
+    }
     if spec.version > OBJECT_SCHEMA_VERSION {
         return Expected::TooNew { found: spec.version };
     }
@@ -724,6 +731,10 @@ pub(crate) fn check(
             (Expected::UpToDate, Ok(r)) => ensure_eq!(r.outcome, Outcome::UpToDate),
             (Expected::TooNew { found }, Err(StoreError::SchemaTooNew { found: f, expected: 4, db })) => {
                 ensure_eq!((f, db.as_str()), (found, "objects.db"));
+            }
+            (Expected::Damaged { found }, Err(StoreError::NotADatabase { reason, db })) => {
+                ensure_eq!(db.as_str(), "objects.db");
+                ensure!(reason.contains(&format!("user_version is {found}")), "{}", reason);
             }
             (
                 Expected::Unadoptable { table, missing },
