@@ -9,6 +9,7 @@
 mod errors;
 mod opfs;
 mod params;
+mod stream;
 
 use std::cell::{RefCell, RefMut};
 
@@ -23,6 +24,7 @@ pub use errors::ErrorFields;
 use errors::{to_js_error, type_error};
 pub use opfs::{install_opfs, OpfsPool};
 pub use params::{OptionalString, SqlParams};
+pub use stream::StreamOptions;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
