@@ -85,6 +85,17 @@ export class OpfsError extends SchemaError {
 }
 export interface OpfsError extends Fields<"OpfsError"> {}
 
+/**
+ * A file could not be read, or is beyond a limit; `kind` says which: `"not-found"`,
+ * `"not-readable"` (the browser or the OS refused to read it), `"too-large"` (beyond `limit`
+ * bytes, e.g. the WebAssembly memory), `"unsupported"` (not readable this way here: a `Blob`
+ * outside a Worker, a path outside Node). `file` and `size` name it when known.
+ */
+export class FileError extends SchemaError {
+  name: "FileError";
+}
+export interface FileError extends Fields<"FileError"> {}
+
 /** The API was used before `init()` / `initSync()` loaded the WebAssembly module. */
 export class NotInitializedError extends SchemaError {
   name: "NotInitializedError";

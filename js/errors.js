@@ -63,11 +63,12 @@ export const ForeignKeyCheckError = kind("ForeignKeyCheckError");
 export const UnknownStoreError = kind("UnknownStoreError");
 export const ClosedError = kind("ClosedError");
 export const OpfsError = kind("OpfsError");
+export const FileError = kind("FileError");
 export const NotInitializedError = kind("NotInitializedError");
 
 const byName = {
   SchemaTooNewError, SqliteError, DriverError, NotADatabaseError, UnadoptableError, VerifyFailedError,
-  ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
+  ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, FileError, NotInitializedError,
 };
 
 function build(message, fields) {

@@ -12,6 +12,8 @@ use crate::StoreError;
 
 #[cfg(target_arch = "wasm32")]
 pub mod opfs;
+#[cfg(target_arch = "wasm32")]
+pub mod readonly_vfs;
 
 /// An in-memory database made by [`memory`] or [`from_bytes`] (or a file opened by the caller):
 /// a `rusqlite::Connection` (it derefs to one) that remembers whether its image came from a

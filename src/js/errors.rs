@@ -78,9 +78,38 @@ pub enum ErrorFields {
         /// `"no-capacity"` (the pool or the origin's quota is full), `"other"`.
         kind: OpfsErrorKind,
     },
+    /// A file could not be read, or is beyond a limit; `kind` says which.
+    #[serde(rename = "FileError")]
+    File {
+        /// The file: a `File`'s name, a path; `null` for bytes passed in.
+        file: Option<String>,
+        /// Why: `"not-found"`, `"not-readable"` (the browser or the OS refused to read it: changed,
+        /// moved or deleted since it was chosen, no permission, a directory), `"too-large"` (beyond
+        /// the limit in `limit`, e.g. the WebAssembly memory), `"unsupported"` (this runtime cannot
+        /// read it this way: a `Blob` outside a Worker, a path outside Node).
+        kind: FileErrorKind,
+        /// The file's size in bytes, when known.
+        size: Option<f64>,
+        /// The limit it is beyond, in bytes, for `"too-large"`.
+        limit: Option<f64>,
+    },
     /// Any other failure.
     #[serde(rename = "SchemaError")]
     Other {},
+}
+
+/// Why a file could not be used (`FileError.kind`).
+#[derive(Serialize, tsify::Tsify, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileErrorKind {
+    /// No such file.
+    NotFound,
+    /// The browser or the OS refused to read it.
+    NotReadable,
+    /// Beyond a limit (`limit`).
+    TooLarge,
+    /// This runtime cannot read it this way.
+    Unsupported,
 }
 
 /// Why the OPFS pool refused (`OpfsError.kind`).
@@ -120,9 +149,18 @@ impl From<StoreError> for ErrorFields {
     }
 }
 
+/// SQLite's primary result code for an I/O error (`SQLITE_IOERR`).
+const SQLITE_IOERR: i32 = 10;
+
 /// A thrown JS error for `e`. (`js/errors.js` words some messages for an app's user, e.g.
 /// `SchemaTooNewError`'s, whose core message speaks to a server operator.)
 pub fn to_js_error(e: StoreError) -> JsValue {
+    // An I/O error from a file read in place: its source recorded the real reason.
+    if matches!(e, StoreError::Sqlite { code, .. } if code & 0xff == SQLITE_IOERR) {
+        if let Some(failure) = super::readonly::take_read_failure() {
+            return failure;
+        }
+    }
     let message = e.to_string();
     thrown(&message, ErrorFields::from(e))
 }
@@ -130,6 +168,23 @@ pub fn to_js_error(e: StoreError) -> JsValue {
 /// An `OpfsError` of `kind` with `message`.
 pub fn opfs_error(kind: OpfsErrorKind, message: &str) -> JsValue {
     thrown(message, ErrorFields::Opfs { kind })
+}
+
+/// A `FileError` of `kind` with `message`, naming the file, its size and the limit when known.
+pub fn file_error(
+    kind: FileErrorKind,
+    file: Option<&str>,
+    size: Option<u64>,
+    limit: Option<u64>,
+    message: &str,
+) -> JsValue {
+    let fields = ErrorFields::File {
+        file: file.map(str::to_string),
+        kind,
+        size: size.map(|s| s as f64),
+        limit: limit.map(|l| l as f64),
+    };
+    thrown(message, fields)
 }
 
 fn thrown(message: &str, fields: ErrorFields) -> JsValue {

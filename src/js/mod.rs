@@ -9,6 +9,7 @@
 mod errors;
 mod opfs;
 mod params;
+mod readonly;
 mod stream;
 
 use std::cell::{RefCell, RefMut};
@@ -24,6 +25,7 @@ pub use errors::ErrorFields;
 use errors::{to_js_error, type_error};
 pub use opfs::{install_opfs, OpfsPool};
 pub use params::{OptionalString, SqlParams};
+pub use readonly::{last_read_stats, status_of_file};
 pub use stream::StreamOptions;
 
 #[wasm_bindgen(typescript_custom_section)]

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::{opfs_error, to_js_error, OpfsErrorKind};
 use super::{params, Database};
-use crate::backend::opfs::{self, OpfsSAHError};
+use crate::backend::opfs::{self, OpfsSAHError, SettleError};
 
 /// A pool of database files in the Origin Private File System.
 #[wasm_bindgen]
@@ -69,6 +69,15 @@ fn install_failure(e: OpfsSAHError, directory: &str) -> JsValue {
     opfs_error(kind_of(&e), &format!("installOpfs(\"{directory}\"): {e}"))
 }
 
+/// The error for a journal that could not be settled before an export.
+pub(super) fn settle_failure(e: SettleError) -> JsValue {
+    match e {
+        SettleError::Pool(e) => failure(e),
+        SettleError::Sqlite(e) => to_js_error(e),
+        other => opfs_error(OpfsErrorKind::Other, &other.to_string()),
+    }
+}
+
 fn file_name(value: &JsValue, what: &str) -> Result<String, JsValue> {
     params::string(value, what)
 }
@@ -88,7 +97,14 @@ impl OpfsPool {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
         let name = file_name(&name, "exportFile: name")?;
-        self.pool.util.export_db(&name).map_err(failure)
+        match self.pool.util.export_db(&name) {
+            // A journal beside the file, left by a crash: settle it as SQLite would, then export.
+            Err(OpfsSAHError::RecoveryRequired(_)) => {
+                self.pool.settle_journal(&name).map_err(settle_failure)?;
+                self.pool.util.export_db(&name).map_err(failure)
+            }
+            other => other.map_err(failure),
+        }
     }
 
     /// Store `bytes` as file `name`. Garbage or truncated bytes throw `NotADatabaseError`; the

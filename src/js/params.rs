@@ -21,7 +21,7 @@ extern "C" {
 
 /// Describes a JS value's type for an error message: `null`, `an array`, an object's class
 /// (`ArrayBuffer`, `DataView`, ...), or its `typeof`.
-fn type_name(v: &JsValue) -> String {
+pub(super) fn type_name(v: &JsValue) -> String {
     if v.is_null() {
         return "null".into();
     }

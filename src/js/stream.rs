@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::errors::{opfs_error, to_js_error, type_error, OpfsErrorKind};
-use super::opfs::{kind_of, OpfsPool};
+use super::opfs::{kind_of, settle_failure, OpfsPool};
 use super::params;
 use crate::backend::opfs::{OpfsSAHError, OpfsSAHPoolUtil};
 
@@ -451,8 +451,17 @@ impl OpfsPool {
         let name = params::string(&name, "exportStream: name")?;
         let options = options_of(options, "exportStream")?;
         let util = self.pool.util.clone();
-        // Refuse at once what the export would refuse (the pump opens it again, below).
-        drop(util.begin_export(&name).map_err(|e| pool_error(&format!("exportStream(\"{name}\")"), e))?);
+        // Refuse at once what the export would refuse (the pump opens it again, below). A journal
+        // left by a crash is settled first, as `exportFile` does.
+        let what = format!("exportStream(\"{name}\")");
+        match util.begin_export(&name) {
+            Ok(export) => drop(export),
+            Err(OpfsSAHError::RecoveryRequired(_)) => {
+                self.pool.settle_journal(&name).map_err(settle_failure)?;
+                drop(util.begin_export(&name).map_err(|e| pool_error(&what, e))?);
+            }
+            Err(e) => return Err(pool_error(&what, e)),
+        }
 
         let class =
             global_class("TransformStream").ok_or_else(|| type_error("exportStream: no TransformStream here"))?;
