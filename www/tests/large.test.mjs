@@ -192,7 +192,7 @@ describe("large files (streamed through OPFS)", () => {
     await page.click("[data-testid=migrate]");
     await page.locator("[data-testid=progress]").waitFor({ timeout: 30_000 });
     await page.setViewportSize({ width: 390, height: 844 });
-    await shot(page, "large-progress-390", page.locator("[data-testid=result] .actions").first());
+    await shot(page, "large-progress-390", page.locator("[data-testid=result] [data-testid=progress]"));
     await page.setViewportSize({ width: 1280, height: 900 });
     await shot(page, "large-progress-1280", page.locator("[data-testid=result]"));
     await page.setViewportSize({ width: 1280, height: 900 });
