@@ -429,7 +429,9 @@ impl OpfsPool {
     pub fn import_stream(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>")]
+        #[wasm_bindgen(
+            unchecked_param_type = "Platform<\"Blob\"> | Platform<\"ReadableStream\"> | AsyncIterable<Uint8Array>"
+        )]
         source: JsValue,
         options: Option<StreamOptions>,
     ) -> Promise {
@@ -442,7 +444,7 @@ impl OpfsPool {
     /// the file. The pool's other operations and new opens wait (fail with `OpfsError` kind
     /// `"other"`, busy) until the stream is read to the end or cancelled. A missing or open file
     /// throws here, at once.
-    #[wasm_bindgen(js_name = exportStream, unchecked_return_type = "ReadableStream<Uint8Array>")]
+    #[wasm_bindgen(js_name = exportStream, unchecked_return_type = "Platform<\"ReadableStream\">")]
     pub fn export_stream(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
