@@ -453,3 +453,26 @@ fn sql_features_the_package_readme_lists_as_left_out_fail_as_it_says() {
     db.exec(s("ATTACH 'elsewhere.db' AS other; CREATE TABLE other.z(q); DETACH other")).unwrap();
     db.exec(s("PRAGMA temp_store = FILE; CREATE TEMP TABLE tt(x); INSERT INTO tt VALUES (1)")).unwrap();
 }
+
+#[wasm_bindgen_test]
+fn an_image_beyond_the_wasm_memory_is_a_file_error_naming_the_limit() {
+    // 2 GiB: one byte more than a wasm32 module can allocate in one block. (The JS array is
+    // zero-filled lazily by the engine; nothing of it is copied.)
+    let size = 1u32 << 31;
+    let huge: JsValue = Uint8Array::new_with_length(size).into();
+    let failures = [
+        ("fromBytes", Database::from_bytes(huge.clone()).map(|_| ()).expect_err("fromBytes")),
+        ("statusOfBytes", status_of_bytes(huge.clone(), s("objects")).map(|_| ()).expect_err("statusOfBytes")),
+    ];
+    for (what, e) in failures {
+        assert_eq!(name_of(&e), "FileError", "{what}: {e:?}");
+        assert_eq!(get(&e, "kind").as_string().as_deref(), Some("too-large"), "{what}");
+        assert_eq!(get(&e, "size").as_f64(), Some(size as f64), "{what}");
+        assert_eq!(get(&e, "limit").as_f64(), Some(i32::MAX as f64), "{what}");
+        let message = get(&e, "message").as_string().unwrap();
+        assert!(message.contains("2147483648 bytes (2.00 GiB)") && message.contains("WebAssembly memory"), "{message}");
+        assert!(!message.contains("permission"), "{message}");
+    }
+    // The module still works afterwards (nothing was half-allocated).
+    assert_eq!(Database::memory().unwrap().user_version().unwrap(), 0.0);
+}

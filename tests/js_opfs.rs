@@ -1,4 +1,5 @@
-//! OPFS persistence (the `sahpool` VFS) through the JS API. Browsers only, inside a dedicated
+//! OPFS persistence (the `sahpool` VFS) through the JS API, and what a crash leaves behind (a hot
+//! journal, a journal SQLite ignores): the export is exactly the file SQLite reads. Browsers only, inside a dedicated
 //! Worker: `wasm-pack test --headless --chrome --firefox --mode no-install -- --test js_opfs`.
 //! Under Node the runner does not execute tests configured to run in a worker, so this file
 //! contributes nothing there; the `OpfsError` path under Node is exercised through the packed

@@ -7,6 +7,7 @@
 //! `init()`, and `free()` / `using` that close the connection instead of invalidating the object.
 
 mod errors;
+mod limits;
 mod opfs;
 mod params;
 mod readonly;
@@ -108,7 +109,8 @@ impl Database {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
     ) -> Result<Database, JsValue> {
         let bytes = params::bytes(&bytes, "fromBytes: bytes")?;
-        backend::from_bytes(&bytes).map(Database::new).map_err(to_js_error)
+        let size = bytes.len() as u64;
+        backend::from_bytes(&bytes).map(Database::new).map_err(|e| limits::copy_error(e, "fromBytes", size))
     }
 
     /// Run a batch of `;`-separated SQL statements, discarding any rows.
@@ -236,6 +238,9 @@ pub fn status_of_bytes(
     let bytes = params::bytes(&bytes, "statusOfBytes: bytes")?;
     let status = match backend::from_bytes(&bytes) {
         Ok(db) => crate::status(&db, store),
+        Err(e @ StoreError::Sqlite { code: 7, .. }) => {
+            return Err(limits::copy_error(e, "statusOfBytes", bytes.len() as u64))
+        }
         Err(e) => crate::StoreStatus::unreadable(store, &e),
     };
     serialize(&status)

@@ -118,7 +118,25 @@ impl OpfsPool {
         let name = file_name(&name, "importFile: name")?;
         let bytes = params::bytes(&bytes, "importFile: bytes")?;
         crate::header::check_image(&name, &bytes, bytes.len() as u64).map_err(to_js_error)?;
-        self.pool.util.import_db(&name, &bytes).map_err(failure)
+        let existed = self.pool.util.contains(&name).map_err(failure)?;
+        self.pool.util.import_db(&name, &bytes).map_err(|e| {
+            // The pool releases a failed import's slot itself; a name left behind would be a
+            // partial file, so it is removed here too should that ever not hold.
+            if !existed && self.pool.util.contains(&name).unwrap_or(false) {
+                let _ = self.pool.util.remove(&name);
+            }
+            match kind_of(&e) {
+                OpfsErrorKind::NoCapacity => opfs_error(
+                    OpfsErrorKind::NoCapacity,
+                    &format!(
+                        "importFile(\"{name}\"): {} did not fit in the pool or this site's storage quota \
+                         (navigator.storage.estimate() gives it), and nothing of it was kept: {e}",
+                        super::limits::gib(bytes.len() as u64)
+                    ),
+                ),
+                _ => failure(e),
+            }
+        })
     }
 
     /// Delete file `name`; returns whether it existed. The file must be closed.

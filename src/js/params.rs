@@ -47,15 +47,24 @@ pub fn string(value: &JsValue, what: &str) -> Result<String, JsValue> {
 }
 
 /// The bytes of a `Uint8Array` or an `ArrayBuffer` (what `File.arrayBuffer()` and `fetch` give),
-/// or a `TypeError` naming `what`.
+/// or a `TypeError` naming `what`; an image too large for this module's memory is a `FileError`
+/// naming the limit (see `limits`), found before the copy is attempted.
 pub fn bytes(value: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
-    if let Some(array) = value.dyn_ref::<Uint8Array>() {
-        return Ok(array.to_vec());
-    }
-    if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
-        return Ok(Uint8Array::new(buffer).to_vec());
-    }
-    Err(type_error(&format!("{what} must be a Uint8Array or an ArrayBuffer, got {}", type_name(value))))
+    let array = if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        array.clone()
+    } else if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        Uint8Array::new(buffer)
+    } else {
+        return Err(type_error(&format!("{what} must be a Uint8Array or an ArrayBuffer, got {}", type_name(value))));
+    };
+    // `length` as a number: a typed array may be longer than a u32 counts.
+    let len = js_sys::Reflect::get(&array, &"length".into()).ok().and_then(|l| l.as_f64()).unwrap_or(0.0) as u64;
+    let too_large = || super::limits::too_large(what, len);
+    let mut out = Vec::new();
+    out.try_reserve_exact(usize::try_from(len).map_err(|_| too_large())?).map_err(|_| too_large())?;
+    out.resize(len as usize, 0);
+    array.copy_to(&mut out);
+    Ok(out)
 }
 
 /// Query parameters with SQLite's own types: string → TEXT, a safe integer → INTEGER, another

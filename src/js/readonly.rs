@@ -80,10 +80,6 @@ fn property(value: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(value, &key.into()).ok().filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-fn mib(size: u64) -> String {
-    format!("{size} bytes, {:.1} MiB", size as f64 / (1024.0 * 1024.0))
-}
-
 /// A `File` or `Blob` in a Worker.
 struct BlobSource {
     blob: JsBlob,
@@ -116,11 +112,11 @@ impl ByteSource for BlobSource {
                 // The browser's own text for NotReadableError speaks of permissions whatever the
                 // cause; what is known is the name, the range and what makes browsers refuse.
                 let message = format!(
-                    "{}: the browser could not read bytes {offset}..{end} of this {} file ({name}). A browser \
-                     refuses to read a file that was changed, moved or deleted after it was chosen, or that \
-                     it may not access: choose the file again",
+                    "{}: the browser could not read bytes {offset}..{end} of this file of {} ({name}). A \
+                     browser refuses to read a file that was changed, moved or deleted after it was chosen, or \
+                     that it may not access: choose the file again",
                     self.label,
-                    mib(self.size)
+                    super::limits::gib(self.size)
                 );
                 record_failure(file_error(kind, Some(&self.label), Some(self.size), None, &message));
                 Err(message)

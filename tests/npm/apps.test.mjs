@@ -314,3 +314,76 @@ test("errors cross postMessage from a real Worker: toJSON() there, SchemaError.f
     server.close();
   }
 });
+
+test("a File picked in the page is read in place by a Worker: statusOfFile equals statusOfBytes, and a file changed since it was picked is FileError \"not-readable\", never a permission story", async () => {
+  const pkg = await import(pathToFileURL(path.join(root, "pkg/node.js")));
+  // A filestore.db with 64 parts of 64 KiB (4 MiB), written where the page's file input picks it.
+  const made = pkg.Database.memory();
+  made.migrate("filestore");
+  made.exec(`INSERT INTO db_wave_file (zoneid, name, size) VALUES ('zone', 'term', ${64 * 65536});
+    WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < 64)
+    INSERT INTO db_file_data SELECT 'zone', 'term', i, randomblob(65536) FROM n;`);
+  const bytes = made.toBytes();
+  made.close();
+  const file = path.join(app, "picked-filestore.db");
+  writeFileSync(file, bytes);
+  writeFileSync(path.join(app, "readonly-worker.js"), `
+    import init, { Database, FileError, SchemaError, statusOfFile } from "./node_modules/agentmux-schema/index.js";
+    const ready = init();
+    onmessage = async ({ data: file }) => {
+      await ready;
+      try {
+        const status = statusOfFile(file, "filestore");
+        const db = Database.openReadOnly(file);
+        const parts = db.query("SELECT count(*) AS n FROM db_file_data")[0].n;
+        db.close();
+        postMessage({ status, parts });
+      } catch (e) {
+        postMessage({ error: e instanceof SchemaError ? e.toJSON() : String(e), fileError: e instanceof FileError });
+      }
+    };
+  `);
+  writeFileSync(path.join(app, "readonly.html"), `<!doctype html><input type="file" id="pick"><script type="module">
+    import init, { FileError, statusOfFile } from "./node_modules/agentmux-schema/index.js";
+    await init();
+    const worker = new Worker("./readonly-worker.js", { type: "module" });
+    const picked = () => document.querySelector("#pick").files[0];
+    window.inWorker = () => new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); worker.postMessage(picked()); });
+    window.onMainThread = () => {
+      try { statusOfFile(picked(), "filestore"); return null; } catch (e) { return { fileError: e instanceof FileError, kind: e.kind, message: e.message }; }
+    };
+    window.ready = true;
+  </script>`);
+  const server = await serve(app);
+  const browser = await chromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/readonly.html`);
+    await page.waitForFunction(() => window.ready, null, { timeout: 20000 });
+    await page.setInputFiles("#pick", file);
+    const read = await page.evaluate(() => window.inWorker());
+    assert.equal(read.error, undefined, JSON.stringify(read.error));
+    assert.deepEqual(read.status, pkg.statusOfBytes(bytes, "filestore"));
+    assert.equal(read.status.state, "current");
+    assert.equal(read.parts, 64);
+    // The main thread has no FileReaderSync: it says where to call it from.
+    const main = await page.evaluate(() => window.onMainThread());
+    assert.equal(main.fileError, true);
+    assert.equal(main.kind, "unsupported", main.message);
+    assert.match(main.message, /Worker/);
+    // The file changes on disk after it was picked: the browser refuses to read the File.
+    writeFileSync(file, Buffer.concat([bytes, Buffer.alloc(4096)]));
+    const changed = await page.evaluate(() => window.inWorker());
+    assert.equal(changed.fileError, true, JSON.stringify(changed));
+    assert.equal(changed.error.name, "FileError");
+    assert.equal(changed.error.kind, "not-readable", changed.error.message);
+    assert.equal(changed.error.file, "picked-filestore.db");
+    assert.equal(changed.error.size, bytes.length);
+    assert.match(changed.error.message, /changed, moved or deleted after it was chosen/);
+    assert.doesNotMatch(changed.error.message, /permission problems/);
+    assert.deepEqual(browser.errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

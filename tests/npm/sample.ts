@@ -2,12 +2,12 @@
 // installed tarball: every documented API and every error field must type-check exactly, and the
 // `@ts-expect-error` lines prove the types are precise (they fail if a type degrades to `any`).
 import init, {
-  ClosedError, Database, ForeignKeyCheckError, NotADatabaseError, NotInitializedError, OpfsError, SchemaError, SchemaTooNewError,
+  ClosedError, Database, FileError, ForeignKeyCheckError, NotADatabaseError, NotInitializedError, OpfsError, SchemaError, SchemaTooNewError,
   SqliteError, UnadoptableError, UnknownStoreError, VerifyFailedError, initSync, installOpfs, migrateAll,
-  packageVersion, statusOfBytes, stores,
+  packageVersion, statusOfBytes, statusOfFile, stores,
 } from "agentmux-schema";
 import type {
-  Drift, InitInput, MigrationReport, OpfsErrorKind, SyncInitInput, OpfsPool, Outcome, SchemaErrorJSON, Row, SqlParam, SqlValue, State, Store, StoreInfo, StoreName, StoreStatus,
+  Drift, FileErrorKind, InitInput, MigrationReport, OpfsErrorKind, SyncInitInput, OpfsPool, Outcome, SchemaErrorJSON, Row, SqlParam, SqlValue, State, Store, StoreInfo, StoreName, StoreStatus,
 } from "agentmux-schema";
 
 export async function everything(bytes: Uint8Array, module: SyncInitInput): Promise<void> {
@@ -102,6 +102,28 @@ export function crossing(e: unknown): string {
     return `${kind} ${wrong}`;
   }
   return json.name;
+}
+
+export function inPlace(path: string, file: Blob): string {
+  // A file read in place: a path (Node) or a File/Blob (a Worker); the same StoreStatus.
+  const status: StoreStatus = statusOfFile(path, "filestore");
+  const other: StoreStatus = statusOfFile(file, "objects");
+  const db: Database = Database.openReadOnly(file);
+  db.close();
+  // @ts-expect-error: bytes go to statusOfBytes
+  statusOfFile(new Uint8Array(1), "objects");
+  try {
+    Database.openReadOnly(path);
+  } catch (e) {
+    if (e instanceof FileError) {
+      const kind: FileErrorKind = e.kind;
+      const known: [string | null, number | null, number | null] = [e.file, e.size, e.limit];
+      // @ts-expect-error: not one of the kinds
+      const wrong: FileErrorKind = "permission";
+      return `${kind} ${known.join()} ${wrong}`;
+    }
+  }
+  return `${status.state} ${other.state}`;
 }
 
 export function construct(buffer: ArrayBuffer): Database {
