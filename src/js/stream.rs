@@ -157,24 +157,9 @@ fn options_of(value: Option<StreamOptions>, what: &str) -> Result<Options, JsVal
     Ok(Options { size, on_progress })
 }
 
-/// Bytes with their binary-unit rounding, e.g. `3,221,225,472 bytes (3.0 GiB)`.
+/// Bytes as the package's other messages give them, e.g. `3221225472 bytes (3.00 GiB)`.
 fn describe(bytes: f64) -> String {
-    let mut digits = format!("{}", bytes as u64);
-    let mut grouped = String::new();
-    while digits.len() > 3 {
-        let tail = digits.split_off(digits.len() - 3);
-        grouped = format!(",{tail}{grouped}");
-    }
-    let units = [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
-    let rounded = units
-        .iter()
-        .find(|(_, n)| bytes >= *n as f64)
-        .map(|(unit, n)| {
-            let tenths = (bytes * 10.0 / *n as f64).round() as u64;
-            format!(" ({}.{} {unit})", tenths / 10, tenths % 10)
-        })
-        .unwrap_or_default();
-    format!("{digits}{grouped} bytes{rounded}")
+    super::limits::gib(bytes as u64)
 }
 
 /// `navigator.storage.estimate()` as (quota, usage), when this context offers it.
