@@ -11,6 +11,7 @@ mod limits;
 mod opfs;
 mod params;
 mod readonly;
+mod stream;
 
 use std::cell::{RefCell, RefMut};
 
@@ -26,6 +27,7 @@ use errors::{to_js_error, type_error};
 pub use opfs::{install_opfs, OpfsPool};
 pub use params::{OptionalString, SqlParams};
 pub use readonly::{last_read_stats, status_of_file};
+pub use stream::StreamOptions;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"

@@ -13,7 +13,7 @@ use crate::backend::opfs::{self, OpfsSAHError, SettleError};
 /// A pool of database files in the Origin Private File System.
 #[wasm_bindgen]
 pub struct OpfsPool {
-    pool: opfs::Pool,
+    pub(super) pool: opfs::Pool,
 }
 
 /// Install (or reuse) the OPFS pool VFS. `directory` defaults to `"agentmux-schema"` (an OPFS
@@ -36,7 +36,7 @@ pub async fn install_opfs(
 }
 
 /// `OpfsError.kind` for a pool failure.
-fn kind_of(e: &OpfsSAHError) -> OpfsErrorKind {
+pub(super) fn kind_of(e: &OpfsSAHError) -> OpfsErrorKind {
     match e {
         OpfsSAHError::NotSupported => OpfsErrorKind::Unsupported,
         // A sync access handle is exclusive: another tab or worker of the origin holds the file.
@@ -70,7 +70,7 @@ fn install_failure(e: OpfsSAHError, directory: &str) -> JsValue {
 }
 
 /// The error for a journal that could not be settled before an export.
-fn settle_failure(e: SettleError) -> JsValue {
+pub(super) fn settle_failure(e: SettleError) -> JsValue {
     match e {
         SettleError::Pool(e) => failure(e),
         SettleError::Sqlite(e) => to_js_error(e),

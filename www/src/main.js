@@ -295,6 +295,52 @@ async function saveBytes(bytes, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Save a File (disk-backed: the browser streams it to the download, nothing is read here). */
+function saveFile(file, name) {
+  const url = URL.createObjectURL(file);
+  const a = h("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+// Files larger than this are never read into memory: the status reads the pages it needs, and
+// Migrate and Download stream through OPFS. `?streamAbove=<bytes>` moves the line (tests use 0).
+const STREAM_ABOVE = (() => {
+  const v = Number(new URLSearchParams(location.search).get("streamAbove"));
+  return Number.isFinite(v) && new URLSearchParams(location.search).has("streamAbove") ? v : 64 * 1024 * 1024;
+})();
+
+/**
+ * Run `fn(onProgress)`, showing a progress bar under `anchor` only if it is still running after a
+ * moment (a quick copy does not flash one).
+ */
+async function withProgress(anchor, label, fn) {
+  const bar = h("progress", { max: "1", value: "0", "aria-label": label });
+  const text = h("span", { class: "progress-text" }, label);
+  const box = h("div", { class: "progress", role: "status", "data-testid": "progress" }, bar, text);
+  let last = [0, 0];
+  const paint = () => {
+    const [done, total] = last;
+    if (total > 0) bar.value = done / total;
+    text.textContent = total > 0 ? `${label}: ${formatSize(done)} of ${formatSize(total)}` : label;
+  };
+  const timer = setTimeout(() => {
+    paint();
+    anchor.after(box);
+  }, 300);
+  try {
+    return await fn(Comlink.proxy((done, total) => {
+      last = [done, total];
+      if (box.isConnected) paint();
+    }));
+  } finally {
+    clearTimeout(timer);
+    box.remove();
+  }
+}
+
 async function busy(button, fn) {
   button.setAttribute("aria-busy", "true");
   button.disabled = true;
@@ -447,6 +493,7 @@ function migrateBlock(info) {
 
 function adoptBlock(info) {
   const snap = persistentSnap;
+  if (info.streamed) return `This page puts files of up to ${formatSize(STREAM_ABOVE)} into the data directory; this one is ${formatSize(info.size)}.`;
   if (!snap || snap.mode === "locked") return "The data directory is open in another tab.";
   if (info.status.state === "unreadable") return `Not a readable SQLite database, so it cannot go into the data directory.`;
   return null;
@@ -460,7 +507,8 @@ function downloadName(info) {
 function formatSize(n) {
   if (n < 1024) return `${n} bytes`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 function wrongStoreHint(info) {
@@ -498,7 +546,9 @@ function renderInspection(info, { keepFocus = false } = {}) {
 
   mBtn.addEventListener("click", () =>
     busy(mBtn, async () => {
-      const next = await api.migrate(info.id);
+      const next = info.streamed
+        ? await withProgress(mBtn.parentElement, `Copying ${info.label} into OPFS`, (p) => api.migrateLarge(info.id, p))
+        : await api.migrate(info.id);
       renderInspection(next);
       const m = next.migration;
       announce(m.report ? `Migration done: ${m.report.outcome}, v${m.report.fromVersion} to v${m.report.toVersion}.` : `Migration refused. ${m.refused.message}`);
@@ -507,8 +557,16 @@ function renderInspection(info, { keepFocus = false } = {}) {
   );
   downloadBtn.addEventListener("click", () =>
     busy(downloadBtn, async () => {
-      const { bytes, code } = await api.bytes(info.id);
-      saveBytes(bytes, downloadName(info));
+      let code;
+      if (info.streamed) {
+        const out = await withProgress(downloadBtn.parentElement, `Streaming ${info.db} out of OPFS`, (p) => api.largeDownload(info.id, p));
+        saveFile(out.file, downloadName(info));
+        code = out.code;
+      } else {
+        const out = await api.bytes(info.id);
+        saveBytes(out.bytes, downloadName(info));
+        code = out.code;
+      }
       current = { ...current, code };
       result.querySelector("[data-testid=code]").firstChild.textContent = code;
     }).catch((err) => showError("Download failed.", describe(err))),
@@ -591,9 +649,15 @@ async function loadFile(file) {
   const t0 = performance.now();
   const store = $("store-select").value;
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    // Transferred, not copied: the page keeps no reference to the bytes.
-    const info = await api.inspect(store, file.name, Comlink.transfer(bytes, [bytes.buffer]));
+    let info;
+    if (file.size > STREAM_ABOVE) {
+      // The File itself goes to the worker (a handle on the disk file, not its bytes).
+      info = await api.inspectFile(store, file);
+    } else {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      // Transferred, not copied: the page keeps no reference to the bytes.
+      info = await api.inspect(store, file.name, Comlink.transfer(bytes, [bytes.buffer]));
+    }
     confirming = false;
     renderInspection(info);
     announce(`${info.label} opened as ${info.db}: ${info.status.state}.`);
@@ -670,7 +734,8 @@ async function start() {
   setLoading("Loading SQLite (WebAssembly)…");
   startWorker();
   try {
-    const started = await api.start(storage, Comlink.proxy(renderPersistent));
+    const quota = Number(new URLSearchParams(location.search).get("quota")) || 0;
+    const started = await api.start(storage, Comlink.proxy(renderPersistent), quota);
     pkgInfo = { version: started.version, stores: started.stores };
     $("version-badge").textContent = `v${started.version}`;
     $("store-select").replaceChildren(...started.stores.map((s) => h("option", { value: s.store }, s.fileName)));

@@ -296,7 +296,8 @@ function describeScratch(entry) {
     db: info(entry.store).fileName,
     label: entry.label,
     source: entry.source,
-    size: entry.bytes.byteLength,
+    size: entry.file ? entry.file.size : entry.bytes.byteLength,
+    streamed: !!entry.file,
     status: entry.status,
     looksLike: guessStore(entry.status),
     migration: entry.migration,
@@ -312,11 +313,13 @@ function openScratch(entry) {
   entry.db?.close();
   entry.db = null;
   entry.migration = null;
-  entry.status = entry.trace.call("status", null, pkg, "statusOfBytes", [named("bytes", entry.bytes), entry.store]);
+  entry.status = entry.file
+    ? entry.trace.call("status", null, pkg, "statusOfFile", [named("file", entry.file), entry.store])
+    : entry.trace.call("status", null, pkg, "statusOfBytes", [named("bytes", entry.bytes), entry.store]);
   return describeScratch(entry);
 }
 
-function load(store, label, bytes, source, sourceTrace) {
+function load(store, label, bytes, source, sourceTrace, file = null) {
   if (!info(store)) throw pageError("UnknownStoreError", `unknown store ${store}`);
   scratch?.db?.close();
   scratch = {
@@ -325,6 +328,7 @@ function load(store, label, bytes, source, sourceTrace) {
     label,
     source,
     bytes, // transferred from the page or built here: kept as is, never modified
+    file, // or a large File, never read whole: status reads its pages, Migrate streams it into OPFS
     sourceLines: sourceTrace.lines,
     sourceImports: sourceTrace.imports,
     db: null,
@@ -353,6 +357,7 @@ function sameBytes(a, b) {
 
 function migrateScratch(id) {
   const entry = getScratch(id);
+  if (entry.file) throw pageError("ReadOnlyError", "This file is migrated through OPFS (migrateLarge).");
   if (entry.migration) throw pageError("ReadOnlyError", "This copy was already migrated or refused; load the file again to retry.");
   if (entry.status.state === "unreadable" || entry.status.state === "too-new")
     throw pageError("ReadOnlyError", `Nothing was written: ${entry.status.db} is ${entry.status.state}.`);
@@ -379,6 +384,137 @@ function scratchBytes(id) {
     bytes = entry.bytes.slice();
   }
   return { bytes: Comlink.transfer(bytes, [bytes.buffer]), code: entry.trace.text(entry.more) };
+}
+
+
+// ------------------------------------------------------------------------------------------
+// Large files: never loaded whole. The status reads the pages it needs from the File; Migrate
+// streams the File into a scratch OPFS pool (its own directory, so the data directory is never
+// touched), migrates it there in place, and the download streams it back out.
+
+const SCRATCH_DIR = "agentmux-schema-demo-scratch";
+const SCRATCH_FILE = "scratch.db";
+const DOWNLOAD_FILE = "agentmux-schema-demo-download.db";
+let scratchPool = null;
+
+async function getScratchPool() {
+  if (!scratchPool) scratchPool = await pkg.installOpfs(SCRATCH_DIR, "opfs-scratch");
+  return scratchPool;
+}
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+function formatBytes(n) {
+  const exact = `${Math.round(n).toLocaleString("en")} bytes`;
+  if (n >= GiB) return `${(n / GiB).toFixed(1)} GiB (${exact})`;
+  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB (${exact})`;
+  return exact;
+}
+
+/**
+ * Refuse, before anything is written, a copy of `size` bytes that the origin's quota cannot hold;
+ * the error names both figures.
+ */
+/** `?quota=<bytes>` (the page passes it on) lowers the quota this page plans with, to show the
+ * refusal without filling a disk; the browser's own quota still applies on top. */
+let quotaCap = Infinity;
+
+async function estimate() {
+  const est = await navigator.storage?.estimate?.();
+  if (!est || typeof est.quota !== "number") return null;
+  return { quota: Math.min(est.quota, quotaCap), usage: est.usage ?? 0 };
+}
+
+const quotaText = (what, size, est) =>
+  `${what} needs ${formatBytes(size)} of this site's storage, but its quota leaves ${formatBytes(Math.max(0, est.quota - est.usage))} free ` +
+  `(quota ${formatBytes(est.quota)}, in use ${formatBytes(est.usage)}). Nothing was written.`;
+
+async function checkQuota(what, size) {
+  const est = await estimate();
+  if (est && size > est.quota - est.usage) throw pageError("QuotaError", quotaText(what, size, est));
+}
+
+/** Run a copy into OPFS; the browser's own refusal mid-way is reported like the check above (the
+ * copy is all or nothing, so nothing was written then either). */
+async function underQuota(what, size, copy) {
+  await checkQuota(what, size);
+  try {
+    return await copy();
+  } catch (e) {
+    if (e?.kind !== "no-capacity") throw e;
+    const est = (await estimate()) ?? { quota: NaN, usage: NaN };
+    throw pageError("QuotaError", `${quotaText(what, size, est)} (The browser refused the write: ${e.message})`);
+  }
+}
+
+async function clearScratchFiles(pool) {
+  pool.deleteFile(SCRATCH_FILE);
+  try {
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry(DOWNLOAD_FILE);
+  } catch {
+    // not there
+  }
+}
+
+async function migrateLarge(id, onProgress) {
+  const entry = getScratch(id);
+  if (entry.migration) throw pageError("ReadOnlyError", "This copy was already migrated or refused; load the file again to retry.");
+  if (entry.status.state === "unreadable" || entry.status.state === "too-new")
+    throw pageError("ReadOnlyError", `Nothing was written: ${entry.status.db} is ${entry.status.state}.`);
+  const t = entry.trace;
+  // The quota is checked before the scratch pool is even created: a refused file writes nothing.
+  if (scratchPool) await clearScratchFiles(scratchPool);
+  await checkQuota(`Copying ${entry.label} into OPFS`, entry.file.size);
+  const pool = await getScratchPool();
+  await clearScratchFiles(pool);
+  await underQuota(`Copying ${entry.label} into OPFS`, entry.file.size, () =>
+    pool.importStream(SCRATCH_FILE, entry.file, { onProgress: (done, total) => onProgress?.(done, total) }),
+  );
+  t.imports.add("installOpfs");
+  t.note(`const pool = await installOpfs(${JSON.stringify(SCRATCH_DIR)}); // in a dedicated Worker`);
+  t.note(`await pool.importStream(${JSON.stringify(SCRATCH_FILE)}, file, { onProgress }); // streamed, all or nothing`);
+  const db = t.call("db", "pool", pool, "open", [SCRATCH_FILE]);
+  try {
+    const report = t.call("report", "db", db, "migrate", [entry.store]);
+    const after = t.call("after", "db", db, "status", [entry.store]);
+    entry.migration = { report, after };
+  } catch (e) {
+    // The migration is one transaction: a refusal leaves the copy as it was imported.
+    entry.migration = { refused: errorInfo(e), unchanged: null };
+  } finally {
+    t.call(null, "db", db, "close");
+  }
+  return describeScratch(entry);
+}
+
+/** The file to download: the File as loaded, or the migrated copy streamed out of the pool into a
+ * plain OPFS file (the browser then saves it from disk: no copy in memory). */
+async function largeDownload(id, onProgress) {
+  const entry = getScratch(id);
+  if (!entry.migration?.report) {
+    entry.more.note("// Download: the File as it was loaded (nothing here modified it).");
+    return { file: entry.file, code: entry.trace.text(entry.more) };
+  }
+  const pool = await getScratchPool();
+  const root = await navigator.storage.getDirectory();
+  try {
+    await root.removeEntry(DOWNLOAD_FILE);
+  } catch {
+    // not there
+  }
+  await checkQuota(`Saving the migrated ${entry.status.db}`, entry.file.size);
+  const handle = await root.getFileHandle(DOWNLOAD_FILE, { create: true });
+  const writable = await handle.createWritable();
+  entry.more.note(`await pool.exportStream(${JSON.stringify(SCRATCH_FILE)}).pipeTo(writable); // streamed out`);
+  try {
+    await pool.exportStream(SCRATCH_FILE, { onProgress: (done, total) => onProgress?.(done, total) }).pipeTo(writable);
+  } catch (e) {
+    await root.removeEntry(DOWNLOAD_FILE).catch(() => {});
+    if (e?.name === "QuotaExceededError") throw pageError("QuotaError", `Saving the migrated ${entry.status.db} for download: ${e.message}. Nothing was kept.`);
+    throw e;
+  }
+  return { file: await handle.getFile(), code: entry.trace.text(entry.more) };
 }
 
 // Built-in scenarios: each yields a .db image, inspected exactly like an imported file.
@@ -457,8 +593,9 @@ async function scenario(name) {
 let ready = null;
 
 const api = {
-  async start(storage, onChange) {
+  async start(storage, onChange, quota) {
     persistent.onChange = onChange;
+    if (quota > 0) quotaCap = quota;
     if (!ready) {
       ready = (async () => {
         await init();
@@ -479,6 +616,13 @@ const api = {
     trace.note(`const bytes = new Uint8Array(await file.arrayBuffer()); // ${label}, ${bytes.byteLength.toLocaleString("en")} bytes`);
     return load(store, label, bytes, "file", trace);
   },
+  inspectFile(store, file) {
+    const trace = new Trace();
+    trace.note(`// file: the File the page was given (${file.size.toLocaleString("en")} bytes), read a page at a time`);
+    return load(store, file.name, null, "file", trace, file);
+  },
+  migrateLarge: (id, onProgress) => migrateLarge(id, onProgress),
+  largeDownload: (id, onProgress) => largeDownload(id, onProgress),
   scenario: (name) => scenario(name),
   reopenAs: (id, store) => reopenAs(id, store),
   migrate: (id) => migrateScratch(id),

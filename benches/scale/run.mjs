@@ -1,0 +1,218 @@
+// The scale benchmark: time and peak memory of status and migrate, side by side in one run, for
+// the native CLI, the package under Node and the package in headless Chromium, on generated
+// files (benches/scale/generate.rs) of each size given in MiB. What `scripts/bench-scale.sh` runs.
+//
+//   node benches/scale/run.mjs 10 400 1024 3072
+//
+// Each size gets a legacy v11 objects.db and a public-server-era filestore.db of that size, made
+// once by the release `scale-gen` example into SCALE_DIR (default target/scale) and reused.
+// * native: `agentmux-schema status DIR` and `migrate DIR` on a copy (the copy is not timed);
+//   peak RSS from /usr/bin/time.
+// * Node: statusOfFile(path) (reads pages in place), and migrate as Node can: fromBytes of the
+//   file read whole, migrate, toBytes, write; one process per operation, peak RSS from
+//   /usr/bin/time.
+// * Chromium: statusOfFile(File) in a Worker, and migrate through OPFS: importStream of the File,
+//   migrate in place, exportStream into an OPFS file. Peak memory: the largest rise, over its
+//   value just before the operation, of the summed RSS of every Chromium process (sampled every
+//   50 ms from /proc).
+// Times are one run each (a 3 GiB file is not rerun); the JSON and a Markdown table are printed.
+import { execFileSync, spawnSync } from "node:child_process";
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, copyFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const SCALE_DIR = process.env.SCALE_DIR ?? join(ROOT, "target/scale");
+// BENCH_PROFILE=debug uses the debug builds `cargo test` leaves (CI's small run; not for figures).
+const PROFILE = process.env.BENCH_PROFILE ?? "release";
+const CLI = join(ROOT, `target/${PROFILE}/agentmux-schema`);
+const GEN = join(ROOT, `target/${PROFILE}/examples/scale-gen`);
+const sizes = process.argv.slice(2).map(Number);
+if (!sizes.length || sizes.some((s) => !(s > 0))) throw new Error("usage: node benches/scale/run.mjs <MiB>...");
+const { chromium } = await import(join(ROOT, "www/node_modules/playwright-core/index.mjs"));
+const KINDS = [
+  ["objects", "objects.db"],
+  ["filestore", "filestore.db"],
+];
+
+/** Run `cmd args` under /usr/bin/time: its stdout, wall seconds and peak RSS in MiB. */
+function timed(cmd, args) {
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %M", cmd, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr.slice(-500)}`);
+  return { stdout: r.stdout, status: r.status, s: Number(m[1]), rssMiB: Number(m[2]) / 1024 };
+}
+
+function generate(size) {
+  const dir = join(SCALE_DIR, `${size}`);
+  mkdirSync(dir, { recursive: true });
+  for (const [kind, name] of KINDS) {
+    if (!existsSync(join(dir, name))) execFileSync(GEN, [kind, String(size), join(dir, name)], { stdio: "inherit" });
+  }
+  return dir;
+}
+
+// ---- native CLI
+function native(dir) {
+  const out = {};
+  const st = timed(CLI, ["status", dir]);
+  out.status = { s: st.s, rssMiB: st.rssMiB, ok: st.status === 0 || st.status === 1 || st.status === 2 };
+  const work = mkdtempSync(join(dir, "..", "native-"));
+  for (const [, name] of KINDS) copyFileSync(join(dir, name), join(work, name));
+  const mg = timed(CLI, ["migrate", work]);
+  out.migrate = { s: mg.s, rssMiB: mg.rssMiB, ok: mg.status === 0, detail: mg.status === 0 ? undefined : mg.stdout.slice(-300) };
+  rmSync(work, { recursive: true, force: true });
+  return out;
+}
+
+// ---- Node
+function node(dir) {
+  const out = { status: {}, migrate: {} };
+  for (const [store, name] of KINDS) {
+    for (const op of ["status", "migrate"]) {
+      const target = join(dir, "..", `node-out-${name}`);
+      const r = timed(process.execPath, [join(ROOT, "benches/scale/node-op.mjs"), op, join(dir, name), store, target]);
+      rmSync(target, { force: true });
+      const res = JSON.parse(r.stdout.trim().split("\n").pop());
+      out[op][store] = { s: res.ms !== undefined ? res.ms / 1000 : null, rssMiB: r.rssMiB, error: res.error };
+    }
+  }
+  return out;
+}
+
+// ---- Chromium
+function serve() {
+  const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const allowed = path.startsWith("/pkg/") || path.startsWith("/benches/scale/");
+    const file = join(ROOT, path);
+    if (!allowed || path.includes("..") || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((r) => server.listen(0, "127.0.0.1", () => r(server)));
+}
+
+/** Summed RSS (KiB) of the browser started with `profile` and all its descendants (other
+ * Chromiums on the machine are not counted). */
+function browserRss(profile) {
+  const parent = new Map();
+  const roots = [];
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      parent.set(pid, stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(profile)) roots.push(pid);
+    } catch {
+      // gone
+    }
+  }
+  const inTree = (pid) => {
+    for (let p = pid, n = 0; p && p !== "0" && n < 64; p = parent.get(p), n++) if (roots.includes(p)) return true;
+    return false;
+  };
+  let total = 0;
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (m) total += Number(m[1]);
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+async function chromiumRun(dirs) {
+  const exe = process.env.CHROMIUM ?? "/usr/bin/chromium";
+  const server = await serve();
+  const profile = mkdtempSync(join(tmpdir(), "amux-scale-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: exe,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+  });
+  const results = {};
+  try {
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/benches/scale/page.html`);
+    await page.waitForSelector("body[data-ready]", { timeout: 60_000 });
+    for (const [size, dir] of dirs) {
+      results[size] = { status: {}, migrate: {} };
+      for (const [store, name] of KINDS) {
+        await page.setInputFiles("#file", join(dir, name));
+        for (const op of ["status", "migrate"]) {
+          const base = browserRss(profile);
+          let peak = base;
+          const timer = setInterval(() => (peak = Math.max(peak, browserRss(profile))), 50);
+          const r = await page.evaluate(([op, store]) => window.op(op, store), [op, store]);
+          clearInterval(timer);
+          peak = Math.max(peak, browserRss(profile));
+          results[size][op][store] = {
+            s: r.ms !== undefined ? r.ms / 1000 : null,
+            parts: r.importMs !== undefined ? { importS: r.importMs / 1000, migrateS: r.migrateMs / 1000, exportS: r.exportMs / 1000 } : undefined,
+            rssRiseMiB: (peak - base) / 1024,
+            baseMiB: base / 1024,
+            error: r.error,
+          };
+        }
+      }
+    }
+  } finally {
+    await context.close();
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+  return results;
+}
+
+// ---- run
+const dirs = sizes.map((s) => [s, generate(s)]);
+const all = {};
+for (const [size, dir] of dirs) all[size] = { bytes: Object.fromEntries(KINDS.map(([s, n]) => [s, statSync(join(dir, n)).size])), native: native(dir), node: node(dir) };
+const chrome = await chromiumRun(dirs);
+for (const [size] of dirs) all[size].chromium = chrome[size];
+console.log(JSON.stringify(all, null, 1));
+
+const f = (x) => (x === null || x === undefined ? "—" : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const cell = (r, mem) => (r.error ? `refused: ${r.error.slice(0, 60)}` : `${f(r.s)} s, ${f(r[mem])} MiB`);
+const lines = [
+  "| size (each file) | operation | native CLI, both files (peak RSS) | Node: objects.db (peak RSS) | Node: filestore.db (peak RSS) | Chromium: objects.db (RSS rise) | Chromium: filestore.db (RSS rise) |",
+  "|---|---|---|---|---|---|---|",
+];
+for (const [size] of dirs) {
+  const a = all[size];
+  for (const op of ["status", "migrate"]) {
+    lines.push(
+      `| ${size} MiB | ${op} | ${f(a.native[op].s)} s, ${f(a.native[op].rssMiB)} MiB | ${cell(a.node[op].objects, "rssMiB")} | ${cell(a.node[op].filestore, "rssMiB")} | ${cell(a.chromium[op].objects, "rssRiseMiB")} | ${cell(a.chromium[op].filestore, "rssRiseMiB")} |`,
+    );
+  }
+}
+console.log(lines.join("\n"));
+
+// Every operation must have worked, but one: Node's migrate reads the whole file into a Buffer,
+// which stops at 2 GiB (the README says so, and points Node users to the CLI).
+const failures = [];
+for (const [size] of dirs) {
+  const a = all[size];
+  for (const op of ["status", "migrate"]) {
+    if (!a.native[op].ok) failures.push(`native ${op} at ${size} MiB`);
+    for (const [store] of KINDS) {
+      if (a.chromium[op][store].error) failures.push(`chromium ${op} ${store} at ${size} MiB: ${a.chromium[op][store].error}`);
+      if (a.node[op][store].error && !(op === "migrate" && a.bytes[store] >= 2 ** 31)) failures.push(`node ${op} ${store} at ${size} MiB: ${a.node[op][store].error}`);
+    }
+  }
+}
+if (failures.length) {
+  console.error(`scale benchmark: ${failures.length} operation(s) failed:\n${failures.join("\n")}`);
+  process.exit(1);
+}

@@ -1,0 +1,49 @@
+// The Chromium side of the scale benchmark, in a dedicated Worker (OPFS needs one): status of a
+// File read in place (statusOfFile), and migrate through OPFS: the File streamed into the pool
+// (importStream), migrated there, streamed back out (exportStream) into a plain OPFS file.
+import init, * as pkg from "/pkg/index.js";
+
+let pool;
+const OUT = "scale-bench-out.db";
+
+async function run(op, store, file) {
+  if (op === "init") {
+    await init();
+    pool = await pkg.installOpfs("scale-bench");
+    pool.wipe();
+    return {};
+  }
+  const t0 = performance.now();
+  if (op === "status") {
+    const s = pkg.statusOfFile(file, store);
+    if (s.state === "unreadable") throw new Error(`unreadable: ${s.error}`);
+    return { ms: performance.now() - t0 };
+  }
+  if (op === "migrate") {
+    pool.wipe();
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry(OUT).catch(() => {});
+    await pool.importStream("bench.db", file);
+    const t1 = performance.now();
+    const db = pool.open("bench.db");
+    db.migrate(store);
+    db.close();
+    const t2 = performance.now();
+    const writable = await (await root.getFileHandle(OUT, { create: true })).createWritable();
+    await pool.exportStream("bench.db").pipeTo(writable);
+    const t3 = performance.now();
+    pool.wipe();
+    await root.removeEntry(OUT);
+    return { ms: t3 - t0, importMs: t1 - t0, migrateMs: t2 - t1, exportMs: t3 - t2 };
+  }
+  throw new Error(`unknown op ${op}`);
+}
+
+self.onmessage = async (e) => {
+  const { id, op, store, file } = e.data;
+  try {
+    self.postMessage({ id, ...(await run(op, store, file)) });
+  } catch (err) {
+    self.postMessage({ id, error: `${err?.name ?? "Error"}: ${err?.message ?? err}`.slice(0, 300) });
+  }
+};
