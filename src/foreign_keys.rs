@@ -38,8 +38,9 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
     canonical: &Canonical,
     existed: &Columns,
     nullable: &[String],
-) -> Result<(Vec<String>, Vec<String>), StoreError> {
-    let (mut rebuilt, mut kept) = (Vec::new(), Vec::new());
+) -> Result<Repaired, StoreError> {
+    let mut out = Repaired::default();
+    let (rebuilt, kept) = (&mut out.rebuilt, &mut out.kept);
     for (name, want) in canonical.schema.tables.iter().filter(|(t, _)| existed.contains_key(t)) {
         // Both views come from one scratch database, so a canonical table always has its text.
         let Some(create) = canonical.table_sql.get(name) else { continue };
@@ -59,7 +60,14 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
         // as it was and kept, as the original module kept it, rather than refusing the file.
         conn.exec("SAVEPOINT agentmux_foreign_keys")?;
         match rebuild_table(conn, db, name, &create, Fill::ByName) {
-            Ok(()) => rebuilt.push(name.clone()),
+            Ok(relaxed) => {
+                rebuilt.push(name.clone());
+                out.relaxed.extend(relaxed);
+            }
+            Err(StoreError::RowsRefused { .. }) => {
+                conn.exec("ROLLBACK TO agentmux_foreign_keys")?;
+                kept.push(name.clone());
+            }
             Err(e) if matches!(e.sqlite_code(), Some(codes::ERROR | codes::CONSTRAINT | codes::MISMATCH)) => {
                 conn.exec("ROLLBACK TO agentmux_foreign_keys")?;
                 kept.push(name.clone());
@@ -68,7 +76,18 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
         }
         conn.exec("RELEASE agentmux_foreign_keys")?;
     }
-    Ok((rebuilt, kept))
+    Ok(out)
+}
+
+/// What [`repair`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Repaired {
+    /// Tables rebuilt to the canonical foreign keys.
+    pub rebuilt: Vec<String>,
+    /// Tables left with the foreign keys they had.
+    pub kept: Vec<String>,
+    /// Constraints a rebuilt table was declared without because its rows break them.
+    pub relaxed: Vec<crate::rebuild::RelaxedConstraint>,
 }
 
 /// Rows whose parent row does not exist, per table (tables without any are left out). A row that

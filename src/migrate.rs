@@ -17,7 +17,7 @@ use crate::inspect::{self, Canonical, Column, Columns, Schema};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
 use crate::names::NameMap;
-use crate::rebuild;
+use crate::rebuild::{self, RelaxedConstraint};
 use crate::spec::Spec;
 use crate::spelling;
 use crate::steps::{self, Applied};
@@ -53,6 +53,10 @@ pub struct MigrationReport {
     pub columns_nullable: Vec<String>,
     /// Tables rebuilt to their canonical definition, each with why (every row is kept).
     pub tables_rebuilt: Vec<RebuiltTable>,
+    /// Constraints a rebuilt table (an upgrade step's or a foreign-key repair's) was declared
+    /// without because rows it holds break them: each with the table and the number of such
+    /// rows, every one of them kept. `status` shows the table as changed.
+    pub constraints_relaxed: Vec<RelaxedConstraint>,
     /// Data steps run, as `v5: backfill db_agents`.
     pub steps_run: Vec<String>,
     /// Indexes that existed under a canonical name with another definition (columns, order,
@@ -72,7 +76,8 @@ pub struct MigrationReport {
     pub catalogue_repaired: Vec<String>,
     /// Tables whose foreign keys differ from the canonical ones but that could not be rebuilt
     /// (damage: a column name that is not valid UTF-8, which no SQL this crate writes can name,
-    /// or rows the canonical definition refuses, such as text in its INTEGER PRIMARY KEY). They
+    /// or rows under a constraint that cannot be left out for them, see
+    /// [`StoreError::RowsRefused`]). They
     /// keep the foreign keys they had, as the original module left them, every row in place;
     /// `status` shows the difference.
     pub foreign_keys_kept: Vec<String>,
@@ -148,6 +153,7 @@ impl MigrationReport {
             columns_added: vec![],
             columns_nullable: vec![],
             tables_rebuilt: vec![],
+            constraints_relaxed: vec![],
             steps_run: vec![],
             indexes_rebuilt: vec![],
             indexes_kept: vec![],
@@ -428,15 +434,17 @@ fn apply<C: SqlConn + ?Sized>(
     if outcome == Outcome::Migrated {
         steps::reshape(conn, spec.steps, from_version, &before, canonical, spec.store.file_name(), &mut applied)?;
         report.columns_added = std::mem::take(&mut applied.columns_added);
+        report.constraints_relaxed = std::mem::take(&mut applied.constraints_relaxed);
         add_missing_columns(conn, canonical, &missing, &mut report)?;
         let step = applied.tables_rebuilt.iter().map(|t| RebuiltTable::new(t, RebuildReason::UpgradeStep));
         report.tables_rebuilt.extend(step);
         // After the steps, so a table a step rebuilt is already canonical and additive columns
         // exist to be copied.
-        let (repaired, kept) =
+        let repaired =
             foreign_keys::repair(conn, spec.store.file_name(), canonical, &before, &report.columns_nullable)?;
-        report.tables_rebuilt.extend(repaired.iter().map(|t| RebuiltTable::new(t, RebuildReason::ForeignKeys)));
-        report.foreign_keys_kept = kept;
+        report.tables_rebuilt.extend(repaired.rebuilt.iter().map(|t| RebuiltTable::new(t, RebuildReason::ForeignKeys)));
+        report.foreign_keys_kept = repaired.kept;
+        report.constraints_relaxed.extend(repaired.relaxed);
     }
     conn.exec(spec.ddl)?;
     report.tables_created = canonical.schema.tables.keys().filter(|t| !before.contains_key(t)).cloned().collect();
@@ -636,7 +644,8 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
                 let relaxed = columns_without_values(conn, canonical, table)?;
                 let create = rebuild::relax_columns(create, &relaxed.iter().map(String::as_str).collect::<Vec<_>>())
                     .ok_or_else(|| rebuild::unreadable(report.db, create))?;
-                rebuild::rebuild_table(conn, report.db, table, &create, rebuild::Fill::ByName)?;
+                let constraints = rebuild::rebuild_table(conn, report.db, table, &create, rebuild::Fill::ByName)?;
+                report.constraints_relaxed.extend(constraints);
                 for column in relaxed {
                     let name = format!("{table}.{column}");
                     if !report.columns_nullable.contains(&name) {

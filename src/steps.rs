@@ -79,6 +79,8 @@ pub struct Applied {
     /// Tables an upgrade step rebuilt.
     pub tables_rebuilt: Vec<String>,
     pub steps_run: Vec<String>,
+    /// Constraints the rebuilt tables were declared without because existing rows break them.
+    pub constraints_relaxed: Vec<crate::rebuild::RelaxedConstraint>,
 }
 
 /// Refuse a definition whose steps cannot be applied as written, before anything is written: a
@@ -168,7 +170,8 @@ pub(crate) fn reshape<C: SqlConn + ?Sized>(
                 if let Some(create) = create.filter(|_| step.since > found && before.contains_key(table)) {
                     if !has_definition(conn, table, create)? {
                         let before = foreign_keys::orphan_rows(conn)?;
-                        rebuild_table(conn, db, table, create, Fill::Select(column_exprs))?;
+                        let relaxed = rebuild_table(conn, db, table, create, Fill::Select(column_exprs))?;
+                        out.constraints_relaxed.extend(relaxed);
                         refuse_new_orphans(conn, db, &before)?;
                         out.tables_rebuilt.push(table.to_string());
                     }
