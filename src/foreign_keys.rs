@@ -26,7 +26,7 @@ pub fn differ(have: &[ForeignKey], want: &[ForeignKey]) -> bool {
 /// Rebuild every canonical table in `existed` whose foreign keys differ from the canonical ones,
 /// to its canonical definition, keeping all rows (and any columns the definition lacks). Runs
 /// inside the migration's transaction with enforcement paused. `nullable` names the columns
-/// (`table.column`) the migration had to add without their NOT NULL / UNIQUE: the rebuilt table
+/// the migration had to add without their NOT NULL / UNIQUE: the rebuilt table
 /// keeps them that way, since its rows hold NULL there. Returns the tables rebuilt, and the
 /// tables left with the foreign keys they had, as the original module left them (the report says
 /// so): one with a column name that is not valid UTF-8 (every name in the SQL this crate writes is
@@ -37,7 +37,7 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
     db: &str,
     canonical: &Canonical,
     existed: &Columns,
-    nullable: &[String],
+    nullable: &[crate::column_ref::ColumnRef],
 ) -> Result<Repaired, StoreError> {
     let mut out = Repaired::default();
     let (rebuilt, kept) = (&mut out.rebuilt, &mut out.kept);
@@ -52,8 +52,7 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
             kept.push(name.clone());
             continue;
         }
-        let relaxed: Vec<&str> =
-            nullable.iter().filter_map(|c| c.strip_prefix(name.as_str()).and_then(|c| c.strip_prefix('.'))).collect();
+        let relaxed: Vec<&str> = nullable.iter().filter(|c| c.table == *name).map(|c| c.column.as_str()).collect();
         let create = relax_columns(create, &relaxed).ok_or_else(|| unreadable(db, create))?;
         // A savepoint, so a table whose rows the canonical definition cannot take (a damaged
         // definition: TEXT where the canonical one has an INTEGER PRIMARY KEY, say) is put back

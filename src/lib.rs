@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+mod column_ref;
 pub mod conn;
 mod error;
 pub mod foreign_keys;

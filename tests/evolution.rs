@@ -174,6 +174,13 @@ fn the_current_schema_is_the_snapshot_of_the_current_version() {
     }
 }
 
+/// The library migrates each file from its version's snapshot (`snapshot::SHIPPED`, in
+/// `src/sql/snapshots/`): the same versions, byte for byte the same text as these.
+#[test]
+fn the_library_holds_every_shipped_snapshot() {
+    assert_eq!(snapshot::SHIPPED, SNAPSHOTS);
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn every_snapshot_file_is_listed() {
