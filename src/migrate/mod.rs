@@ -491,8 +491,15 @@ fn assemble(
     ] {
         report.tables_rebuilt.extend(tables.iter().map(|t| RebuiltTable::new(t, reason)));
     }
-    report.constraints_relaxed = shaped.constraints_relaxed;
-    report.constraints_relaxed.extend(stepped.constraints_relaxed);
+    // A table that needed a constraint left out in its starting version's shape and again in a
+    // later version's is listed once, with the rows of the last rebuild.
+    for relaxed in shaped.constraints_relaxed.into_iter().chain(stepped.constraints_relaxed) {
+        let same = |r: &&mut RelaxedConstraint| r.table == relaxed.table && r.constraint == relaxed.constraint;
+        match report.constraints_relaxed.iter_mut().find(|r| same(r)) {
+            Some(r) => r.rows = relaxed.rows,
+            None => report.constraints_relaxed.push(relaxed),
+        }
+    }
     report.steps_run = stepped.steps_run;
     report.foreign_keys_kept = shaped.foreign_keys_kept;
     report.indexes_rebuilt = defended.indexes_respelled;
