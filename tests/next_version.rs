@@ -342,17 +342,31 @@ fn every_fixture_migrates_through_the_next_version() {
     assert!(migrated >= FIXTURES.len(), "only {migrated} fixture migrations ran");
 }
 
+/// The seeds in three parts, so each test stays well inside a browser runner's time limit.
+fn drill_seeds(part: usize) -> usize {
+    let chunk = IMAGE_SEEDS.len().div_ceil(3);
+    IMAGE_SEEDS.iter().skip(part * chunk).take(chunk).map(|(name, image)| drill_all_stores(name, image)).sum()
+}
+
+// Most seeds are real files; the garbage, truncated and too-new ones are refused by both.
 #[test]
-fn every_fuzz_seed_the_current_version_migrates_migrates_through_the_next_version() {
-    let migrated: usize = IMAGE_SEEDS.iter().map(|(name, image)| drill_all_stores(name, image)).sum();
-    // Most seeds are real files; the garbage, truncated and too-new ones are refused by both.
-    assert!(migrated > IMAGE_SEEDS.len(), "only {migrated} seed migrations ran");
+fn fuzz_seeds_the_current_version_migrates_migrate_through_the_next_version_1() {
+    assert!(drill_seeds(0) > 5);
+}
+
+#[test]
+fn fuzz_seeds_the_current_version_migrates_migrate_through_the_next_version_2() {
+    assert!(drill_seeds(1) > 5);
+}
+
+#[test]
+fn fuzz_seeds_the_current_version_migrates_migrate_through_the_next_version_3() {
+    assert!(drill_seeds(2) > 5);
 }
 
 /// The property test's legacy states (tests/legacy_model), drawn from the same domains by a
 /// fixed-seed generator (proptest itself is native-only), as many as the property test draws.
-#[test]
-fn the_property_generators_legacy_states_migrate_through_the_next_version() {
+fn drill_legacy_states(cases: std::ops::Range<usize>) -> usize {
     use legacy_model::*;
     let mut state = 0x00a9_e47d_05ee_d500u64;
     let mut next = move |n: u64| {
@@ -362,7 +376,7 @@ fn the_property_generators_legacy_states_migrate_through_the_next_version() {
         state % n
     };
     let mut migrated = 0;
-    for case in 0..160 {
+    for case in 0..cases.end {
         let pairs = [Pair::Neither, Pair::Legacy, Pair::Current, Pair::Both];
         let indexes = [
             IndexState::Canonical,
@@ -393,6 +407,9 @@ fn the_property_generators_legacy_states_migrate_through_the_next_version() {
             seq_gap: next(2) == 1,
             foreign_keys_on: next(2) == 1,
         };
+        if !cases.contains(&case) {
+            continue;
+        }
         let db = mem();
         db.exec(&spec.build_sql()).unwrap();
         if spec.foreign_keys_on {
@@ -402,7 +419,28 @@ fn the_property_generators_legacy_states_migrate_through_the_next_version() {
             migrated += 1;
         }
     }
-    assert!(migrated > 100, "only {migrated} of 160 legacy states migrated");
+    migrated
+}
+
+// 160 states, as many as the property test draws, in four parts (a browser runner's time limit).
+#[test]
+fn the_property_generators_legacy_states_migrate_through_the_next_version_1() {
+    assert!(drill_legacy_states(0..40) > 15);
+}
+
+#[test]
+fn the_property_generators_legacy_states_migrate_through_the_next_version_2() {
+    assert!(drill_legacy_states(40..80) > 15);
+}
+
+#[test]
+fn the_property_generators_legacy_states_migrate_through_the_next_version_3() {
+    assert!(drill_legacy_states(80..120) > 15);
+}
+
+#[test]
+fn the_property_generators_legacy_states_migrate_through_the_next_version_4() {
+    assert!(drill_legacy_states(120..160) > 15);
 }
 
 /// The repair tests' inputs that the issue named: a stale child lacking a NOT NULL column (the
