@@ -324,10 +324,9 @@ fn the_generated_next_version_is_what_the_drill_says() {
     }
 }
 
-#[test]
-fn every_fixture_migrates_through_the_next_version() {
+fn drill_fixtures(part: usize) -> usize {
     let mut migrated = 0;
-    for (name, sql) in FIXTURES {
+    for (name, sql) in FIXTURES.iter().skip(part * 4).take(4) {
         let db = mem();
         if db.exec(sql).is_err() {
             // A fixture that describes a change to a current file (the downgrade round trip).
@@ -339,29 +338,62 @@ fn every_fixture_migrates_through_the_next_version() {
         }
         migrated += drill_all_stores(name, &bytes_of(&mut { db }));
     }
-    assert!(migrated >= FIXTURES.len(), "only {migrated} fixture migrations ran");
+    migrated
 }
 
-/// The seeds in three parts, so each test stays well inside a browser runner's time limit.
+#[test]
+fn every_fixture_migrates_through_the_next_version_0() {
+    assert!(drill_fixtures(0) >= 4);
+}
+
+#[test]
+fn every_fixture_migrates_through_the_next_version_1() {
+    assert!(drill_fixtures(1) >= 4);
+    assert!(FIXTURES.len() <= 8, "add a part");
+}
+
+/// Seeds in parts of five, so that no test blocks a browser page for long (the headless
+/// runner gives up on a page that does not answer for 30 s).
+const SEED_PART: usize = 5;
+
 fn drill_seeds(part: usize) -> usize {
-    let chunk = IMAGE_SEEDS.len().div_ceil(3);
-    IMAGE_SEEDS.iter().skip(part * chunk).take(chunk).map(|(name, image)| drill_all_stores(name, image)).sum()
+    let seeds = IMAGE_SEEDS.iter().skip(part * SEED_PART).take(SEED_PART);
+    seeds.map(|(name, image)| drill_all_stores(name, image)).sum()
 }
 
-// Most seeds are real files; the garbage, truncated and too-new ones are refused by both.
-#[test]
-fn fuzz_seeds_the_current_version_migrates_migrate_through_the_next_version_1() {
-    assert!(drill_seeds(0) > 5);
+/// One test per part of the input list, numbered.
+macro_rules! parts {
+    ($run:ident, $($name:ident = $part:expr),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $run($part);
+            }
+        )+
+    };
 }
 
-#[test]
-fn fuzz_seeds_the_current_version_migrates_migrate_through_the_next_version_2() {
-    assert!(drill_seeds(1) > 5);
+fn seeds_part(part: usize) {
+    // Most seeds are real files; the garbage, truncated and too-new ones are refused by both.
+    assert!(drill_seeds(part) > 0, "no seed of part {part} migrated");
 }
 
+parts!(
+    seeds_part,
+    fuzz_seeds_migrate_through_the_next_version_0 = 0,
+    fuzz_seeds_migrate_through_the_next_version_1 = 1,
+    fuzz_seeds_migrate_through_the_next_version_2 = 2,
+    fuzz_seeds_migrate_through_the_next_version_3 = 3,
+    fuzz_seeds_migrate_through_the_next_version_4 = 4,
+    fuzz_seeds_migrate_through_the_next_version_5 = 5,
+    fuzz_seeds_migrate_through_the_next_version_6 = 6,
+    fuzz_seeds_migrate_through_the_next_version_7 = 7,
+    fuzz_seeds_migrate_through_the_next_version_8 = 8,
+);
+
 #[test]
-fn fuzz_seeds_the_current_version_migrates_migrate_through_the_next_version_3() {
-    assert!(drill_seeds(2) > 5);
+fn the_seed_parts_cover_every_seed() {
+    assert!(IMAGE_SEEDS.len() <= 9 * SEED_PART, "add a part to `parts!(seeds_part, …)`");
 }
 
 /// The property test's legacy states (tests/legacy_model), drawn from the same domains by a
@@ -422,26 +454,30 @@ fn drill_legacy_states(cases: std::ops::Range<usize>) -> usize {
     migrated
 }
 
-// 160 states, as many as the property test draws, in four parts (a browser runner's time limit).
-#[test]
-fn the_property_generators_legacy_states_migrate_through_the_next_version_1() {
-    assert!(drill_legacy_states(0..40) > 15);
+fn legacy_part(part: usize) {
+    assert!(drill_legacy_states(part * 10..part * 10 + 10) > 0, "no legacy state of part {part} migrated");
 }
 
-#[test]
-fn the_property_generators_legacy_states_migrate_through_the_next_version_2() {
-    assert!(drill_legacy_states(40..80) > 15);
-}
-
-#[test]
-fn the_property_generators_legacy_states_migrate_through_the_next_version_3() {
-    assert!(drill_legacy_states(80..120) > 15);
-}
-
-#[test]
-fn the_property_generators_legacy_states_migrate_through_the_next_version_4() {
-    assert!(drill_legacy_states(120..160) > 15);
-}
+// 160 states, as many as the property test draws, ten to a test.
+parts!(
+    legacy_part,
+    legacy_states_migrate_through_the_next_version_00 = 0,
+    legacy_states_migrate_through_the_next_version_01 = 1,
+    legacy_states_migrate_through_the_next_version_02 = 2,
+    legacy_states_migrate_through_the_next_version_03 = 3,
+    legacy_states_migrate_through_the_next_version_04 = 4,
+    legacy_states_migrate_through_the_next_version_05 = 5,
+    legacy_states_migrate_through_the_next_version_06 = 6,
+    legacy_states_migrate_through_the_next_version_07 = 7,
+    legacy_states_migrate_through_the_next_version_08 = 8,
+    legacy_states_migrate_through_the_next_version_09 = 9,
+    legacy_states_migrate_through_the_next_version_10 = 10,
+    legacy_states_migrate_through_the_next_version_11 = 11,
+    legacy_states_migrate_through_the_next_version_12 = 12,
+    legacy_states_migrate_through_the_next_version_13 = 13,
+    legacy_states_migrate_through_the_next_version_14 = 14,
+    legacy_states_migrate_through_the_next_version_15 = 15,
+);
 
 /// The repair tests' inputs that the issue named: a stale child lacking a NOT NULL column (the
 /// next version's rebuild must meet the column added), and stale children whose rows the
