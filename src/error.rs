@@ -51,6 +51,17 @@ pub enum StoreError {
     #[error("{db}: rebuilding tables would leave rows without their parent: {}; rolled back", .violations.join(", "))]
     ForeignKeyCheck { db: String, violations: Vec<String> },
 
+    /// A table rebuild (an upgrade step's, or the repair of stale foreign keys) met rows that the
+    /// new definition refuses under a constraint that cannot be left out for them (SQLite
+    /// enforces it whatever the text says, or it cannot be found in the definition). Names the
+    /// table, the constraint and the rowids of the rows (none for a WITHOUT ROWID table); the
+    /// transaction was rolled back, the file is unchanged.
+    #[error(
+        "{db}: table {table} cannot be rebuilt keeping every row: {constraint} refuses the rows with rowid {}; rolled back",
+        rowid_list(.rowids)
+    )]
+    RowsRefused { db: String, table: String, constraint: String, rowids: Vec<i64> },
+
     /// A store name that is not one of `objects`, `filestore`, `sagas`.
     #[error("unknown store \"{0}\": expected \"objects\", \"filestore\" or \"sagas\"")]
     UnknownStore(String),
@@ -93,6 +104,13 @@ pub enum StoreError {
     /// The database handle was already closed.
     #[error("the database is closed")]
     Closed,
+}
+
+fn rowid_list(rowids: &[i64]) -> String {
+    if rowids.is_empty() {
+        return "(unknown)".to_string();
+    }
+    rowids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
 }
 
 fn sql_suffix(sql: &Option<String>) -> String {

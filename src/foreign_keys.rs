@@ -26,7 +26,7 @@ pub fn differ(have: &[ForeignKey], want: &[ForeignKey]) -> bool {
 /// Rebuild every canonical table in `existed` whose foreign keys differ from the canonical ones,
 /// to its canonical definition, keeping all rows (and any columns the definition lacks). Runs
 /// inside the migration's transaction with enforcement paused. `nullable` names the columns
-/// (`table.column`) the migration had to add without their NOT NULL / UNIQUE: the rebuilt table
+/// the migration had to add without their NOT NULL / UNIQUE: the rebuilt table
 /// keeps them that way, since its rows hold NULL there. Returns the tables rebuilt, and the
 /// tables left with the foreign keys they had, as the original module left them (the report says
 /// so): one with a column name that is not valid UTF-8 (every name in the SQL this crate writes is
@@ -37,9 +37,10 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
     db: &str,
     canonical: &Canonical,
     existed: &Columns,
-    nullable: &[String],
-) -> Result<(Vec<String>, Vec<String>), StoreError> {
-    let (mut rebuilt, mut kept) = (Vec::new(), Vec::new());
+    nullable: &[crate::column_ref::ColumnRef],
+) -> Result<Repaired, StoreError> {
+    let mut out = Repaired::default();
+    let (rebuilt, kept) = (&mut out.rebuilt, &mut out.kept);
     for (name, want) in canonical.schema.tables.iter().filter(|(t, _)| existed.contains_key(t)) {
         // Both views come from one scratch database, so a canonical table always has its text.
         let Some(create) = canonical.table_sql.get(name) else { continue };
@@ -51,15 +52,21 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
             kept.push(name.clone());
             continue;
         }
-        let relaxed: Vec<&str> =
-            nullable.iter().filter_map(|c| c.strip_prefix(name.as_str()).and_then(|c| c.strip_prefix('.'))).collect();
+        let relaxed: Vec<&str> = nullable.iter().filter(|c| c.table == *name).map(|c| c.column.as_str()).collect();
         let create = relax_columns(create, &relaxed).ok_or_else(|| unreadable(db, create))?;
         // A savepoint, so a table whose rows the canonical definition cannot take (a damaged
         // definition: TEXT where the canonical one has an INTEGER PRIMARY KEY, say) is put back
         // as it was and kept, as the original module kept it, rather than refusing the file.
         conn.exec("SAVEPOINT agentmux_foreign_keys")?;
         match rebuild_table(conn, db, name, &create, Fill::ByName) {
-            Ok(()) => rebuilt.push(name.clone()),
+            Ok(relaxed) => {
+                rebuilt.push(name.clone());
+                out.relaxed.extend(relaxed);
+            }
+            Err(StoreError::RowsRefused { .. }) => {
+                conn.exec("ROLLBACK TO agentmux_foreign_keys")?;
+                kept.push(name.clone());
+            }
             Err(e) if matches!(e.sqlite_code(), Some(codes::ERROR | codes::CONSTRAINT | codes::MISMATCH)) => {
                 conn.exec("ROLLBACK TO agentmux_foreign_keys")?;
                 kept.push(name.clone());
@@ -68,7 +75,18 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
         }
         conn.exec("RELEASE agentmux_foreign_keys")?;
     }
-    Ok((rebuilt, kept))
+    Ok(out)
+}
+
+/// What [`repair`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Repaired {
+    /// Tables rebuilt to the canonical foreign keys.
+    pub rebuilt: Vec<String>,
+    /// Tables left with the foreign keys they had.
+    pub kept: Vec<String>,
+    /// Constraints a rebuilt table was declared without because its rows break them.
+    pub relaxed: Vec<crate::rebuild::RelaxedConstraint>,
 }
 
 /// Rows whose parent row does not exist, per table (tables without any are left out). A row that

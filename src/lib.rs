@@ -11,6 +11,7 @@
 #![deny(unsafe_code)]
 
 pub mod backend;
+mod column_ref;
 pub mod conn;
 mod error;
 pub mod foreign_keys;
@@ -45,6 +46,7 @@ pub use migrate::{
     migrate, migrate_all, migrate_spec, repair, run_filestore_migrations, run_object_schema, run_saga_log_migrations,
     MigrationReport, Outcome, RebuildReason, RebuiltTable,
 };
+pub use rebuild::RelaxedConstraint;
 pub use spec::{Spec, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
 pub use status::{status, State, StoreStatus};
 pub use steps::{AdditiveColumn, Change, Step};

@@ -1,15 +1,60 @@
 //! A version's schema as plain SQL text: every `CREATE` statement SQLite keeps for the canonical
 //! DDL, tables then indexes, each sorted by name, plus the upgrade steps that lead there.
 //!
-//! One file per shipped version lives in `tests/snapshots/` (written by
-//! `cargo run --example snapshot -- <store>` when a version is bumped, then never edited). The
-//! tests build a file from each snapshot and migrate it, and compare the current version's
-//! snapshot with this build's DDL, so a schema edit without a version bump fails the tests.
+//! One file per shipped version lives in `src/sql/snapshots/` ([`SHIPPED`]; written by
+//! `cargo run --example snapshot -- <store>` when a version is bumped, then never edited, and
+//! the same bytes as `tests/snapshots/`, which a test checks). A migration brings a file to the
+//! canonical schema of the version it is stamped with, built from that version's snapshot, before
+//! the steps of each later version run ([`canonical_at`]). The tests build a file from each
+//! snapshot and migrate it, and compare the current version's snapshot with this build's DDL, so
+//! a schema edit without a version bump fails the tests.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use crate::conn::SqlConn;
 use crate::error::one_line;
+use crate::inspect::Canonical;
 use crate::steps::Change;
-use crate::{Spec, StoreError};
+use crate::{Spec, Store, StoreError};
+
+/// Every shipped version of every store: its canonical schema as SQLite stored it. A version bump
+/// adds a line here and its file.
+pub const SHIPPED: &[(Store, i64, &str)] = &[
+    (Store::Objects, 1, include_str!("sql/snapshots/objects_v1.sql")),
+    (Store::Objects, 2, include_str!("sql/snapshots/objects_v2.sql")),
+    (Store::Objects, 3, include_str!("sql/snapshots/objects_v3.sql")),
+    (Store::Objects, 4, include_str!("sql/snapshots/objects_v4.sql")),
+    (Store::Filestore, 1, include_str!("sql/snapshots/filestore_v1.sql")),
+    (Store::Sagas, 1, include_str!("sql/snapshots/sagas_v1.sql")),
+];
+
+/// The version whose canonical shape a file stamped `found` is brought to before any step runs:
+/// `found` itself, or, for an unstamped file (0, from before versions were stamped), the first
+/// shipped version of the store, or `spec`'s own version when none older is known.
+pub(crate) fn starting_version(spec: &Spec, found: i64) -> i64 {
+    let first = SHIPPED.iter().filter(|(s, _, _)| *s == spec.store).map(|(_, v, _)| *v).min();
+    let start = if found > 0 { found } else { first.unwrap_or(spec.version) };
+    start.min(spec.version)
+}
+
+/// The canonical schema of `spec`'s store at `version`: `spec`'s own at its version, else the
+/// shipped snapshot's (built once per process on a scratch database of `conn`'s engine). A version
+/// with no snapshot (a definition under development that skips one) falls back to `spec`'s own.
+pub(crate) fn canonical_at<C: SqlConn + ?Sized>(
+    conn: &C,
+    spec: &Spec,
+    version: i64,
+) -> Result<Cow<'static, Canonical>, StoreError> {
+    let found = SHIPPED.iter().position(|(s, v, _)| *s == spec.store && *v == version);
+    let Some(at) = found.filter(|_| version != spec.version) else { return spec.canonical(conn) };
+    static CACHE: [OnceLock<Canonical>; SHIPPED.len()] = [const { OnceLock::new() }; SHIPPED.len()];
+    if let Some(done) = CACHE[at].get() {
+        return Ok(Cow::Borrowed(done));
+    }
+    let built = Canonical::build(conn, SHIPPED[at].2)?;
+    Ok(Cow::Borrowed(CACHE[at].get_or_init(|| built)))
+}
 
 /// The snapshot text of `spec`: a header, the canonical schema (built on a scratch database of
 /// `conn`'s engine), and its steps as comments.

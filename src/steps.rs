@@ -14,9 +14,10 @@
 
 use std::sync::Mutex;
 
+use crate::column_ref::ColumnRef;
 use crate::conn::SqlConn;
 use crate::foreign_keys;
-use crate::inspect::{self, Canonical, Column, Columns, ForeignKey};
+use crate::inspect::{self, Canonical, Column, ForeignKey};
 use crate::names::NameMap;
 use crate::rebuild::{rebuild_table, Fill};
 use crate::sqltext::{self, quote_name};
@@ -77,11 +78,13 @@ impl Step {
 
 /// What the steps did, for the migration report.
 #[derive(Debug, Default)]
-pub struct Applied {
-    pub columns_added: Vec<String>,
+pub(crate) struct Applied {
+    pub columns_added: Vec<ColumnRef>,
     /// Tables an upgrade step rebuilt.
     pub tables_rebuilt: Vec<String>,
     pub steps_run: Vec<String>,
+    /// Constraints the rebuilt tables were declared without because existing rows break them.
+    pub constraints_relaxed: Vec<crate::rebuild::RelaxedConstraint>,
 }
 
 /// Refuse a definition whose steps cannot be applied as written, before anything is written:
@@ -254,21 +257,25 @@ fn not_an_expression_list(exprs: &str) -> Option<&'static str> {
     None
 }
 
-/// Phase 1: add columns and rebuild tables of a file (`db`, for errors) that existed at version
-/// `found`. `before` is the file's schema after legacy adoption. [`check`] has passed.
-pub(crate) fn reshape<C: SqlConn + ?Sized>(
+/// Phase 1, for one version: the reshaping steps introduced by `version`, in order, on a file
+/// (`db`, for errors) that has the canonical shape of the version before it. `canonical` is
+/// `version`'s own canonical schema (a rebuild takes its table's definition from it). A step on a
+/// table the file lacks is skipped (the DDL creates the table whole), as is an `AddColumn` whose
+/// column exists (files from before versions were stamped may have it) and a rebuild of a table
+/// already so defined. [`check`] has passed.
+pub(crate) fn reshape_version<C: SqlConn + ?Sized>(
     conn: &C,
     steps: &[Step],
-    found: i64,
-    before: &Columns,
+    version: i64,
     canonical: &Canonical,
     db: &str,
     out: &mut Applied,
 ) -> Result<(), StoreError> {
-    for step in steps.iter().filter(|s| s.reshapes()) {
+    for step in steps.iter().filter(|s| s.since == version && s.reshapes()) {
         match step.change {
             Change::AddColumn(add) => {
-                if before.get(add.table).is_some_and(|cols| !cols.iter().any(|c| c == add.column)) {
+                let have = conn.query_strings("SELECT name FROM pragma_table_xinfo(?1)", &[add.table])?;
+                if !have.is_empty() && !have.iter().any(|c| c.eq_ignore_ascii_case(add.column)) {
                     conn.exec(&format!(
                         "ALTER TABLE {} ADD COLUMN {} {}",
                         quote_name(add.table),
@@ -276,18 +283,21 @@ pub(crate) fn reshape<C: SqlConn + ?Sized>(
                         add.definition
                     ))?;
                     clear_stale_fields(conn, add.table, add.column)?;
-                    out.columns_added.push(format!("{}.{}", add.table, add.column));
+                    out.columns_added.push(ColumnRef::new(add.table, add.column));
                 }
             }
             Change::RebuildTable { table, column_exprs } => {
-                let create = canonical.table_sql.get(table);
-                if let Some(create) = create.filter(|_| step.since > found && before.contains_key(table)) {
-                    if !has_definition(conn, table, create)? {
-                        let before = foreign_keys::orphan_rows(conn)?;
-                        rebuild_table(conn, db, table, create, Fill::Select(column_exprs))?;
-                        refuse_new_orphans(conn, db, &before)?;
-                        out.tables_rebuilt.push(table.to_string());
-                    }
+                let Some(create) = canonical.table_sql.get(table) else { continue };
+                let exists = conn.query_i64(
+                    "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = ?1",
+                    &[table],
+                )? == Some(1);
+                if exists && !has_definition(conn, table, create)? {
+                    let before = foreign_keys::orphan_rows(conn)?;
+                    let relaxed = rebuild_table(conn, db, table, create, Fill::Select(column_exprs))?;
+                    out.constraints_relaxed.extend(relaxed);
+                    refuse_new_orphans(conn, db, &before)?;
+                    out.tables_rebuilt.push(table.to_string());
                 }
             }
             Change::Sql { .. } => {}
@@ -296,8 +306,9 @@ pub(crate) fn reshape<C: SqlConn + ?Sized>(
     Ok(())
 }
 
-/// Phase 2: the data steps newer than `found`.
-pub fn run_data<C: SqlConn + ?Sized>(
+/// Phase 2: the data steps newer than `found`, oldest version first (after the DDL: a backfill
+/// can read an old table and write a new one).
+pub(crate) fn run_data<C: SqlConn + ?Sized>(
     conn: &C,
     steps: &[Step],
     found: i64,

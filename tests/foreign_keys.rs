@@ -7,7 +7,7 @@ mod common;
 
 use agentmux_schema::backend::Db;
 use agentmux_schema::inspect;
-use agentmux_schema::{migrate, repair, run_object_schema, status, Outcome, RebuildReason, SqlConn, Store};
+use agentmux_schema::{migrate, repair, run_object_schema, status, Change, Outcome, RebuildReason, SqlConn, Store};
 use common::*;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -49,6 +49,26 @@ fn rebuilt(report: &agentmux_schema::MigrationReport) -> Vec<(String, RebuildRea
     report.tables_rebuilt.iter().map(|r| (r.table.clone(), r.reason)).collect()
 }
 
+/// What `tables_rebuilt` must say for a migration whose foreign-key repair rebuilds `repaired`:
+/// exactly those for foreign keys, and for an upgrade step only tables that a step newer than the
+/// file rebuilds, read from the spec. So a version that adds a `RebuildTable` step changes no
+/// expectation here.
+fn expected_rebuilt(report: &agentmux_schema::MigrationReport, repaired: &[&str]) -> Vec<(String, RebuildReason)> {
+    let by_steps: Vec<&str> = Store::Objects
+        .spec()
+        .steps
+        .iter()
+        .filter(|s| s.since > report.from_version)
+        .filter_map(|s| match s.change {
+            Change::RebuildTable { table, .. } => Some(table),
+            _ => None,
+        })
+        .collect();
+    let steps =
+        rebuilt(report).into_iter().filter(|(t, r)| *r == RebuildReason::UpgradeStep && by_steps.contains(&t.as_str()));
+    repaired.iter().map(|t| (t.to_string(), RebuildReason::ForeignKeys)).chain(steps).collect()
+}
+
 #[test]
 fn a_child_of_a_kept_legacy_table_is_rebuilt_to_the_canonical_parent_with_every_row() {
     let db = both_present_with_a_stale_child();
@@ -56,7 +76,7 @@ fn a_child_of_a_kept_legacy_table_is_rebuilt_to_the_canonical_parent_with_every_
     let report = migrate(&db, Store::Objects).unwrap();
 
     assert_eq!(report.legacy_tables_kept.len(), 1);
-    assert_eq!(rebuilt(&report), [("db_agent_identity_links".to_string(), RebuildReason::ForeignKeys)]);
+    assert_eq!(rebuilt(&report), expected_rebuilt(&report, &["db_agent_identity_links"]));
     assert_eq!(parent_of(&db, "db_agent_identity_links"), ["db_identity_accounts", "db_agent_definitions"]);
     assert_eq!(count(&db, "SELECT count(*) FROM db_agent_identity_links"), 3, "every row is kept");
     // Two links have no agent in db_agent_definitions: kept, and counted.
@@ -93,7 +113,7 @@ fn an_adopted_child_whose_parent_never_existed_is_rebuilt_and_its_rows_counted()
     db.exec("PRAGMA foreign_keys = ON").unwrap();
     let report = migrate(&db, Store::Objects).unwrap();
     assert_eq!(report.tables_renamed.len(), 1);
-    assert_eq!(rebuilt(&report), [("db_agent_content".to_string(), RebuildReason::ForeignKeys)]);
+    assert_eq!(rebuilt(&report), expected_rebuilt(&report, &["db_agent_content"]));
     assert_eq!(parent_of(&db, "db_agent_content"), ["db_agent_definitions"]);
     assert_eq!(report.orphan_rows.get("db_agent_content"), Some(&2));
     assert_eq!(db.query_strings("SELECT content FROM db_agent_content ORDER BY agent_id", &[]).unwrap(), ["x", "y"]);
@@ -116,7 +136,7 @@ fn an_autoincrement_child_keeps_its_counter_and_a_misdefined_index_is_rebuilt_to
          DELETE FROM db_forge_history WHERE entry = 'three';"
     ));
     let report = migrate(&db, Store::Objects).unwrap();
-    assert_eq!(rebuilt(&report), [("db_agent_history".to_string(), RebuildReason::ForeignKeys)]);
+    assert_eq!(rebuilt(&report), expected_rebuilt(&report, &["db_agent_history"]));
     assert_eq!(report.indexes_rebuilt, ["idx_agent_history_agent_date"]);
     assert!(sequences(&db).contains(&("db_agent_history".to_string(), 3)), "{:?}", sequences(&db));
     db.exec("INSERT INTO db_agent_history (agent_id, session_date, entry) VALUES ('a1', 'd', 'four')").unwrap();
@@ -163,7 +183,7 @@ fn a_self_reference_and_extra_columns_go_the_canonical_way_without_losing_data()
          INSERT INTO db_agent_instances (id, definition_id, parent_instance_id, note) VALUES ('i1', 'a1', 'i1', 'kept');"
     ));
     let report = migrate(&db, Store::Objects).unwrap();
-    assert_eq!(rebuilt(&report), [("db_agent_instances".to_string(), RebuildReason::ForeignKeys)]);
+    assert_eq!(rebuilt(&report), expected_rebuilt(&report, &["db_agent_instances"]));
     assert_eq!(parent_of(&db, "db_agent_instances"), ["db_agent_definitions"]);
     assert_eq!(db.query_strings("SELECT note FROM running", &[]).unwrap(), ["kept"], "view and extra column");
     db.exec("INSERT INTO db_agent_instances (id, definition_id) VALUES ('i2', 'a1')").unwrap();
@@ -208,7 +228,7 @@ fn a_current_file_with_stale_foreign_keys_is_drift_until_repaired() {
     let report = repair(&db, Store::Objects).unwrap();
     let current = Store::Objects.version();
     assert_eq!((report.from_version, report.to_version), (current, current));
-    assert_eq!(rebuilt(&report), [("db_agent_identity_links".to_string(), RebuildReason::ForeignKeys)]);
+    assert_eq!(rebuilt(&report), expected_rebuilt(&report, &["db_agent_identity_links"]));
     assert_eq!(report.orphan_rows.get("db_agent_identity_links"), Some(&2));
     let after = status(&db, Store::Objects);
     assert_eq!(after.drift.unwrap().missing_foreign_keys, Vec::<String>::new());
@@ -222,12 +242,13 @@ fn the_stale_foreign_keys_fixture_migrates_with_every_row_and_counted_orphans() 
     db.exec("PRAGMA foreign_keys = ON").unwrap();
     let report = migrate(&db, Store::Objects).unwrap();
     let mut tables = rebuilt(&report);
-    tables.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(
-        tables,
-        ["db_agent_content", "db_agent_history", "db_agent_identity_links", "db_agent_instances"]
-            .map(|t| (t.to_string(), RebuildReason::ForeignKeys))
+    let mut want = expected_rebuilt(
+        &report,
+        &["db_agent_content", "db_agent_history", "db_agent_identity_links", "db_agent_instances"],
     );
+    tables.sort_by_key(|(t, r)| (t.clone(), r.label()));
+    want.sort_by_key(|(t, r)| (t.clone(), r.label()));
+    assert_eq!(tables, want);
     let orphans: Vec<(&str, i64)> = report.orphan_rows.iter().map(|(t, n)| (t.as_str(), *n)).collect();
     assert_eq!(
         orphans,

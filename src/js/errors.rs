@@ -145,6 +145,8 @@ impl From<StoreError> for ErrorFields {
             // Only a schema definition under development gets these; the JS API runs the shipped
             // ones.
             StoreError::InvalidSpec { .. } => ErrorFields::Other {},
+            // Carried by the message (table, constraint, rowids); no field of its own yet.
+            StoreError::RowsRefused { .. } => ErrorFields::Other {},
         }
     }
 }

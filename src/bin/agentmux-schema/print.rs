@@ -66,9 +66,18 @@ fn report(r: &MigrationReport, planned: bool) {
     list("columns added", &r.columns_added);
     let rebuilt: Vec<_> = r.tables_rebuilt.iter().map(|t| format!("{} ({})", t.table, t.reason.label())).collect();
     list("tables rebuilt, every row kept", &rebuilt);
+    let relaxed: Vec<_> = r
+        .constraints_relaxed
+        .iter()
+        .map(|c| format!("{}: {} ({} rows break it)", c.table, c.constraint, c.rows))
+        .collect();
+    list("constraints left out of a rebuilt table (rows break them; all kept)", &relaxed);
     list("columns added without NOT NULL/UNIQUE (old rows hold NULL)", &r.columns_nullable);
     list("indexes rebuilt", &r.indexes_rebuilt);
-    list("foreign keys kept as found (a column name is not UTF-8)", &r.foreign_keys_kept);
+    list(
+        "foreign keys kept as found (a column name is not UTF-8, or rows no definition can take)",
+        &r.foreign_keys_kept,
+    );
     list("indexes kept as found (the rows break the canonical definition)", &r.indexes_kept);
     list("upgrade steps run", &r.steps_run);
     if r.rows_seeded > 0 {

@@ -8,6 +8,10 @@
 //! foreign-key enforcement paused: with it on, `DROP TABLE` deletes every row first and so fires
 //! the `ON DELETE` actions of the tables that reference this one.
 
+mod relax;
+
+pub use relax::RelaxedConstraint;
+
 use crate::conn::SqlConn;
 use crate::error::codes;
 use crate::StoreError;
@@ -24,38 +28,74 @@ pub(crate) enum Fill<'a> {
 
 /// Replace `table` by the definition `create` (a `CREATE TABLE` of that name), keeping its rows,
 /// indexes, triggers and AUTOINCREMENT counter. `create` comes from a schema definition of the
-/// file `db` (named in the error if it cannot be read).
+/// file `db` (named in the error if it cannot be read). Returns the constraints the new table was
+/// declared without because rows break them (see [`relax`]); when one cannot be left out,
+/// [`StoreError::RowsRefused`] and the caller rolls back.
 pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
     conn: &C,
     db: &str,
     table: &str,
     create: &str,
     fill: Fill<'_>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<RelaxedConstraint>, StoreError> {
     let temp = format!("{table}__rebuild");
-    let renamed = rename_created_table(create, table, &temp).ok_or_else(|| unreadable(db, create))?;
     let attached = conn.query_strings(
         "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND type IN ('index', 'trigger') AND sql IS NOT NULL \
          ORDER BY type, name",
         &[table],
     )?;
     let sequence = autoincrement_counter(conn, table)?;
+    let rowid = rowid_expression(conn, table)?;
 
-    conn.exec(&renamed)?;
-    match fill {
-        Fill::Select(select) => {
-            conn.exec(&format!("INSERT INTO {} SELECT {select} FROM {}", quote(&temp), quote(table)))?
-        }
-        Fill::ByName => {
-            let old = stored_columns(conn, table)?;
-            let new = stored_columns(conn, &temp)?;
-            // (Names compare as SQLite compares them, without regard to ASCII case.)
-            for (name, decl_type) in old.iter().filter(|(n, _)| !new.iter().any(|(m, _)| m.eq_ignore_ascii_case(n))) {
-                conn.exec(&format!("ALTER TABLE {} ADD COLUMN {} {decl_type}", quote(&temp), quote(name)))?;
+    let mut create = create.to_string();
+    let mut relaxed = Vec::new();
+    loop {
+        let renamed = rename_created_table(&create, table, &temp).ok_or_else(|| unreadable(db, &create))?;
+        // A savepoint per attempt: a refused copy leaves nothing behind but what is learnt from it.
+        conn.exec("SAVEPOINT agentmux_copy")?;
+        let mut source = String::new();
+        let copied = conn.exec(&renamed).and_then(|()| copy_rows(conn, table, &temp, fill, &rowid, &mut source));
+        let refused = match copied {
+            Ok(()) => {
+                conn.exec("RELEASE agentmux_copy")?;
+                break;
             }
-            // Every stored column of the old table now exists in the new one.
-            let list = old.iter().map(|(n, _)| quote(n)).collect::<Vec<_>>().join(", ");
-            conn.exec(&format!("INSERT INTO {} ({list}) SELECT {list} FROM {}", quote(&temp), quote(table)))?;
+            Err(e) if relax::is_refusal(&e) => e,
+            Err(e) => {
+                conn.exec("ROLLBACK TO agentmux_copy; RELEASE agentmux_copy")?;
+                return Err(e);
+            }
+        };
+        let found = relax::diagnose(conn, &refused, &temp, &create, &source);
+        conn.exec("ROLLBACK TO agentmux_copy; RELEASE agentmux_copy")?;
+        let refusal = found?;
+        // Each pass leaves out one constraint, so the loop ends; the bound only guards a
+        // definition that SQLite keeps refusing for one reason after another.
+        match refusal {
+            Some(r) if relaxed.len() < 64 && r.relaxed.as_ref().is_some_and(|next| *next != create) => {
+                relaxed.push(RelaxedConstraint { table: table.to_string(), constraint: r.label, rows: r.rows });
+                create = r.relaxed.unwrap_or_default();
+            }
+            Some(r) => {
+                return Err(StoreError::RowsRefused {
+                    db: db.to_string(),
+                    table: table.to_string(),
+                    constraint: r.label,
+                    rowids: r.rowids,
+                })
+            }
+            None => {
+                let constraint = match &refused {
+                    StoreError::Sqlite { message, .. } => message.clone(),
+                    other => other.to_string(),
+                };
+                return Err(StoreError::RowsRefused {
+                    db: db.to_string(),
+                    table: table.to_string(),
+                    constraint,
+                    rowids: vec![],
+                });
+            }
         }
     }
     conn.exec(&format!("DROP TABLE {}", quote(table)))?;
@@ -71,7 +111,7 @@ pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
         // have been handed out and deleted; and none where it had none.
         let name = quote_literal(table);
         // The copy created sqlite_sequence if the file had none.
-        let Some((n, s)) = sequence_columns(conn)? else { return Ok(()) };
+        let Some((n, s)) = sequence_columns(conn)? else { return Ok(relaxed) };
         conn.exec(&match sequence {
             Some(seq) => format!(
                 "UPDATE sqlite_sequence SET {s} = max({s}, {seq}) WHERE {n} = {name}; \
@@ -81,7 +121,63 @@ pub(crate) fn rebuild_table<C: SqlConn + ?Sized>(
             None => format!("DELETE FROM sqlite_sequence WHERE {n} = {name}"),
         })?;
     }
-    Ok(())
+    Ok(relaxed)
+}
+
+/// Fill `temp` (just created) from `table`, and set `source` to a `SELECT` of the old rowid and the
+/// values each of `temp`'s stored columns is given, in order: what a refusal is diagnosed from.
+fn copy_rows<C: SqlConn + ?Sized>(
+    conn: &C,
+    table: &str,
+    temp: &str,
+    fill: Fill<'_>,
+    rowid: &str,
+    source: &mut String,
+) -> Result<(), StoreError> {
+    match fill {
+        Fill::Select(select) => {
+            *source = format!("SELECT {rowid}, {select} FROM {}", quote(table));
+            conn.exec(&format!("INSERT INTO {} SELECT {select} FROM {}", quote(temp), quote(table)))
+        }
+        Fill::ByName => {
+            let old = stored_columns(conn, table)?;
+            let new = stored_columns(conn, temp)?;
+            // (Names compare as SQLite compares them, without regard to ASCII case.)
+            for (name, decl_type) in old.iter().filter(|(n, _)| !new.iter().any(|(m, _)| m.eq_ignore_ascii_case(n))) {
+                conn.exec(&format!("ALTER TABLE {} ADD COLUMN {} {decl_type}", quote(temp), quote(name)))?;
+            }
+            // What each new column is given: the old column of its name, else its default.
+            let defaults = conn.query(&format!("PRAGMA main.table_xinfo({})", quote(temp)), &[])?;
+            let values: Vec<String> = defaults
+                .iter()
+                .filter(|r| r.get(6).and_then(|v| v.as_i64()) == Some(0))
+                .filter_map(|r| {
+                    let name = r.get(1)?.as_str()?;
+                    Some(match old.iter().find(|(o, _)| o.eq_ignore_ascii_case(name)) {
+                        Some((o, _)) => quote(o),
+                        None => r.get(4).and_then(|v| v.as_str()).map_or("NULL".to_string(), |d| format!("({d})")),
+                    })
+                })
+                .collect();
+            *source = format!("SELECT {rowid}, {} FROM {}", values.join(", "), quote(table));
+            // Every stored column of the old table now exists in the new one.
+            let list = old.iter().map(|(n, _)| quote(n)).collect::<Vec<_>>().join(", ");
+            conn.exec(&format!("INSERT INTO {} ({list}) SELECT {list} FROM {}", quote(temp), quote(table)))
+        }
+    }
+}
+
+/// An expression for `table`'s rowid that no column of it shadows, or `NULL` for a WITHOUT ROWID
+/// table (which has none).
+fn rowid_expression<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<String, StoreError> {
+    if conn.query_i64("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1", &[table])? == Some(1) {
+        return Ok("NULL".to_string());
+    }
+    let columns = stored_columns(conn, table)?;
+    Ok(["_rowid_", "rowid", "oid"]
+        .iter()
+        .find(|r| !columns.iter().any(|(c, _)| c.eq_ignore_ascii_case(r)))
+        .map_or("NULL".to_string(), |r| r.to_string()))
 }
 
 /// `ALTER TABLE from RENAME TO to`, where `to` was just dropped. A modern rename re-checks every

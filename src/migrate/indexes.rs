@@ -1,0 +1,90 @@
+//! Stage: canonical indexes. `CREATE INDEX IF NOT EXISTS` keeps an index that merely has the
+//! canonical name, so those defined otherwise are rebuilt here, and verification then checks
+//! that SQLite holds every canonical index as defined.
+
+use crate::conn::SqlConn;
+use crate::error::codes;
+use crate::inspect::{self, Canonical};
+use crate::StoreError;
+
+/// What the index stage did.
+#[derive(Debug, Default)]
+pub(super) struct Indexes {
+    pub rebuilt: Vec<String>,
+    /// Left as found: the rows break the canonical definition.
+    pub kept: Vec<String>,
+}
+
+/// `CREATE INDEX IF NOT EXISTS` keeps an index that merely has the canonical name; drop each
+/// such index and create the canonical one, inside the migration transaction. One the rows cannot
+/// satisfy (duplicates under a UNIQUE definition) is put back as it was and reported in
+/// `indexes_kept`; any other failure rolls everything back.
+pub(super) fn rebuild_misdefined<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -> Result<Indexes, StoreError> {
+    let mut out = Indexes::default();
+    for (name, create) in canonical.misdefined_indexes(&inspect::index_definitions(conn)?) {
+        let name = name.to_string();
+        // A savepoint, so an index the rows cannot satisfy can be put back as it was.
+        conn.exec("SAVEPOINT agentmux_index")?;
+        let rebuilt =
+            conn.exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).and_then(|()| conn.exec(create));
+        match rebuilt {
+            Ok(()) => out.rebuilt.push(name),
+            // The rows break the canonical definition (duplicates under a UNIQUE index): the
+            // original module kept the index it found, and so does this, rather than touch rows.
+            Err(e) if e.sqlite_code() == Some(codes::CONSTRAINT) => {
+                conn.exec("ROLLBACK TO agentmux_index")?;
+                out.kept.push(name);
+            }
+            Err(e) => return Err(e),
+        }
+        conn.exec("RELEASE agentmux_index")?;
+    }
+    Ok(out)
+}
+
+/// The canonical indexes SQLite does not hold as defined once the migration has run (`kept`
+/// aside): checked on every file, fresh ones included, because the file can make SQLite build a
+/// canonical index other than as written. Found by the `image` fuzz target:
+/// - SQLite honours `DESC` in `CREATE INDEX` only in a file whose schema format number (header
+///   offset 44) is 4. A file at format 0–3, or one whose format word SQLite reads as 4 when it
+///   opens the file (the low byte) but `ALTER TABLE ADD COLUMN` reads as negative and rewrites to
+///   3, gets every canonical `DESC` index built ascending, rebuilt or not;
+/// - a `sqlite_master` row whose name differs in case from the name in its `CREATE INDEX` text
+///   is found by `CREATE INDEX IF NOT EXISTS` (names are case-insensitive) and by a look at
+///   `sqlite_master`, but SQLite (and [`inspect::dump`]) know the index under the other name.
+///
+/// The first is not the canonical schema, so the migration fails and rolls back rather than
+/// report success. The second is the file's format, not its contents: an index whose only
+/// difference is a `DESC` built ascending is returned apart (the second list), kept as SQLite
+/// built it and reported in `indexes_kept`, as the original module left it.
+pub(super) fn not_canonical<C: SqlConn + ?Sized>(
+    conn: &C,
+    canonical: &Canonical,
+    kept: &[String],
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let have = inspect::index_definitions(conn)?;
+    let mut out: Vec<String> = canonical.index_sql.keys().filter(|i| !have.contains_key(i)).cloned().collect();
+    let mut ascending = Vec::new();
+    for (name, _) in canonical.misdefined_indexes(&have) {
+        if kept.iter().any(|k| k == name) {
+            continue;
+        }
+        let only_desc_lost = have.get(name).is_some_and(|(on, got)| {
+            canonical.schema.tables.get(on).and_then(|t| t.indexes.get(name)).is_some_and(|want| {
+                got.unique == want.unique
+                    && got.origin == want.origin
+                    && got.partial_where == want.partial_where
+                    && got.columns.len() == want.columns.len()
+                    && got.columns.iter().zip(&want.columns).all(|(g, w)| {
+                        g.name == w.name && g.collation == w.collation && (g.desc == w.desc || (w.desc && !g.desc))
+                    })
+            })
+        });
+        if only_desc_lost {
+            ascending.push(name.to_string());
+        } else {
+            out.push(name.to_string());
+        }
+    }
+    Ok((out, ascending))
+}
