@@ -17,6 +17,36 @@ export type SqlParam = string | number | bigint | boolean | null | Uint8Array;
 export type Row = Record<string, SqlValue>;
 
 
+
+/** Options of `OpfsPool.importStream` and `OpfsPool.exportStream`. */
+export interface StreamOptions {
+    /**
+     * The number of bytes the source will give. Required for a `ReadableStream` or an async
+     * iterable (the pool reserves exact sizes and checks the quota first); a `Blob` knows its own.
+     */
+    size?: number;
+    /** Called as bytes move (at most every 4 MiB, and once at the end). */
+    onProgress?: (done: number, total: number) => void;
+}
+
+
+/**
+ * A constraint a rebuilt table was declared without because existing rows break it.
+ */
+export interface RelaxedConstraint {
+    table: string;
+    /**
+     * As written in the definition: `NOT NULL (entry)`, `CHECK (name <> '')`,
+     * `UNIQUE (slug)`, `PRIMARY KEY (id)`, `INTEGER PRIMARY KEY (id)` (declared `INT` instead, so
+     * the column keeps its values and is no longer the rowid).
+     */
+    constraint: string;
+    /**
+     * Rows that break it, all kept.
+     */
+    rows: number;
+}
+
 /**
  * A legacy table name paired with its current one.
  */
@@ -92,7 +122,7 @@ export interface TableSummary {
 /**
  * The fields of each error kind, tagged by the JS class name.
  */
-export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "DriverError"; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError"; kind: OpfsErrorKind } | { name: "SchemaError" };
+export type ErrorFields = { name: "SchemaTooNewError"; db: string; found: number; expected: number } | { name: "SqliteError"; code: number; sqliteMessage: string; sql: string | null } | { name: "DriverError"; sql: string | null } | { name: "NotADatabaseError"; db: string; reason: string } | { name: "UnadoptableError"; db: string; table: string; missingColumns: string[] } | { name: "VerifyFailedError"; db: string; missing: string[] } | { name: "ForeignKeyCheckError"; db: string; violations: string[] } | { name: "UnknownStoreError"; store: string } | { name: "ClosedError" } | { name: "OpfsError"; kind: OpfsErrorKind } | { name: "FileError"; file: string | null; kind: FileErrorKind; size: number | null; limit: number | null } | { name: "SchemaError" };
 
 /**
  * The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including
@@ -181,6 +211,12 @@ export interface MigrationReport {
      */
     tablesRebuilt: RebuiltTable[];
     /**
+     * Constraints a rebuilt table (an upgrade step's or a foreign-key repair's) was declared
+     * without because rows it holds break them: each with the table and the number of such
+     * rows, every one of them kept. `status` shows the table as changed.
+     */
+    constraintsRelaxed: RelaxedConstraint[];
+    /**
      * Data steps run, as `v5: backfill db_agents`.
      */
     stepsRun: string[];
@@ -210,7 +246,8 @@ export interface MigrationReport {
     /**
      * Tables whose foreign keys differ from the canonical ones but that could not be rebuilt
      * (damage: a column name that is not valid UTF-8, which no SQL this crate writes can name,
-     * or rows the canonical definition refuses, such as text in its INTEGER PRIMARY KEY). They
+     * or rows under a constraint that cannot be left out for them, see
+     * [`StoreError::RowsRefused`]). They
      * keep the foreign keys they had, as the original module left them, every row in place;
      * `status` shows the difference.
      */
@@ -226,6 +263,11 @@ export interface MigrationReport {
  * Where a database stands relative to this build.
  */
 export type State = "missing" | "legacy" | "empty" | "behind" | "current" | "too-new" | "unreadable";
+
+/**
+ * Why a file could not be used (`FileError.kind`).
+ */
+export type FileErrorKind = "not-found" | "not-readable" | "too-large" | "unsupported";
 
 /**
  * Why a table was rebuilt.
@@ -268,6 +310,14 @@ export class Database {
      * newer build throws `SchemaTooNewError` and is left untouched.
      */
     migrate(store: StoreName): MigrationReport;
+    /**
+     * A read-only database on a file read in place: only the pages a query touches are read, so
+     * a file of any size opens at once and takes little memory. `fileOrPath` is a `File` or
+     * `Blob` in a dedicated Worker, a path in Node; the file must not change while it is open.
+     * Garbage or truncated files throw `NotADatabaseError` (as `fromBytes`); a file that cannot
+     * be read throws `FileError`; writes throw `SqliteError` (read-only).
+     */
+    static openReadOnly(fileOrPath: Platform<"Blob"> | string): Database;
     /**
      * Run one statement with `params` bound to `?1..?n` and return its rows as plain objects
      * keyed by column name.
@@ -313,6 +363,14 @@ export class OpfsPool {
      */
     exportFile(name: string): Uint8Array;
     /**
+     * A (closed) file's bytes as a `ReadableStream`, read from OPFS as the consumer pulls them
+     * (pipe it to a `FileSystemWritableFileStream` or a `Response`): memory does not grow with
+     * the file. The pool's other operations and new opens wait (fail with `OpfsError` kind
+     * `"other"`, busy) until the stream is read to the end or cancelled. A missing or open file
+     * throws here, at once.
+     */
+    exportStream(name: string, options?: StreamOptions | null): Platform<"ReadableStream">;
+    /**
      * The names of the files in the pool.
      */
     fileNames(): string[];
@@ -321,6 +379,18 @@ export class OpfsPool {
      * name must not exist yet (delete it first to replace it).
      */
     importFile(name: string, bytes: Uint8Array): void;
+    /**
+     * Store a `File`/`Blob`, a `ReadableStream` or an async iterable of byte chunks (e.g. a Node
+     * stream) as file `name`, a chunk at a time: memory does not grow with the file. Resolves to
+     * the number of bytes stored. A stream needs `options.size`. All or nothing: a source that
+     * fails, a size that does not match, or a quota that cannot hold it (checked first, with
+     * `navigator.storage.estimate()`; `OpfsError` kind `"no-capacity"` naming both figures)
+     * leaves no file under `name`. Like `importFile`, it refuses an existing name and bytes that
+     * are not a database (`NotADatabaseError`, before anything is written), and stores the bytes
+     * as it does: unchanged but for a WAL-mode header, which is set to rollback mode (the pool
+     * has no shared memory for WAL).
+     */
+    importStream(name: string, source: Platform<"Blob"> | Platform<"ReadableStream"> | AsyncIterable<Uint8Array>, options?: StreamOptions | null): Promise<number>;
     /**
      * Open (creating if needed) the database file `name`, e.g. `"objects.db"`.
      */
@@ -358,6 +428,13 @@ export function packageVersion(): string;
 export function statusOfBytes(bytes: Uint8Array | ArrayBuffer, store: StoreName): StoreStatus;
 
 /**
+ * `statusOfBytes` for a file read in place (see `Database.openReadOnly`): the same result,
+ * reading only the pages the status needs. Unreadable contents give `state: "unreadable"`;
+ * a file that cannot be read at all throws `FileError`.
+ */
+export function statusOfFile(fileOrPath: Platform<"Blob"> | string, store: StoreName): StoreStatus;
+
+/**
  * The three stores, in the order `migrateAll` takes them.
  */
 export function stores(): StoreInfo[];
@@ -374,6 +451,7 @@ export interface InitOutput {
     readonly database_isClosed: (a: number) => number;
     readonly database_memory: () => [number, number, number];
     readonly database_migrate: (a: number, b: any) => [number, number, number];
+    readonly database_openReadOnly: (a: any) => [number, number, number];
     readonly database_query: (a: number, b: any, c: number) => [number, number, number];
     readonly database_repair: (a: number, b: any) => [number, number, number];
     readonly database_status: (a: number, b: any) => [number, number, number];
@@ -383,15 +461,19 @@ export interface InitOutput {
     readonly migrateAll: (a: number, b: number, c: number) => [number, number, number];
     readonly opfspool_deleteFile: (a: number, b: any) => [number, number, number];
     readonly opfspool_exportFile: (a: number, b: any) => [number, number, number, number];
+    readonly opfspool_exportStream: (a: number, b: any, c: number) => [number, number, number];
     readonly opfspool_fileNames: (a: number) => [number, number, number, number];
     readonly opfspool_importFile: (a: number, b: any, c: any) => [number, number];
+    readonly opfspool_importStream: (a: number, b: any, c: any, d: number) => any;
     readonly opfspool_open: (a: number, b: any) => [number, number, number];
     readonly opfspool_wipe: (a: number) => [number, number];
     readonly packageVersion: () => [number, number];
     readonly statusOfBytes: (a: any, b: any) => [number, number, number];
+    readonly statusOfFile: (a: any, b: any) => [number, number, number];
     readonly stores: () => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h60702a48838d1764: (a: number, b: number, c: any) => [number, number];
     readonly wasm_bindgen__convert__closures_____invoke__hb98d63cc49481475: (a: number, b: number, c: any, d: any) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__hda522b1b9e9e03bd: (a: number, b: number, c: any) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;

@@ -88,6 +88,22 @@ export class Database {
         return takeFromExternrefTable0(ret[0]);
     }
     /**
+     * A read-only database on a file read in place: only the pages a query touches are read, so
+     * a file of any size opens at once and takes little memory. `fileOrPath` is a `File` or
+     * `Blob` in a dedicated Worker, a path in Node; the file must not change while it is open.
+     * Garbage or truncated files throw `NotADatabaseError` (as `fromBytes`); a file that cannot
+     * be read throws `FileError`; writes throw `SqliteError` (read-only).
+     * @param {Platform<"Blob"> | string} fileOrPath
+     * @returns {Database}
+     */
+    static openReadOnly(fileOrPath) {
+        const ret = wasm.database_openReadOnly(fileOrPath);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return Database.__wrap(ret[0]);
+    }
+    /**
      * Run one statement with `params` bound to `?1..?n` and return its rows as plain objects
      * keyed by column name.
      * @param {string} sql
@@ -201,6 +217,23 @@ export class OpfsPool {
         return v1;
     }
     /**
+     * A (closed) file's bytes as a `ReadableStream`, read from OPFS as the consumer pulls them
+     * (pipe it to a `FileSystemWritableFileStream` or a `Response`): memory does not grow with
+     * the file. The pool's other operations and new opens wait (fail with `OpfsError` kind
+     * `"other"`, busy) until the stream is read to the end or cancelled. A missing or open file
+     * throws here, at once.
+     * @param {string} name
+     * @param {StreamOptions | null} [options]
+     * @returns {Platform<"ReadableStream">}
+     */
+    exportStream(name, options) {
+        const ret = wasm.opfspool_exportStream(this.__wbg_ptr, name, isLikeNone(options) ? 0 : addToExternrefTable0(options));
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
      * The names of the files in the pool.
      * @returns {string[]}
      */
@@ -224,6 +257,25 @@ export class OpfsPool {
         if (ret[1]) {
             throw takeFromExternrefTable0(ret[0]);
         }
+    }
+    /**
+     * Store a `File`/`Blob`, a `ReadableStream` or an async iterable of byte chunks (e.g. a Node
+     * stream) as file `name`, a chunk at a time: memory does not grow with the file. Resolves to
+     * the number of bytes stored. A stream needs `options.size`. All or nothing: a source that
+     * fails, a size that does not match, or a quota that cannot hold it (checked first, with
+     * `navigator.storage.estimate()`; `OpfsError` kind `"no-capacity"` naming both figures)
+     * leaves no file under `name`. Like `importFile`, it refuses an existing name and bytes that
+     * are not a database (`NotADatabaseError`, before anything is written), and stores the bytes
+     * as it does: unchanged but for a WAL-mode header, which is set to rollback mode (the pool
+     * has no shared memory for WAL).
+     * @param {string} name
+     * @param {Platform<"Blob"> | Platform<"ReadableStream"> | AsyncIterable<Uint8Array>} source
+     * @param {StreamOptions | null} [options]
+     * @returns {Promise<number>}
+     */
+    importStream(name, source, options) {
+        const ret = wasm.opfspool_importStream(this.__wbg_ptr, name, source, isLikeNone(options) ? 0 : addToExternrefTable0(options));
+        return ret;
     }
     /**
      * Open (creating if needed) the database file `name`, e.g. `"objects.db"`.
@@ -316,6 +368,22 @@ export function statusOfBytes(bytes, store) {
 }
 
 /**
+ * `statusOfBytes` for a file read in place (see `Database.openReadOnly`): the same result,
+ * reading only the pages the status needs. Unreadable contents give `state: "unreadable"`;
+ * a file that cannot be read at all throws `FileError`.
+ * @param {Platform<"Blob"> | string} fileOrPath
+ * @param {StoreName} store
+ * @returns {StoreStatus}
+ */
+export function statusOfFile(fileOrPath, store) {
+    const ret = wasm.statusOfFile(fileOrPath, store);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+/**
  * The three stores, in the order `migrateAll` takes them.
  * @returns {StoreInfo[]}
  */
@@ -360,6 +428,10 @@ function __wbg_get_imports() {
         },
         __wbg___wbindgen_is_bigint_5fa10641e039d3ef: function(arg0) {
             const ret = typeof(arg0) === 'bigint';
+            return ret;
+        },
+        __wbg___wbindgen_is_falsy_d864b623500ae65d: function(arg0) {
+            const ret = !arg0;
             return ret;
         },
         __wbg___wbindgen_is_function_741ff2bb612836f5: function(arg0) {
@@ -419,9 +491,28 @@ function __wbg_get_imports() {
             const ret = arg0.buffer;
             return ret;
         },
+        __wbg_byteLength_fa48f24814f5ef46: function(arg0) {
+            const ret = arg0.byteLength;
+            return ret;
+        },
+        __wbg_call_40b008ba32f73991: function() { return handleError(function (arg0, arg1) {
+            const ret = arg0.call(arg1);
+            return ret;
+        }, arguments); },
         __wbg_call_a410eb4b59ed5965: function() { return handleError(function (arg0, arg1, arg2) {
             const ret = arg0.call(arg1, arg2);
             return ret;
+        }, arguments); },
+        __wbg_call_fc92fee6137d452d: function() { return handleError(function (arg0, arg1, arg2, arg3) {
+            const ret = arg0.call(arg1, arg2, arg3);
+            return ret;
+        }, arguments); },
+        __wbg_catch_fd4c7ea14fde9d83: function(arg0, arg1) {
+            const ret = arg0.catch(arg1);
+            return ret;
+        },
+        __wbg_closeSync_a0fd9ef005702539: function() { return handleError(function (arg0, arg1) {
+            arg0.closeSync(arg1);
         }, arguments); },
         __wbg_close_264222edec0e3164: function(arg0) {
             arg0.close();
@@ -444,6 +535,10 @@ function __wbg_get_imports() {
         },
         __wbg_flush_34f73503687e5840: function() { return handleError(function (arg0) {
             arg0.flush();
+        }, arguments); },
+        __wbg_fstatSync_ca9ebe57e9fd78e3: function() { return handleError(function (arg0, arg1) {
+            const ret = arg0.fstatSync(arg1);
+            return ret;
         }, arguments); },
         __wbg_getDate_a44b5f4a8c42a3c3: function(arg0) {
             const ret = arg0.getDate();
@@ -532,6 +627,16 @@ function __wbg_get_imports() {
             const ret = result;
             return ret;
         },
+        __wbg_instanceof_Promise_59148c6049d0e3a0: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof Promise;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
+            return ret;
+        },
         __wbg_instanceof_Uint8Array_d7aeb0dcb3108fea: function(arg0) {
             let result;
             try {
@@ -570,6 +675,10 @@ function __wbg_get_imports() {
             const ret = new Uint8Array(arg0);
             return ret;
         },
+        __wbg_new_2a70c5d0e7f6d197: function() { return handleError(function () {
+            const ret = new FileReaderSync();
+            return ret;
+        }, arguments); },
         __wbg_new_37eb45aaf5eeb820: function() {
             const ret = new Array();
             return ret;
@@ -616,6 +725,10 @@ function __wbg_get_imports() {
                 state0.a = 0;
             }
         },
+        __wbg_new_with_byte_offset_and_length_3cd32055a417f095: function(arg0, arg1, arg2) {
+            const ret = new Uint8Array(arg0, arg1 >>> 0, arg2 >>> 0);
+            return ret;
+        },
         __wbg_new_with_length_01b143a7e5dd5a3e: function(arg0) {
             const ret = new Uint8Array(arg0 >>> 0);
             return ret;
@@ -632,6 +745,14 @@ function __wbg_get_imports() {
             const ret = Array.of(arg0);
             return ret;
         },
+        __wbg_of_4cc373bef1f715a4: function(arg0, arg1, arg2) {
+            const ret = Array.of(arg0, arg1, arg2);
+            return ret;
+        },
+        __wbg_openSync_289f9b7fcf653ac3: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4) {
+            const ret = arg0.openSync(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4));
+            return ret;
+        }, arguments); },
         __wbg_opfspool_new: function(arg0) {
             const ret = OpfsPool.__wrap(arg0);
             return ret;
@@ -654,6 +775,14 @@ function __wbg_get_imports() {
             const ret = Math.random();
             return ret;
         },
+        __wbg_readAsArrayBuffer_019750379ff92197: function() { return handleError(function (arg0, arg1) {
+            const ret = arg0.readAsArrayBuffer(arg1);
+            return ret;
+        }, arguments); },
+        __wbg_readSync_656feb9a2b5134aa: function() { return handleError(function (arg0, arg1, arg2, arg3, arg4, arg5, arg6) {
+            const ret = arg0.readSync(arg1, getArrayU8FromWasm0(arg2, arg3), arg4, arg5, arg6);
+            return ret;
+        }, arguments); },
         __wbg_read_fd16d549b57ad237: function() { return handleError(function (arg0, arg1, arg2, arg3) {
             const ret = arg0.read(getArrayU8FromWasm0(arg1, arg2), arg3);
             return ret;
@@ -693,6 +822,13 @@ function __wbg_get_imports() {
         __wbg_set_e4b9a833d288759a: function(arg0, arg1, arg2) {
             arg0[arg1] = arg2;
         },
+        __wbg_set_feb3714f475485ba: function(arg0, arg1, arg2) {
+            arg0.set(getArrayU8FromWasm0(arg1, arg2));
+        },
+        __wbg_slice_1f1316d4490dd134: function() { return handleError(function (arg0, arg1, arg2) {
+            const ret = arg0.slice(arg1, arg2);
+            return ret;
+        }, arguments); },
         __wbg_static_accessor_GLOBAL_THIS_003ee833af9699fc: function() {
             const ret = typeof globalThis === 'undefined' ? undefined : globalThis;
             return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
@@ -711,6 +847,10 @@ function __wbg_get_imports() {
         },
         __wbg_storage_681cb2810b22dae6: function(arg0) {
             const ret = arg0.storage;
+            return ret;
+        },
+        __wbg_subarray_58f388a9247ac0bb: function(arg0, arg1, arg2) {
+            const ret = arg0.subarray(arg1 >>> 0, arg2 >>> 0);
             return ret;
         },
         __wbg_then_656f253a5dd7d8ea: function(arg0, arg1, arg2) {
@@ -740,21 +880,26 @@ function __wbg_get_imports() {
             return ret;
         }, arguments); },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 483, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 533, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h60702a48838d1764);
             return ret;
         },
-        __wbindgen_generic_0000000000000002: function(arg0) {
+        __wbindgen_generic_0000000000000002: function(arg0, arg1) {
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 6, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hda522b1b9e9e03bd);
+            return ret;
+        },
+        __wbindgen_generic_0000000000000003: function(arg0) {
             // Cast intrinsic for `F64 -> Externref`.
             const ret = arg0;
             return ret;
         },
-        __wbindgen_generic_0000000000000003: function(arg0) {
+        __wbindgen_generic_0000000000000004: function(arg0) {
             // Cast intrinsic for `I64 -> Externref`.
             const ret = arg0;
             return ret;
         },
-        __wbindgen_generic_0000000000000004: function(arg0, arg1) {
+        __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Ref(String) -> Externref`.
             const ret = getStringFromWasm0(arg0, arg1);
             return ret;
@@ -772,6 +917,10 @@ function __wbg_get_imports() {
         __proto__: null,
         "./agentmux_schema_bg.js": import0,
     };
+}
+
+function wasm_bindgen__convert__closures_____invoke__hda522b1b9e9e03bd(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__hda522b1b9e9e03bd(arg0, arg1, arg2);
 }
 
 function wasm_bindgen__convert__closures_____invoke__h60702a48838d1764(arg0, arg1, arg2) {

@@ -15,7 +15,7 @@ import { NotInitializedError } from "./snippets/agentmux-schema-be864372be0b2cd4
 export * from "./agentmux_schema.js";
 export {
   SchemaError, SchemaTooNewError, SqliteError, DriverError, NotADatabaseError, UnadoptableError,
-  VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, NotInitializedError,
+  VerifyFailedError, ForeignKeyCheckError, UnknownStoreError, ClosedError, OpfsError, FileError, NotInitializedError,
 } from "./snippets/agentmux-schema-be864372be0b2cd4/js/errors.js";
 
 let ready = false;
@@ -46,6 +46,7 @@ function needsInit(fn, name) {
 const { Database, OpfsPool } = wasm;
 Database.memory = needsInit(Database.memory, "Database.memory()");
 Database.fromBytes = needsInit(Database.fromBytes, "Database.fromBytes()");
+Database.openReadOnly = needsInit(Database.openReadOnly, "Database.openReadOnly()");
 
 function closeKeepingObject() {
   this.close();
@@ -70,11 +71,12 @@ function noConstructor(cls, message) {
   });
 }
 const DatabaseClass = noConstructor(Database,
-  "Database has no public constructor: use Database.memory(), Database.fromBytes(bytes) or an OPFS pool's open(name)");
+  "Database has no public constructor: use Database.memory(), Database.fromBytes(bytes), Database.openReadOnly(fileOrPath) or an OPFS pool's open(name)");
 const OpfsPoolClass = noConstructor(OpfsPool, "OpfsPool has no public constructor: use `await installOpfs(directory)`");
 export { DatabaseClass as Database, OpfsPoolClass as OpfsPool };
 
 export const statusOfBytes = needsInit(wasm.statusOfBytes, "statusOfBytes()");
+export const statusOfFile = needsInit(wasm.statusOfFile, "statusOfFile()");
 export const stores = needsInit(wasm.stores, "stores()");
 export const packageVersion = needsInit(wasm.packageVersion, "packageVersion()");
 export const installOpfs = needsInit(wasm.installOpfs, "installOpfs()");
