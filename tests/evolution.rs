@@ -422,3 +422,37 @@ fn a_fresh_v5_file_comes_from_the_ddl_alone() {
         dump(&plain)
     });
 }
+
+/// A table that a later version introduced can already be in an older file (the original module
+/// created every table with `CREATE TABLE IF NOT EXISTS` before versions were stamped, and a
+/// downgrade leaves a newer build's tables behind). Such a table is brought to the shape of the
+/// version that introduced it, like every other table, so a file stamped v1 holding a
+/// `db_agents` written without columns no index needs migrates, its rows kept and the columns added.
+#[test]
+fn a_table_a_later_version_introduced_is_repaired_in_an_older_file() {
+    let (_, _, v1) = SNAPSHOTS.iter().find(|(s, v, _)| *s == Store::Objects && *v == 1).unwrap();
+    let db = db_at(v1, 1);
+    db.exec(
+        "CREATE TABLE db_agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, provider TEXT NOT NULL,
+             is_template INTEGER NOT NULL DEFAULT 0, parent_template_id TEXT NOT NULL DEFAULT '',
+             is_seeded INTEGER NOT NULL DEFAULT 0);
+         INSERT INTO db_agents (id, name, provider) VALUES ('a1', 'one', 'p'), ('a2', 'two', 'p');",
+    )
+    .unwrap();
+    let report = migrate(&db, Store::Objects).expect("the file migrates");
+    assert_eq!(report.to_version, Store::Objects.spec().version);
+    assert_eq!(count(&db, "SELECT count(*) FROM db_agents"), 2, "every row kept");
+    let canonical = &fresh_objects_schema().tables["db_agents"];
+    let have = &dump(&db).tables["db_agents"];
+    for column in &canonical.columns {
+        assert!(have.columns.iter().any(|c| c.name == column.name), "db_agents.{} added", column.name);
+    }
+    assert!(report.columns_added.iter().any(|c| c.starts_with("db_agents.")), "{:?}", report.columns_added);
+}
+
+/// The current canonical schema of `objects.db`, from a fresh database.
+fn fresh_objects_schema() -> Schema {
+    let fresh = mem();
+    migrate(&fresh, Store::Objects).unwrap();
+    dump(&fresh)
+}

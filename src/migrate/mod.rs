@@ -400,8 +400,24 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canonical, foun
             existed = inspect::table_columns(conn)?;
         }
         work.shaped = start_shape::run(conn, spec, &start, &existed)?;
+        let mut defined: Vec<String> = start.schema.tables.keys().cloned().collect();
         for version in start_version + 1..=spec.version {
             let at = snapshot::canonical_at(conn, spec, version)?;
+            // A table this version introduces may already be in the file (made by the original
+            // module's `CREATE TABLE IF NOT EXISTS` before versions were stamped, or left by a
+            // newer build's downgrade). The starting shape could not cover it, since its
+            // version does not define it: it is brought to the shape it has in the version that
+            // introduced it, before that version's steps, like every other table.
+            let mut introduced = Columns::new();
+            for (table, columns) in existed.iter() {
+                if at.schema.tables.contains_key(table) && !defined.iter().any(|d| d == table) {
+                    introduced.insert(table.clone(), columns.clone());
+                }
+            }
+            if !introduced.is_empty() {
+                work.shaped.extend(start_shape::run(conn, spec, &at, &introduced)?);
+            }
+            defined.extend(at.schema.tables.keys().filter(|t| !defined.contains(t)).cloned().collect::<Vec<_>>());
             steps::reshape_version(conn, spec.steps, version, &at, db, &mut work.stepped)?;
         }
     }

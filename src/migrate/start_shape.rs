@@ -28,6 +28,18 @@ pub(super) struct Shaped {
     pub constraints_relaxed: Vec<RelaxedConstraint>,
 }
 
+impl Shaped {
+    /// Adds what a later call (for tables a later version introduced) did.
+    pub(super) fn extend(&mut self, more: Shaped) {
+        self.columns_added.extend(more.columns_added);
+        self.columns_nullable.extend(more.columns_nullable);
+        self.rebuilt_for_columns.extend(more.rebuilt_for_columns);
+        self.rebuilt_for_foreign_keys.extend(more.rebuilt_for_foreign_keys);
+        self.foreign_keys_kept.extend(more.foreign_keys_kept);
+        self.constraints_relaxed.extend(more.constraints_relaxed);
+    }
+}
+
 /// Bring every table of `existed` (the file's tables once adopted) that `start` defines to
 /// `start`'s columns and foreign keys. Refuses, before anything is written, a table lacking a
 /// column that an index or the seed rows need ([`StoreError::Unadoptable`]).
