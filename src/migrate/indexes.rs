@@ -5,6 +5,7 @@
 use crate::conn::SqlConn;
 use crate::error::codes;
 use crate::inspect::{self, Canonical};
+use crate::sqltext::quote_name;
 use crate::StoreError;
 
 /// What the index stage did.
@@ -25,8 +26,7 @@ pub(super) fn rebuild_misdefined<C: SqlConn + ?Sized>(conn: &C, canonical: &Cano
         let name = name.to_string();
         // A savepoint, so an index the rows cannot satisfy can be put back as it was.
         conn.exec("SAVEPOINT agentmux_index")?;
-        let rebuilt =
-            conn.exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).and_then(|()| conn.exec(create));
+        let rebuilt = conn.exec(&format!("DROP INDEX {}", quote_name(&name))).and_then(|()| conn.exec(create));
         match rebuilt {
             Ok(()) => out.rebuilt.push(name),
             // The rows break the canonical definition (duplicates under a UNIQUE index): the

@@ -11,6 +11,7 @@ use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, Columns, Schema};
 use crate::rebuild::{self, RelaxedConstraint};
 use crate::spec::Spec;
+use crate::sqltext::quote_name as quote;
 use crate::steps;
 use crate::StoreError;
 
@@ -147,7 +148,6 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
                 i.origin == "u" && i.columns.len() == 1 && i.columns[0].name.as_deref() == Some(column.name.as_str())
             })
         });
-        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
         let mut definition = format!("{} {}", quote(&column.name), column.decl_type);
         let complete = column.pk == 0 && !unique && (column.default.is_some() || !column.not_null);
         if complete {
@@ -177,7 +177,6 @@ fn columns_without_values<C: SqlConn + ?Sized>(
     canonical: &Schema,
     table: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let Some(want) = canonical.tables.get(table) else { return Ok(Vec::new()) };
     if conn.query_i64(&format!("SELECT EXISTS (SELECT 1 FROM {})", quote(table)), &[])? != Some(1) {
         return Ok(Vec::new());

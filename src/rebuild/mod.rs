@@ -14,6 +14,7 @@ pub use relax::RelaxedConstraint;
 
 use crate::conn::SqlConn;
 use crate::error::codes;
+use crate::sqltext::{quote_literal, quote_name as quote};
 use crate::StoreError;
 
 /// How the new table is filled from the old one.
@@ -323,14 +324,6 @@ pub(crate) fn relax_columns(create: &str, columns: &[&str]) -> Option<String> {
         })
         .collect();
     Some(format!("{}({}){}", &create[..open], relaxed.join(","), &create[close + 1..]))
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn quote_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// `create` with its table name replaced by `to` (the name right after `CREATE TABLE`, quoted or

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::conn::SqlConn;
 use crate::error::codes;
+use crate::sqltext::quote_name as quote;
 use crate::StoreError;
 
 /// A constraint a rebuilt table was declared without because existing rows break it.
@@ -145,10 +146,6 @@ pub(crate) fn stored_columns<C: SqlConn + ?Sized>(
             Some((r.get(1)?.as_str()?.to_string(), r.get(2)?.as_str().unwrap_or("").to_string(), pk))
         })
         .collect())
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A token of a definition, with the text it came from.
