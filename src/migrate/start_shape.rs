@@ -11,7 +11,7 @@ use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, Columns, Schema};
 use crate::rebuild::{self, RelaxedConstraint};
 use crate::spec::Spec;
-use crate::sqltext::quote_name as quote;
+use crate::sqltext::{self, quote_name as quote};
 use crate::steps;
 use crate::StoreError;
 
@@ -82,16 +82,26 @@ fn missing_columns<'c>(
 /// column's automatic index does not count: it comes with `CREATE TABLE`, which the original
 /// skipped for an existing table (found by the `image` fuzz target against the original module).
 fn is_needed(spec: &Spec, table: &str, want: &inspect::Table, column: &str) -> bool {
-    let names = |text: &str| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == column);
+    let names = |text: &str| sqltext::names(text, column);
     let indexed = want.indexes.values().filter(|i| i.origin == "c").any(|i| {
-        i.columns.iter().any(|c| c.name.as_deref() == Some(column)) || i.partial_where.as_deref().is_some_and(names)
+        i.columns.iter().any(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(column)))
+            || i.partial_where.as_deref().is_some_and(names)
     });
-    // The column list of each seed `INSERT INTO <table> (…)` (not its values, which are text).
+    // The column list of each seed `INSERT … INTO [schema.]<table> (…)` (not its values).
     let seeded = spec.seed.is_some_and(|seed| {
-        seed.split(';').any(|stmt| {
-            let Some(at) = stmt.find(table) else { return false };
-            let rest = &stmt[at + table.len()..];
-            rest.trim_start().starts_with('(') && rest.split(')').next().is_some_and(names)
+        let toks = sqltext::tokens(seed);
+        sqltext::split_top_level(&toks, ";").unwrap_or_default().iter().any(|stmt| {
+            let Some(into) = stmt.iter().position(|t| t.is("INTO")) else { return false };
+            let mut at = into + 1;
+            if stmt.get(at + 1).is_some_and(|t| t.is_symbol(".")) {
+                at += 2;
+            }
+            let is_table = stmt.get(at).and_then(|t| t.name()).is_some_and(|n| n.eq_ignore_ascii_case(table));
+            if !is_table || !stmt.get(at + 1).is_some_and(|t| t.is_symbol("(")) {
+                return false;
+            }
+            let close = sqltext::matching_close(stmt, at + 1).unwrap_or(stmt.len());
+            stmt[at + 2..close].iter().any(|t| t.name().is_some_and(|n| n.eq_ignore_ascii_case(column)))
         })
     });
     indexed || seeded
