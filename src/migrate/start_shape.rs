@@ -9,11 +9,13 @@ use crate::column_ref::ColumnRef;
 use crate::conn::SqlConn;
 use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, Columns, Schema};
-use crate::rebuild::{self, RelaxedConstraint};
+use crate::rebuild::RelaxedConstraint;
 use crate::spec::Spec;
 use crate::sqltext::{self, quote_name as quote};
 use crate::steps;
 use crate::StoreError;
+
+use super::defences;
 
 /// What bringing the file to its starting version's shape did.
 #[derive(Debug, Default)]
@@ -119,7 +121,7 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
     missing: &[(&str, &Column)],
     out: &mut Shaped,
 ) -> Result<(), StoreError> {
-    let (canonical, table_sql) = (&canonical.schema, &canonical.table_sql);
+    let (canonical_all, canonical) = (canonical, &canonical.schema);
     for (table, column) in missing {
         let added = ColumnRef::new(table, &column.name);
         if out.rebuilt_for_columns.iter().any(|t| t == table) {
@@ -127,23 +129,12 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
             out.columns_added.push(added);
             continue;
         }
-        if ["oid", "rowid", "_rowid_"].iter().any(|r| column.name.eq_ignore_ascii_case(r)) {
-            // ALTER TABLE refuses this name on a table without such a column (it names the
-            // rowid there); the original module left the table as it was. Rebuilt to its
-            // canonical definition instead, every row and every other column kept.
-            let create = table_sql.get(table).ok_or_else(|| StoreError::InvalidSpec {
-                db: db.to_string(),
-                reason: format!("the canonical schema has no CREATE TABLE for {table}"),
-            })?;
-            // A canonical NOT NULL column that rows would hold NULL in (the file was written
-            // without it, or declared it nullable) is declared without its constraints, as
-            // `ALTER TABLE` adds one, rather than refusing the rows.
-            let relaxed = columns_without_values(conn, canonical, table)?;
-            let create = rebuild::relax_columns(create, &relaxed.iter().map(String::as_str).collect::<Vec<_>>())
-                .ok_or_else(|| rebuild::unreadable(db, create))?;
-            let constraints = rebuild::rebuild_table(conn, db, table, &create, rebuild::Fill::ByName)?;
-            out.constraints_relaxed.extend(constraints);
-            for column in relaxed {
+        // A defence that runs here, not in the first stage: only now, with legacy tables adopted
+        // and compared with the starting version's shape, is the column known to be missing.
+        if defences::is_rowid_name(&column.name) {
+            let rebuilt = defences::add_rowid_named_column(conn, db, canonical_all, table)?;
+            out.constraints_relaxed.extend(rebuilt.constraints_relaxed);
+            for column in rebuilt.columns_nullable {
                 let nullable = ColumnRef::new(table, &column);
                 if !out.columns_nullable.contains(&nullable) {
                     out.columns_nullable.push(nullable);
@@ -182,7 +173,7 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
 /// rebuilt: a column the file's table lacks and that has no default, or one the file declared
 /// nullable (or that was just added without its constraints) holding a NULL. Empty when the table
 /// has no rows, which then take the full definition.
-fn columns_without_values<C: SqlConn + ?Sized>(
+pub(super) fn columns_without_values<C: SqlConn + ?Sized>(
     conn: &C,
     canonical: &Schema,
     table: &str,
