@@ -177,11 +177,6 @@ fn join(words: &[Word]) -> String {
     words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// The unquoted form of a name token.
-fn unquoted(word: &str) -> String {
-    sqltext::unquote(word)
-}
-
 /// `CREATE TABLE name (` , the definitions between the outer parentheses, and what follows
 /// (`WITHOUT ROWID`, `STRICT`).
 fn parts(create: &str) -> Option<(String, Vec<Vec<Word>>, String)> {
@@ -216,7 +211,7 @@ fn is_column(part: &[Word]) -> bool {
 /// found or `edit` changes nothing).
 fn edit_column(create: &str, name: &str, edit: impl FnOnce(&mut Vec<Word>) -> Option<()>) -> Option<String> {
     let (head, mut parts, tail) = parts(create)?;
-    let part = parts.iter_mut().find(|p| is_column(p) && unquoted(&p[0].text).eq_ignore_ascii_case(name))?;
+    let part = parts.iter_mut().find(|p| is_column(p) && sqltext::unquote(&p[0].text).eq_ignore_ascii_case(name))?;
     let before = join(part);
     edit(part)?;
     (join(part) != before).then(|| assemble(&head, &parts, &tail))
@@ -242,7 +237,9 @@ fn relax_unique(create: &str, columns: &[String]) -> (String, Option<String>) {
     let label_list = columns.join(", ");
     let Some((head, mut parts, tail)) = parts(create) else { return (format!("UNIQUE ({label_list})"), None) };
     if let [only] = columns {
-        if let Some(part) = parts.iter_mut().find(|p| is_column(p) && unquoted(&p[0].text).eq_ignore_ascii_case(only)) {
+        if let Some(part) =
+            parts.iter_mut().find(|p| is_column(p) && sqltext::unquote(&p[0].text).eq_ignore_ascii_case(only))
+        {
             let is_pk = (0..part.len().saturating_sub(1))
                 .any(|i| part[i].text.eq_ignore_ascii_case("PRIMARY") && part[i + 1].text.eq_ignore_ascii_case("KEY"));
             let before = join(part);
@@ -301,7 +298,7 @@ fn find_check(create: &str, failed: &str) -> Option<(String, String)> {
             let group = &part[i + 1].text;
             let expr = group[1..group.len() - 1].trim().to_string();
             let named = i >= 2 && part[i - 2].text.eq_ignore_ascii_case("CONSTRAINT");
-            let matches = flat(&expr) == flat(failed) || (named && unquoted(&part[i - 1].text) == failed);
+            let matches = flat(&expr) == flat(failed) || (named && sqltext::unquote(&part[i - 1].text) == failed);
             if !matches {
                 continue;
             }
