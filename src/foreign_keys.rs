@@ -13,6 +13,7 @@ use crate::error::codes;
 use crate::inspect::{self, Canonical, Columns, ForeignKey};
 use crate::names::NameMap;
 use crate::rebuild::{rebuild_table, relax_columns, unreadable, Fill};
+use crate::sqltext::quote_name;
 use crate::StoreError;
 
 /// Whether two foreign-key lists declare different constraints (as sets: SQLite numbers them by
@@ -100,7 +101,7 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
         Err(e) if e.sqlite_code() == Some(codes::ERROR) => {
             let mut rows = Vec::new();
             for table in conn.query_strings(inspect::USER_TABLES, &[])? {
-                let sql = format!("PRAGMA main.foreign_key_check(\"{}\")", table.replace('"', "\"\""));
+                let sql = format!("PRAGMA main.foreign_key_check({})", quote_name(&table));
                 match conn.query(&sql, &[]) {
                     Ok(found) => rows.extend(found),
                     Err(e) if e.sqlite_code() == Some(codes::ERROR) => {}
@@ -128,7 +129,7 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
 
 /// The orphans of one table as `table(rowid) → parent`, for messages.
 pub(crate) fn violations<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<String>, StoreError> {
-    let sql = format!("PRAGMA main.foreign_key_check(\"{}\")", table.replace('"', "\"\""));
+    let sql = format!("PRAGMA main.foreign_key_check({})", quote_name(table));
     Ok(conn
         .query(&sql, &[])?
         .iter()

@@ -9,6 +9,7 @@ use tracing::warn;
 
 use crate::conn::SqlConn;
 use crate::inspect::object_names;
+use crate::sqltext::quote_name;
 use crate::StoreError;
 
 /// Old table name → its current name.
@@ -97,18 +98,18 @@ pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, St
         // An index whose table was kept (both-present case) goes too: the kept table is
         // unused, and its old-named index would otherwise block nothing but confuse drift.
         if let Some(idx_found) = found(&indexes, idx) {
-            conn.exec(&format!("DROP INDEX IF EXISTS \"{idx}\""))?;
+            conn.exec(&format!("DROP INDEX IF EXISTS {}", quote_name(idx)))?;
             out.indexes_dropped.push(idx_found);
         }
     }
 
     for table in DEAD_TABLE_DROPS {
         if let Some(table_found) = found(&tables, table) {
-            let rows = conn.query_i64(&format!("SELECT count(*) FROM \"{table}\""), &[])?.unwrap_or(0);
+            let rows = conn.query_i64(&format!("SELECT count(*) FROM {}", quote_name(table)), &[])?.unwrap_or(0);
             if rows > 0 {
                 warn!(table = *table, rows, "dropping a dead legacy table that still holds rows");
             }
-            conn.exec(&format!("DROP TABLE IF EXISTS \"{table}\""))?;
+            conn.exec(&format!("DROP TABLE IF EXISTS {}", quote_name(table)))?;
             out.tables_dropped.push(table_found.clone());
             out.rows_dropped.insert(table_found, rows);
         }

@@ -23,12 +23,8 @@
 use crate::conn::{SqlConn, Value};
 use crate::inspect::Canonical;
 use crate::legacy::Rename;
+use crate::sqltext::{quote_literal, quote_name as quoted};
 use crate::StoreError;
-
-/// `"name"`, quoted for SQL.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
 
 fn text(v: &Value) -> String {
     match v {
@@ -204,7 +200,7 @@ pub fn respell_columns<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -> 
     let mut out = Vec::new();
     // Read in one statement for the whole file (none on a fresh one). Only the canonical tables: a
     // virtual table's columns cannot be read where its module is left out (the browser build).
-    let names: Vec<String> = canonical.schema.tables.keys().map(|t| format!("'{}'", t.replace('\'', "''"))).collect();
+    let names: Vec<String> = canonical.schema.tables.keys().map(|t| quote_literal(t)).collect();
     let columns = conn.query(
         &format!(
             "SELECT m.name, p.name FROM sqlite_master m, pragma_table_xinfo(m.name) p \

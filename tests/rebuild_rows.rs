@@ -135,3 +135,34 @@ fn a_foreign_key_repair_keeps_rows_the_canonical_table_refuses() {
     assert!(fks.iter().all(|fk| fk.table == "db_agent_definitions"), "{fks:?}");
     assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
 }
+
+/// The new definition is read as SQLite reads it: a comment holding a quote or a bracket, and a
+/// `[bracketed]` name with a space, do not hide the constraint the rows break, so it is left out
+/// like any other rather than the rows being refused.
+#[test]
+fn a_definition_with_comments_and_bracketed_names_is_relaxed_like_any_other() {
+    let db = db_with(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, \"the name\" TEXT, code TEXT);
+         INSERT INTO t VALUES (1, 'a', 'x'), (2, NULL, 'x'), (3, 'c', 'y');
+         PRAGMA user_version = 1;",
+    );
+    let spec = spec_v2(
+        "CREATE TABLE IF NOT EXISTS t (
+            id INTEGER PRIMARY KEY, -- the row's id (its rowid
+            [the name] TEXT NOT NULL, /* can't be empty ( */
+            code TEXT UNIQUE
+        );",
+        "*",
+    );
+    let report = migrate_spec(&db, spec).expect("every row is kept, nothing refused");
+    assert_eq!(
+        relaxed(&report.constraints_relaxed),
+        [("t".to_string(), "NOT NULL (the name)".to_string(), 1), ("t".to_string(), "UNIQUE (code)".to_string(), 2)],
+        "{report:?}"
+    );
+    assert_eq!(
+        db.query_strings("SELECT id || quote(\"the name\") || code FROM t ORDER BY id", &[]).unwrap(),
+        ["1'a'x", "2NULLx", "3'c'y"]
+    );
+    assert_eq!(db.query_strings("PRAGMA integrity_check", &[]).unwrap(), ["ok"]);
+}

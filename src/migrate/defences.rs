@@ -1,6 +1,5 @@
-//! The defences against damaged or hand-edited catalogues: the first stage of every migration
-//! that does work, before any table is renamed, rebuilt or created. Each keeps one invariant that
-//! the later stages rely on:
+//! The defences against damaged or hand-edited catalogues, in one module. Each keeps one
+//! invariant that the rest of the migration relies on:
 //!
 //! - [`check_catalogue`]: the catalogue b-tree is sound, so every schema change reaches it;
 //! - `spelling::repair_catalogue`: every `sqlite_master` row spells its object (type, name,
@@ -8,17 +7,29 @@
 //!   `sqlite_sequence` names its columns `(name, seq)`, so SQLite's own renames work;
 //! - `spelling::respell_canonical`: a canonical table or index spelled in another case carries
 //!   the canonical spelling, so every later check, which compares names exactly, finds it;
+//! - [`add_rowid_named_column`]: a canonical column named like the rowid (`oid`, `rowid`,
+//!   `_rowid_`) that a table lacks is added, although `ALTER TABLE` refuses that name;
+//! - [`only_desc_lost_to_schema_format`]: a canonical `DESC` index that the file's schema format
+//!   builds ascending is told apart from a misdefined index, so such a file is migrated (as the
+//!   original module migrated it) rather than refused;
 //! - [`explain_damaged_encoding`]: a header whose text-encoding field is damaged is refused as
-//!   such, not as an SQL error (applied to whatever error the migration ends with).
+//!   such, not as an SQL error.
 //!
-//! Two defences live where their damage shows: a canonical `DESC` index that the file's schema
-//! format builds ascending (`indexes::not_canonical`), and a missing column named like the rowid,
-//! which `ALTER TABLE` cannot add (`start_shape`).
+//! The first three are the stage [`run`], the first of every migration that does work, before
+//! any table is renamed, rebuilt or created. The other three cannot run then, because what they
+//! look at does not exist yet: the rowid-named column is known to be missing only once legacy
+//! tables are adopted and compared with the starting version's canonical shape, so `start_shape`
+//! calls it for each such column; the `DESC` case is a property of the indexes SQLite has built,
+//! so verification asks it once they are; and the encoding damage shows only as the error of
+//! whatever `ALTER TABLE` first re-reads the schema, so `migrate` applies it to the
+//! error the migration ends with.
 
 use crate::conn::SqlConn;
 use crate::error::codes;
-use crate::inspect::Canonical;
+use crate::inspect::{Canonical, Index};
 use crate::legacy::Rename;
+use crate::names::NameMap;
+use crate::rebuild::{self, RelaxedConstraint};
 use crate::spelling;
 use crate::StoreError;
 
@@ -85,4 +96,65 @@ pub(super) fn explain_damaged_encoding(e: StoreError, db: &str) -> StoreError {
         },
         _ => e,
     }
+}
+
+/// Whether `column` is one of the names SQLite gives the rowid of a table that has no column so
+/// named: `ALTER TABLE … ADD COLUMN` refuses those names.
+pub(super) fn is_rowid_name(column: &str) -> bool {
+    ["oid", "rowid", "_rowid_"].iter().any(|r| column.eq_ignore_ascii_case(r))
+}
+
+/// What [`add_rowid_named_column`] did to its table.
+pub(super) struct RowidRebuild {
+    pub constraints_relaxed: Vec<RelaxedConstraint>,
+    /// Canonical NOT NULL columns declared without it: rows hold NULL there.
+    pub columns_nullable: Vec<String>,
+}
+
+/// The invariant: a table the file holds ends with every canonical column, even one named like
+/// the rowid, which `ALTER TABLE` cannot add (it names the rowid there; the original module left
+/// the table as it was). The table is rebuilt to its canonical definition instead, every row and
+/// every other column kept. A canonical NOT NULL column that rows would hold NULL in (the file
+/// was written without it, or declared it nullable) is declared without its constraints, as
+/// `ALTER TABLE` adds one, rather than refusing the rows.
+pub(super) fn add_rowid_named_column<C: SqlConn + ?Sized>(
+    conn: &C,
+    db: &str,
+    canonical: &Canonical,
+    table: &str,
+) -> Result<RowidRebuild, StoreError> {
+    let create = canonical.table_sql.get(table).ok_or_else(|| StoreError::InvalidSpec {
+        db: db.to_string(),
+        reason: format!("the canonical schema has no CREATE TABLE for {table}"),
+    })?;
+    let nullable = super::start_shape::columns_without_values(conn, &canonical.schema, table)?;
+    let create = rebuild::relax_columns(create, &nullable.iter().map(String::as_str).collect::<Vec<_>>())
+        .ok_or_else(|| rebuild::unreadable(db, create))?;
+    let constraints_relaxed = rebuild::rebuild_table(conn, db, table, &create, rebuild::Fill::ByName)?;
+    Ok(RowidRebuild { constraints_relaxed, columns_nullable: nullable })
+}
+
+/// The invariant: a file is never refused for its schema format. SQLite honours `DESC` in
+/// `CREATE INDEX` only in a file whose schema format number (header offset 44) is 4. A file at
+/// format 0–3, or one whose format word SQLite reads as 4 when it opens the file (the low byte)
+/// but `ALTER TABLE ADD COLUMN` reads as negative and rewrites to 3, gets every canonical `DESC`
+/// index built ascending, rebuilt or not (found by the `image` fuzz target). Whether index `name`
+/// (as SQLite holds it, in `have`) differs from its canonical definition only so: then it is
+/// kept as built and reported in `indexes_kept`, as the original module left it.
+pub(super) fn only_desc_lost_to_schema_format(
+    canonical: &Canonical,
+    have: &NameMap<(String, Index)>,
+    name: &str,
+) -> bool {
+    have.get(name).is_some_and(|(on, got)| {
+        canonical.schema.tables.get(on).and_then(|t| t.indexes.get(name)).is_some_and(|want| {
+            got.unique == want.unique
+                && got.origin == want.origin
+                && got.partial_where == want.partial_where
+                && got.columns.len() == want.columns.len()
+                && got.columns.iter().zip(&want.columns).all(|(g, w)| {
+                    g.name == w.name && g.collation == w.collation && (g.desc == w.desc || (w.desc && !g.desc))
+                })
+        })
+    })
 }

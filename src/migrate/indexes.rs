@@ -5,6 +5,7 @@
 use crate::conn::SqlConn;
 use crate::error::codes;
 use crate::inspect::{self, Canonical};
+use crate::sqltext::quote_name;
 use crate::StoreError;
 
 /// What the index stage did.
@@ -25,8 +26,7 @@ pub(super) fn rebuild_misdefined<C: SqlConn + ?Sized>(conn: &C, canonical: &Cano
         let name = name.to_string();
         // A savepoint, so an index the rows cannot satisfy can be put back as it was.
         conn.exec("SAVEPOINT agentmux_index")?;
-        let rebuilt =
-            conn.exec(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))).and_then(|()| conn.exec(create));
+        let rebuilt = conn.exec(&format!("DROP INDEX {}", quote_name(&name))).and_then(|()| conn.exec(create));
         match rebuilt {
             Ok(()) => out.rebuilt.push(name),
             // The rows break the canonical definition (duplicates under a UNIQUE index): the
@@ -44,19 +44,15 @@ pub(super) fn rebuild_misdefined<C: SqlConn + ?Sized>(conn: &C, canonical: &Cano
 
 /// The canonical indexes SQLite does not hold as defined once the migration has run (`kept`
 /// aside): checked on every file, fresh ones included, because the file can make SQLite build a
-/// canonical index other than as written. Found by the `image` fuzz target:
-/// - SQLite honours `DESC` in `CREATE INDEX` only in a file whose schema format number (header
-///   offset 44) is 4. A file at format 0–3, or one whose format word SQLite reads as 4 when it
-///   opens the file (the low byte) but `ALTER TABLE ADD COLUMN` reads as negative and rewrites to
-///   3, gets every canonical `DESC` index built ascending, rebuilt or not;
-/// - a `sqlite_master` row whose name differs in case from the name in its `CREATE INDEX` text
-///   is found by `CREATE INDEX IF NOT EXISTS` (names are case-insensitive) and by a look at
-///   `sqlite_master`, but SQLite (and [`inspect::dump`]) know the index under the other name.
+/// canonical index other than as written (found by the `image` fuzz target): a `sqlite_master`
+/// row whose name differs in case from the name in its `CREATE INDEX` text is found by
+/// `CREATE INDEX IF NOT EXISTS` (names are case-insensitive) and by a look at `sqlite_master`,
+/// but SQLite (and [`inspect::dump`]) know the index under the other name. That is not the
+/// canonical schema, so the migration fails and rolls back rather than report success.
 ///
-/// The first is not the canonical schema, so the migration fails and rolls back rather than
-/// report success. The second is the file's format, not its contents: an index whose only
-/// difference is a `DESC` built ascending is returned apart (the second list), kept as SQLite
-/// built it and reported in `indexes_kept`, as the original module left it.
+/// An index whose only difference is a `DESC` built ascending is the file's schema format, not
+/// its contents ([`super::defences::only_desc_lost_to_schema_format`]): returned apart (the
+/// second list), kept as SQLite built it and reported in `indexes_kept`.
 pub(super) fn not_canonical<C: SqlConn + ?Sized>(
     conn: &C,
     canonical: &Canonical,
@@ -69,18 +65,9 @@ pub(super) fn not_canonical<C: SqlConn + ?Sized>(
         if kept.iter().any(|k| k == name) {
             continue;
         }
-        let only_desc_lost = have.get(name).is_some_and(|(on, got)| {
-            canonical.schema.tables.get(on).and_then(|t| t.indexes.get(name)).is_some_and(|want| {
-                got.unique == want.unique
-                    && got.origin == want.origin
-                    && got.partial_where == want.partial_where
-                    && got.columns.len() == want.columns.len()
-                    && got.columns.iter().zip(&want.columns).all(|(g, w)| {
-                        g.name == w.name && g.collation == w.collation && (g.desc == w.desc || (w.desc && !g.desc))
-                    })
-            })
-        });
-        if only_desc_lost {
+        // A defence that runs at verification, not in the first stage: it judges the indexes
+        // SQLite has built, which exist only now.
+        if super::defences::only_desc_lost_to_schema_format(canonical, &have, name) {
             ascending.push(name.to_string());
         } else {
             out.push(name.to_string());

@@ -574,9 +574,9 @@ fn assemble(
     report.foreign_keys_kept = shaped.foreign_keys_kept;
     report.indexes_rebuilt = defended.indexes_respelled;
     report.indexes_rebuilt.extend(indexes.rebuilt);
-    // The file's format cannot hold a descending column (see `indexes::not_canonical`): the
-    // original module migrated such a file with the index built ascending, and so does this,
-    // saying so, rather than refuse it.
+    // The file's format cannot hold a descending column (see
+    // `defences::only_desc_lost_to_schema_format`): the original module migrated such a file with
+    // the index built ascending, and so does this, saying so, rather than refuse it.
     report.indexes_rebuilt.retain(|i| !verified.ascending.contains(i));
     report.indexes_kept = indexes.kept;
     report.indexes_kept.extend(verified.ascending);

@@ -9,10 +9,13 @@ use crate::column_ref::ColumnRef;
 use crate::conn::SqlConn;
 use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, Columns, Schema};
-use crate::rebuild::{self, RelaxedConstraint};
+use crate::rebuild::RelaxedConstraint;
 use crate::spec::Spec;
+use crate::sqltext::{self, quote_name as quote};
 use crate::steps;
 use crate::StoreError;
+
+use super::defences;
 
 /// What bringing the file to its starting version's shape did.
 #[derive(Debug, Default)]
@@ -93,16 +96,26 @@ fn missing_columns<'c>(
 /// column's automatic index does not count: it comes with `CREATE TABLE`, which the original
 /// skipped for an existing table (found by the `image` fuzz target against the original module).
 fn is_needed(spec: &Spec, table: &str, want: &inspect::Table, column: &str) -> bool {
-    let names = |text: &str| text.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == column);
+    let names = |text: &str| sqltext::names(text, column);
     let indexed = want.indexes.values().filter(|i| i.origin == "c").any(|i| {
-        i.columns.iter().any(|c| c.name.as_deref() == Some(column)) || i.partial_where.as_deref().is_some_and(names)
+        i.columns.iter().any(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(column)))
+            || i.partial_where.as_deref().is_some_and(names)
     });
-    // The column list of each seed `INSERT INTO <table> (…)` (not its values, which are text).
+    // The column list of each seed `INSERT … INTO [schema.]<table> (…)` (not its values).
     let seeded = spec.seed.is_some_and(|seed| {
-        seed.split(';').any(|stmt| {
-            let Some(at) = stmt.find(table) else { return false };
-            let rest = &stmt[at + table.len()..];
-            rest.trim_start().starts_with('(') && rest.split(')').next().is_some_and(names)
+        let toks = sqltext::tokens(seed);
+        sqltext::split_top_level(&toks, ";").unwrap_or_default().iter().any(|stmt| {
+            let Some(into) = stmt.iter().position(|t| t.is("INTO")) else { return false };
+            let mut at = into + 1;
+            if stmt.get(at + 1).is_some_and(|t| t.is_symbol(".")) {
+                at += 2;
+            }
+            let is_table = stmt.get(at).and_then(|t| t.name()).is_some_and(|n| n.eq_ignore_ascii_case(table));
+            if !is_table || !stmt.get(at + 1).is_some_and(|t| t.is_symbol("(")) {
+                return false;
+            }
+            let close = sqltext::matching_close(stmt, at + 1).unwrap_or(stmt.len());
+            stmt[at + 2..close].iter().any(|t| t.name().is_some_and(|n| n.eq_ignore_ascii_case(column)))
         })
     });
     indexed || seeded
@@ -120,7 +133,7 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
     missing: &[(&str, &Column)],
     out: &mut Shaped,
 ) -> Result<(), StoreError> {
-    let (canonical, table_sql) = (&canonical.schema, &canonical.table_sql);
+    let (canonical_all, canonical) = (canonical, &canonical.schema);
     for (table, column) in missing {
         let added = ColumnRef::new(table, &column.name);
         if out.rebuilt_for_columns.iter().any(|t| t == table) {
@@ -128,23 +141,12 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
             out.columns_added.push(added);
             continue;
         }
-        if ["oid", "rowid", "_rowid_"].iter().any(|r| column.name.eq_ignore_ascii_case(r)) {
-            // ALTER TABLE refuses this name on a table without such a column (it names the
-            // rowid there); the original module left the table as it was. Rebuilt to its
-            // canonical definition instead, every row and every other column kept.
-            let create = table_sql.get(table).ok_or_else(|| StoreError::InvalidSpec {
-                db: db.to_string(),
-                reason: format!("the canonical schema has no CREATE TABLE for {table}"),
-            })?;
-            // A canonical NOT NULL column that rows would hold NULL in (the file was written
-            // without it, or declared it nullable) is declared without its constraints, as
-            // `ALTER TABLE` adds one, rather than refusing the rows.
-            let relaxed = columns_without_values(conn, canonical, table)?;
-            let create = rebuild::relax_columns(create, &relaxed.iter().map(String::as_str).collect::<Vec<_>>())
-                .ok_or_else(|| rebuild::unreadable(db, create))?;
-            let constraints = rebuild::rebuild_table(conn, db, table, &create, rebuild::Fill::ByName)?;
-            out.constraints_relaxed.extend(constraints);
-            for column in relaxed {
+        // A defence that runs here, not in the first stage: only now, with legacy tables adopted
+        // and compared with the starting version's shape, is the column known to be missing.
+        if defences::is_rowid_name(&column.name) {
+            let rebuilt = defences::add_rowid_named_column(conn, db, canonical_all, table)?;
+            out.constraints_relaxed.extend(rebuilt.constraints_relaxed);
+            for column in rebuilt.columns_nullable {
                 let nullable = ColumnRef::new(table, &column);
                 if !out.columns_nullable.contains(&nullable) {
                     out.columns_nullable.push(nullable);
@@ -159,7 +161,6 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
                 i.origin == "u" && i.columns.len() == 1 && i.columns[0].name.as_deref() == Some(column.name.as_str())
             })
         });
-        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
         let mut definition = format!("{} {}", quote(&column.name), column.decl_type);
         let complete = column.pk == 0 && !unique && (column.default.is_some() || !column.not_null);
         if complete {
@@ -184,12 +185,11 @@ fn add_missing_columns<C: SqlConn + ?Sized>(
 /// rebuilt: a column the file's table lacks and that has no default, or one the file declared
 /// nullable (or that was just added without its constraints) holding a NULL. Empty when the table
 /// has no rows, which then take the full definition.
-fn columns_without_values<C: SqlConn + ?Sized>(
+pub(super) fn columns_without_values<C: SqlConn + ?Sized>(
     conn: &C,
     canonical: &Schema,
     table: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let Some(want) = canonical.tables.get(table) else { return Ok(Vec::new()) };
     if conn.query_i64(&format!("SELECT EXISTS (SELECT 1 FROM {})", quote(table)), &[])? != Some(1) {
         return Ok(Vec::new());

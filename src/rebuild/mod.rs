@@ -14,6 +14,7 @@ pub use relax::RelaxedConstraint;
 
 use crate::conn::SqlConn;
 use crate::error::codes;
+use crate::sqltext::{self, quote_literal, quote_name as quote};
 use crate::StoreError;
 
 /// How the new table is filled from the old one.
@@ -272,80 +273,86 @@ pub(crate) fn unreadable(db: &str, create: &str) -> StoreError {
 /// `create` with the named columns' NOT NULL, PRIMARY KEY and UNIQUE constraints left out: the
 /// definition a table takes when it keeps rows that have no value for those columns (a column the
 /// file was written without). `None` when the statement cannot be read that way.
+///
+/// Read as SQLite reads it ([`sqltext`]): a column is found by its name however it is quoted, and
+/// only the column's own top-level constraint keywords go (a `NOT NULL` inside its `CHECK (…)`,
+/// a string or a comment stays). Everything else, comments included, is kept as written.
 pub(crate) fn relax_columns(create: &str, columns: &[&str]) -> Option<String> {
     if columns.is_empty() {
         return Some(create.to_string());
     }
-    let open = create.find('(')?;
-    let close = create.rfind(')')?;
-    let body = &create[open + 1..close];
-    let mut parts = Vec::new();
-    let (mut depth, mut quote, mut start) = (0usize, None::<char>, 0usize);
-    for (i, c) in body.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => depth = depth.checked_sub(1)?,
-            (None, ',') if depth == 0 => {
-                parts.push(&body[start..i]);
-                start = i + 1;
+    let toks = sqltext::tokens(create);
+    let open = toks.iter().position(|t| t.is_symbol("("))?;
+    let close = sqltext::matching_close(&toks, open)?;
+    // Byte ranges of `create` to leave out.
+    let mut cut: Vec<(usize, usize)> = Vec::new();
+    for part in sqltext::split_top_level(&toks[open + 1..close], ",")? {
+        let named =
+            part.first().and_then(|t| t.name()).is_some_and(|n| columns.iter().any(|c| c.eq_ignore_ascii_case(&n)));
+        if !named {
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut i = 1;
+        while i < part.len() {
+            let t = part[i];
+            let next_is = |kw: &str| part.get(i + 1).is_some_and(|n| n.is(kw));
+            let len = if t.is_symbol("(") {
+                depth += 1;
+                0
+            } else if t.is_symbol(")") {
+                depth = depth.saturating_sub(1);
+                0
+            } else if depth > 0 {
+                0
+            } else if (t.is("NOT") && next_is("NULL")) || (t.is("PRIMARY") && next_is("KEY")) {
+                2
+            } else if t.is("UNIQUE") {
+                1
+            } else {
+                0
+            };
+            if len == 0 {
+                i += 1;
+                continue;
             }
-            _ => {}
+            let mut end = i + len;
+            // What belongs to the constraint: its sort order, AUTOINCREMENT, `ON CONFLICT <how>`.
+            while part.get(end).is_some_and(|w| w.is("ASC") || w.is("DESC") || w.is("AUTOINCREMENT")) {
+                end += 1;
+            }
+            if part.get(end).is_some_and(|w| w.is("ON")) && part.get(end + 1).is_some_and(|w| w.is("CONFLICT")) {
+                end = (end + 3).min(part.len());
+            }
+            // With the spaces before it, so `a TEXT NOT NULL,` becomes `a TEXT,` (but not a
+            // comment's closing line break, which would let the comment run on).
+            let prev = part[i - 1].end();
+            let from = if create[prev..t.start].trim().is_empty() { prev } else { t.start };
+            cut.push((from, part[end - 1].end()));
+            i = end;
         }
     }
-    parts.push(&body[start..]);
-    let relaxed: Vec<String> = parts
-        .iter()
-        .map(|part| {
-            let words: Vec<&str> = part.split_whitespace().collect();
-            let named = words.first().is_some_and(|w| columns.contains(&w.trim_matches(['"', '`', '[', ']'])));
-            if !named {
-                return part.to_string();
-            }
-            let mut kept = Vec::with_capacity(words.len());
-            let mut i = 0;
-            while i < words.len() {
-                let pair = |a: &str, b: &str| {
-                    words[i].eq_ignore_ascii_case(a) && words.get(i + 1).is_some_and(|w| w.eq_ignore_ascii_case(b))
-                };
-                if pair("NOT", "NULL") || pair("PRIMARY", "KEY") {
-                    i += 2;
-                } else if words[i].eq_ignore_ascii_case("UNIQUE") {
-                    i += 1;
-                } else {
-                    kept.push(words[i]);
-                    i += 1;
-                }
-            }
-            format!(" {}", kept.join(" "))
-        })
-        .collect();
-    Some(format!("{}({}){}", &create[..open], relaxed.join(","), &create[close + 1..]))
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn quote_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-/// `create` with its table name replaced by `to` (the name right after `CREATE TABLE`, quoted or
-/// not, with or without `IF NOT EXISTS`).
-fn rename_created_table(create: &str, from: &str, to: &str) -> Option<String> {
-    let open = create.find('(')?;
-    let head = &create[..open];
-    let at = head.rfind(from)?;
-    let mut quoted_end = at + from.len();
-    let mut start = at;
-    if head[..at].ends_with(['"', '`', '[']) {
-        start -= 1;
-        quoted_end += 1;
+    let mut out = String::with_capacity(create.len());
+    let mut at = 0;
+    for (from, to) in cut {
+        out.push_str(&create[at..from]);
+        at = to;
     }
-    Some(format!("{}\"{to}\"{}", &create[..start], &create[quoted_end..]))
+    out.push_str(&create[at..]);
+    Some(out)
+}
+
+/// `create` with its table name replaced by `to`: the name token right before the column list's
+/// `(`, quoted or not, after `CREATE TABLE`, `IF NOT EXISTS` or a schema name. `None` when that
+/// name is not `from` (compared as SQLite compares names) or there is no column list.
+fn rename_created_table(create: &str, from: &str, to: &str) -> Option<String> {
+    let toks = sqltext::tokens(create);
+    let open = toks.iter().position(|t| t.is_symbol("("))?;
+    let name = toks[..open].last()?;
+    if !name.name().is_some_and(|n| n.eq_ignore_ascii_case(from)) {
+        return None;
+    }
+    Some(format!("{}{}{}", &create[..name.start], quote(to), &create[name.end()..]))
 }
 
 #[cfg(test)]
@@ -362,6 +369,16 @@ mod tests {
         assert!(out.contains("id TEXT PRIMARY KEY") && out.contains("note TEXT NOT NULL DEFAULT 'a, b'"), "{out}");
         assert!(out.contains("FOREIGN KEY (id) REFERENCES p(id) ON DELETE CASCADE"), "{out}");
         assert_eq!(relax_columns(create, &[]).unwrap(), create);
+        // Names however quoted; constraints inside a CHECK, a string or a comment stay.
+        let create =
+            "CREATE TABLE t ([my col] TEXT NOT NULL -- the user's, (note\n  UNIQUE, \"a\"\"b\" INT PRIMARY KEY \
+                      ASC ON CONFLICT ABORT CHECK (\"a\"\"b\" IS NOT NULL AND 1), c TEXT NOT NULL)";
+        let out = relax_columns(create, &["my col", "a\"b"]).unwrap();
+        assert_eq!(
+            out,
+            "CREATE TABLE t ([my col] TEXT -- the user's, (note\n  , \"a\"\"b\" INT CHECK (\"a\"\"b\" IS NOT NULL AND 1), \
+             c TEXT NOT NULL)"
+        );
     }
 
     #[test]
@@ -370,10 +387,14 @@ mod tests {
             "CREATE TABLE db_temp (oid TEXT)",
             "CREATE TABLE \"db_temp\" (oid TEXT)",
             "CREATE TABLE IF NOT EXISTS db_temp(oid TEXT REFERENCES db_temp(oid))",
+            "CREATE TABLE [db_temp] /* (the temp table) */ (oid TEXT)",
+            "CREATE TABLE main.`DB_TEMP`(oid TEXT)",
         ] {
             let out = rename_created_table(create, "db_temp", "db_temp__rebuild").unwrap();
             assert!(out.contains("\"db_temp__rebuild\""), "{out}");
             assert_eq!(out.matches("db_temp__rebuild").count(), 1, "{out}");
         }
+        let out = rename_created_table("CREATE TABLE \"a\"\"(b\" (x)", "a\"(b", "a\"(b__rebuild").unwrap();
+        assert_eq!(out, "CREATE TABLE \"a\"\"(b__rebuild\" (x)");
     }
 }

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::conn::SqlConn;
 use crate::error::codes;
+use crate::sqltext::{self, quote_name as quote};
 use crate::StoreError;
 
 /// A constraint a rebuilt table was declared without because existing rows break it.
@@ -147,76 +148,27 @@ pub(crate) fn stored_columns<C: SqlConn + ?Sized>(
         .collect())
 }
 
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// A token of a definition, with the text it came from.
 #[derive(Debug, Clone)]
 struct Word {
     text: String,
 }
 
-/// Split `text` into tokens: words, quoted names and strings, parenthesised groups (kept whole),
-/// and single punctuation characters. `None` for unbalanced text.
+/// Split `text` into words as SQLite's tokeniser reads it ([`sqltext::tokens`]): each token
+/// (comments left out), and each parenthesised group kept whole, as written. `None` for
+/// unbalanced brackets.
 fn words(text: &str) -> Option<Vec<Word>> {
+    let toks = sqltext::tokens(text);
     let mut out = Vec::new();
-    let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let start = i;
-        if c.is_whitespace() {
-            i += 1;
-            continue;
+    while i < toks.len() {
+        let t = toks[i];
+        if t.is_symbol(")") {
+            return None;
         }
-        if c.is_alphanumeric() || c == '_' {
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
-                i += 1;
-            }
-        } else if matches!(c, '\'' | '"' | '`' | '[') {
-            let close = if c == '[' { ']' } else { c };
-            i += 1;
-            loop {
-                if i >= chars.len() {
-                    return None;
-                }
-                if chars[i] == close {
-                    // A doubled quote is the quote character itself.
-                    if close != ']' && chars.get(i + 1) == Some(&close) {
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                i += 1;
-            }
-        } else if c == '(' {
-            let mut depth = 0;
-            loop {
-                let ch = *chars.get(i)?;
-                if matches!(ch, '\'' | '"' | '`' | '[') {
-                    let close = if ch == '[' { ']' } else { ch };
-                    i += 1;
-                    while *chars.get(i)? != close {
-                        i += 1;
-                    }
-                } else if ch == '(' {
-                    depth += 1;
-                } else if ch == ')' {
-                    depth -= 1;
-                    if depth == 0 {
-                        i += 1;
-                        break;
-                    }
-                }
-                i += 1;
-            }
-        } else {
-            i += 1;
-        }
-        out.push(Word { text: chars[start..i].iter().collect() });
+        let end = if t.is_symbol("(") { sqltext::matching_close(&toks, i)? } else { i };
+        out.push(Word { text: text[t.start..toks[end].end()].to_string() });
+        i = end + 1;
     }
     Some(out)
 }
@@ -225,27 +177,13 @@ fn join(words: &[Word]) -> String {
     words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// The unquoted form of a name token.
-fn unquoted(word: &str) -> String {
-    let w = word.trim();
-    for (open, close) in [('"', '"'), ('`', '`'), ('[', ']')] {
-        if w.starts_with(open) && w.ends_with(close) && w.len() >= 2 {
-            let inner = &w[1..w.len() - 1];
-            return if open == '[' {
-                inner.to_string()
-            } else {
-                inner.replace(&format!("{close}{close}"), &close.to_string())
-            };
-        }
-    }
-    w.to_string()
-}
-
 /// `CREATE TABLE name (` , the definitions between the outer parentheses, and what follows
 /// (`WITHOUT ROWID`, `STRICT`).
 fn parts(create: &str) -> Option<(String, Vec<Vec<Word>>, String)> {
-    let open = create.find('(')?;
-    let close = create.rfind(')')?;
+    let toks = sqltext::tokens(create);
+    let open_at = toks.iter().position(|t| t.is_symbol("("))?;
+    let close_at = sqltext::matching_close(&toks, open_at)?;
+    let (open, close) = (toks[open_at].start, toks[close_at].start);
     let body = words(&create[open + 1..close])?;
     let mut parts = vec![Vec::new()];
     for w in body {
@@ -273,7 +211,7 @@ fn is_column(part: &[Word]) -> bool {
 /// found or `edit` changes nothing).
 fn edit_column(create: &str, name: &str, edit: impl FnOnce(&mut Vec<Word>) -> Option<()>) -> Option<String> {
     let (head, mut parts, tail) = parts(create)?;
-    let part = parts.iter_mut().find(|p| is_column(p) && unquoted(&p[0].text).eq_ignore_ascii_case(name))?;
+    let part = parts.iter_mut().find(|p| is_column(p) && sqltext::unquote(&p[0].text).eq_ignore_ascii_case(name))?;
     let before = join(part);
     edit(part)?;
     (join(part) != before).then(|| assemble(&head, &parts, &tail))
@@ -299,7 +237,9 @@ fn relax_unique(create: &str, columns: &[String]) -> (String, Option<String>) {
     let label_list = columns.join(", ");
     let Some((head, mut parts, tail)) = parts(create) else { return (format!("UNIQUE ({label_list})"), None) };
     if let [only] = columns {
-        if let Some(part) = parts.iter_mut().find(|p| is_column(p) && unquoted(&p[0].text).eq_ignore_ascii_case(only)) {
+        if let Some(part) =
+            parts.iter_mut().find(|p| is_column(p) && sqltext::unquote(&p[0].text).eq_ignore_ascii_case(only))
+        {
             let is_pk = (0..part.len().saturating_sub(1))
                 .any(|i| part[i].text.eq_ignore_ascii_case("PRIMARY") && part[i + 1].text.eq_ignore_ascii_case("KEY"));
             let before = join(part);
@@ -317,8 +257,10 @@ fn relax_unique(create: &str, columns: &[String]) -> (String, Option<String>) {
     }
     // A table constraint whose column list is exactly these columns.
     let listed = |group: &str| -> Vec<String> {
-        let inner = group.trim().trim_start_matches('(').trim_end_matches(')');
-        inner.split(',').map(|c| unquoted(c.split_whitespace().next().unwrap_or(""))).collect()
+        let toks = sqltext::tokens(group);
+        let inner = toks.get(1..toks.len().saturating_sub(1)).unwrap_or_default();
+        let columns = sqltext::split_top_level(inner, ",").unwrap_or_default();
+        columns.iter().map(|c| c.first().and_then(|t| t.name()).unwrap_or_default()).collect()
     };
     let found = parts.iter().position(|p| {
         !is_column(p)
@@ -356,7 +298,7 @@ fn find_check(create: &str, failed: &str) -> Option<(String, String)> {
             let group = &part[i + 1].text;
             let expr = group[1..group.len() - 1].trim().to_string();
             let named = i >= 2 && part[i - 2].text.eq_ignore_ascii_case("CONSTRAINT");
-            let matches = flat(&expr) == flat(failed) || (named && unquoted(&part[i - 1].text) == failed);
+            let matches = flat(&expr) == flat(failed) || (named && sqltext::unquote(&part[i - 1].text) == failed);
             if !matches {
                 continue;
             }
