@@ -1,5 +1,5 @@
 //! Deriving a version's upgrade steps from its DDL: the last shipped schema (a snapshot in
-//! `tests/snapshots/`) and the edited DDL are both laid down on scratch databases and compared
+//! `src/sql/snapshots/`) and the edited DDL are both laid down on scratch databases and compared
 //! as SQLite reports them, table by table, and the difference is written as the [`crate::Step`]s
 //! to paste into `src/spec.rs`:
 //!

@@ -2,8 +2,8 @@
 //! DDL, tables then indexes, each sorted by name, plus the upgrade steps that lead there.
 //!
 //! One file per shipped version lives in `src/sql/snapshots/` ([`SHIPPED`]; written by
-//! `cargo run --example snapshot -- <store>` when a version is bumped, then never edited, and
-//! the same bytes as `tests/snapshots/`, which a test checks). A migration brings a file to the
+//! `cargo run --example snapshot -- <store>` when a version is bumped, then never edited; the tests read
+//! the same files). A migration brings a file to the
 //! canonical schema of the version it is stamped with, built from that version's snapshot, before
 //! the steps of each later version run ([`canonical_at`]). The tests build a file from each
 //! snapshot and migrate it, and compare the current version's snapshot with this build's DDL, so
