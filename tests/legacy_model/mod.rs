@@ -743,7 +743,35 @@ pub(crate) fn check(
                 Expected::Unadoptable { table, missing },
                 Err(StoreError::Unadoptable { table: t, missing_columns, .. }),
             ) => {
-                ensure_eq!((t, missing_columns), (table, missing));
+                // The error names every column the table lacks against the canonical shape of
+                // the version the file starts from: the truncated one, and the columns of
+                // `AddColumn` steps that version already had (a file stamped before them gets
+                // them from the steps, after this check).
+                let start = spec.version.max(1);
+                let had: Vec<&str> = Store::Objects
+                    .spec()
+                    .steps
+                    .iter()
+                    .filter(|s| s.since <= start)
+                    .filter_map(|s| match s.change {
+                        agentmux_schema::Change::AddColumn(a) if a.table == table => Some(a.column),
+                        _ => None,
+                    })
+                    .collect();
+                ensure_eq!(&t, &table);
+                ensure!(
+                    missing.iter().all(|m| missing_columns.contains(m)),
+                    "{:?} lacks {:?}",
+                    missing_columns,
+                    missing
+                );
+                ensure!(
+                    missing_columns.iter().all(|m| missing.contains(m) || had.contains(&m.as_str())),
+                    "{:?}: more than {:?} and the columns of steps up to v{start} ({:?})",
+                    missing_columns,
+                    missing,
+                    had
+                );
             }
             (Expected::UniqueViolation, Err(StoreError::Sqlite { code, sql: Some(sql), .. })) => {
                 ensure_eq!(code & 0xff, 19, "SQLITE_CONSTRAINT expected");
