@@ -195,37 +195,55 @@ pub fn respell_canonical<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -
 /// Rename each column of a canonical table whose name is a canonical column's in another case to
 /// the canonical spelling (through a temporary name, as for tables), so that every later step,
 /// which compares names exactly, finds it. Runs once adoption has given legacy tables their
-/// canonical names; returns `table.Column → table.column` for each.
-pub fn respell_columns<C: SqlConn + ?Sized>(conn: &C, canonical: &Canonical) -> Result<Vec<String>, StoreError> {
+/// canonical names, against each of `versions` in turn (the starting version's schema, then this
+/// build's): the same as one call per version, since a rename changes nothing but the name it
+/// sets, which the columns read once are updated with. Returns `table.Column → table.column` for
+/// each.
+pub fn respell_columns<C: SqlConn + ?Sized>(conn: &C, versions: &[&Canonical]) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
     // Read in one statement for the whole file (none on a fresh one). Only the canonical tables: a
     // virtual table's columns cannot be read where its module is left out (the browser build).
-    let names: Vec<String> = canonical.schema.tables.keys().map(|t| quote_literal(t)).collect();
-    let columns = conn.query(
-        &format!(
-            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_xinfo(m.name) p \
-             WHERE m.type = 'table' AND m.name IN ({})",
-            names.join(", ")
-        ),
-        &[],
-    )?;
-    for (table, want) in canonical.schema.tables.iter() {
-        let have: Vec<String> = columns.iter().filter(|r| text(&r[0]) == *table).map(|r| text(&r[1])).collect();
-        for column in &want.columns {
-            if have.contains(&column.name) {
-                continue;
+    let mut names: Vec<String> =
+        versions.iter().flat_map(|v| v.schema.tables.keys()).map(|t| quote_literal(t)).collect();
+    names.sort();
+    names.dedup();
+    let mut columns: Vec<(String, String)> = conn
+        .query(
+            &format!(
+                "SELECT m.name, p.name FROM sqlite_master m, pragma_table_xinfo(m.name) p \
+                 WHERE m.type = 'table' AND m.name IN ({})",
+                names.join(", ")
+            ),
+            &[],
+        )?
+        .iter()
+        .map(|r| (text(&r[0]), text(&r[1])))
+        .collect();
+    for canonical in versions {
+        for (table, want) in canonical.schema.tables.iter() {
+            for column in &want.columns {
+                if columns.iter().any(|(t, c)| t == table && *c == column.name) {
+                    continue;
+                }
+                // SQLite refuses to rename a column named like the rowid (`Oid`); the rebuild that
+                // adds a missing `oid` copies it across instead (`add_missing_columns`).
+                if ["oid", "rowid", "_rowid_"].iter().any(|r| column.name.eq_ignore_ascii_case(r)) {
+                    continue;
+                }
+                let mut have = columns.iter_mut().filter(|(t, _)| t == table).map(|(_, c)| c);
+                let Some(found) = have.find(|h| h.eq_ignore_ascii_case(&column.name)) else { continue };
+                let temporary = format!("{}_agentmux_respelling", column.name);
+                for (from, to) in [(found.as_str(), temporary.as_str()), (temporary.as_str(), column.name.as_str())] {
+                    conn.exec(&format!(
+                        "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                        quoted(table),
+                        quoted(from),
+                        quoted(to)
+                    ))?;
+                }
+                out.push(format!("{table}.{found} → {table}.{}", column.name));
+                *found = column.name.clone();
             }
-            // SQLite refuses to rename a column named like the rowid (`Oid`); the rebuild that
-            // adds a missing `oid` copies it across instead (`add_missing_columns`).
-            if ["oid", "rowid", "_rowid_"].iter().any(|r| column.name.eq_ignore_ascii_case(r)) {
-                continue;
-            }
-            let Some(found) = have.iter().find(|h| h.eq_ignore_ascii_case(&column.name)) else { continue };
-            let temporary = format!("{}_agentmux_respelling", column.name);
-            for (from, to) in [(found.as_str(), temporary.as_str()), (temporary.as_str(), column.name.as_str())] {
-                conn.exec(&format!("ALTER TABLE {} RENAME COLUMN {} TO {}", quoted(table), quoted(from), quoted(to)))?;
-            }
-            out.push(format!("{table}.{found} → {table}.{}", column.name));
         }
     }
     Ok(out)

@@ -40,3 +40,33 @@ fn both_present_warns_naming_both_tables() {
     assert!(text.contains("WARN"), "{text}");
     assert!(text.contains("db_memories") && text.contains("db_memory_bundles"), "{text}");
 }
+
+/// A file that keeps a column declared other than canonically (here `db_client.data` as BLOB, which
+/// the file declared before the migration) makes verification read the declarations the file had,
+/// which the migration does by running its schema stages a second time: the operator still hears
+/// each warning once.
+#[test]
+fn a_kept_declaration_does_not_repeat_warnings() {
+    let log = Captured::default();
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || sink.clone()).with_ansi(false).finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let db = common::mem();
+        migrate(&db, Store::Objects).unwrap();
+        db.exec(
+            "DROP TABLE db_client; \
+             CREATE TABLE db_client (oid TEXT PRIMARY KEY, version INTEGER NOT NULL DEFAULT 1, data BLOB NOT NULL); \
+             CREATE TABLE db_memories (id TEXT PRIMARY KEY); INSERT INTO db_memories VALUES ('m'); \
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+        let report = migrate(&db, Store::Objects).unwrap();
+        assert_eq!(report.legacy_tables_kept.len(), 1);
+        let declared: Vec<String> =
+            db.query_strings("SELECT type FROM pragma_table_info('db_client') WHERE name = 'data'", &[]).unwrap();
+        assert_eq!(declared, ["BLOB"]);
+    });
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.matches("WARN").count(), 1, "{text}");
+    assert!(text.contains("db_memories") && text.contains("db_memory_bundles"), "{text}");
+}

@@ -230,7 +230,12 @@ pub fn declared_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<Vec<Col
     for r in rows {
         let table = text(&r[0]);
         if written.as_ref().is_none_or(|(t, _)| *t != table) {
-            let parsed = sql.get(&table).and_then(|s| crate::sqltext::table_columns(s)).unwrap_or_default();
+            // A text without the word COLLATE gives no column a collation: nothing to parse.
+            let parsed = sql
+                .get(&table)
+                .filter(|s| s.to_ascii_uppercase().contains("COLLATE"))
+                .and_then(|s| crate::sqltext::table_columns(s))
+                .unwrap_or_default();
             written = Some((table.clone(), parsed));
         }
         let name = text(&r[1]);

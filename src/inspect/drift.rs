@@ -3,9 +3,7 @@
 
 use serde::Serialize;
 
-use super::catalog::{
-    declared_columns, foreign_keys, object_names, table_columns, Column, Columns, ForeignKey, Schema,
-};
+use super::catalog::{foreign_keys, object_names, Column, ForeignKey, Schema};
 use crate::conn::SqlConn;
 use crate::names::NameMap;
 use crate::StoreError;
@@ -63,14 +61,18 @@ pub fn missing_foreign_keys(table: &str, have: &[ForeignKey], want: &[ForeignKey
 /// Columns are checked only for tables `check_columns` names. A migration passes the tables
 /// that existed before it: a table it created came from the canonical DDL itself, so its columns
 /// are canonical by construction, and skipping them keeps a fresh start to one catalogue query.
+/// `declared` is the file's [`super::declared_columns`], read by the caller when `check_columns` names a
+/// canonical table (verification compares the same read with the canonical declarations, in
+/// [`columns_not_canonical`]); its hidden and generated columns do not count, as `PRAGMA
+/// table_info` leaves them out.
 pub fn missing_from_canonical<C: SqlConn + ?Sized>(
     conn: &C,
     canonical: &Schema,
     check_columns: impl Fn(&str) -> bool,
+    declared: &NameMap<Vec<Column>>,
 ) -> Result<Vec<String>, StoreError> {
     let (tables, indexes) = object_names(conn)?;
     let existed = canonical.tables.keys().any(|t| check_columns(t));
-    let cols = if existed { table_columns(conn)? } else { Columns::default() };
     let fks = if existed { foreign_keys(conn)? } else { NameMap::new() };
     let mut missing = Vec::new();
     for (name, want) in &canonical.tables {
@@ -79,9 +81,9 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
             continue;
         }
         if check_columns(name) {
-            let have = cols.get(name);
+            let have = declared.get(name);
             for c in &want.columns {
-                if !have.is_some_and(|h| h.contains(&c.name)) {
+                if !have.is_some_and(|h| h.iter().any(|h| h.hidden == 0 && h.name == c.name)) {
                     missing.push(format!("{name}.{}", c.name));
                 }
             }
@@ -152,20 +154,17 @@ pub fn same_definition(have: &Column, want: &Column, relaxed: bool) -> bool {
 /// Without this, a wrong step (an `AddColumn` whose definition is not the DDL's, a data step that
 /// redefines a column) would be stamped with the version: a second shape of one version, which no
 /// later step could assume.
-pub fn columns_not_canonical<C: SqlConn + ?Sized>(
-    conn: &C,
+///
+/// `declared` is the file's [`super::declared_columns`] (read when `check` names a canonical table).
+pub fn columns_not_canonical(
+    declared: &NameMap<Vec<Column>>,
     canonical: &Schema,
     check: impl Fn(&str) -> bool,
     as_found: impl Fn(&str, &Column) -> bool,
     relaxed: impl Fn(&str, &str) -> bool,
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
-    let mut declared: Option<NameMap<Vec<Column>>> = None;
     for (table, want) in canonical.tables.iter().filter(|(t, _)| check(t)) {
-        let declared = match &declared {
-            Some(d) => d,
-            None => declared.insert(declared_columns(conn)?),
-        };
         let have = declared.get(table).map(Vec::as_slice).unwrap_or_default();
         for w in &want.columns {
             // A column that is missing altogether is reported by `missing_from_canonical`.

@@ -18,6 +18,8 @@
 //! The `run_*` functions keep the server's original call shape (no transaction of their own,
 //! no stamp) so existing start-up code compiles unchanged.
 
+use std::cell::Cell;
+
 use serde::Serialize;
 
 mod defences;
@@ -345,16 +347,69 @@ fn migrate_locked<C: SqlConn + ?Sized>(
         return Ok(MigrationReport::new(spec.store, found, Outcome::UpToDate));
     }
     let defended = defences::run(conn, db, canonical)?;
-    // The columns as the file declared them before any schema work, so verification can tell a
-    // declaration the file already had (kept, as the original module kept it) from one written.
-    let declared_before = inspect::declared_columns(conn)?;
+    // Verification accepts a column declared other than canonically only if the file declared it
+    // so before the schema stages (see `columns_not_canonical`): that needs the declarations as
+    // they were, a read of every table's columns. Most migrations never look at them, so the
+    // stages run first without, inside a savepoint; if verification did need them, the stages are
+    // rolled back, the declarations read, and the same stages run again on the same file. They
+    // are deterministic, so the second run does and reports exactly what one run with the
+    // declarations read up front would have.
+    conn.exec("SAVEPOINT agentmux_stages")?;
+    let unread = DeclaredBefore::Unread(Cell::new(false));
+    let first = run_stages(conn, spec, canonical, found, &defended, &unread);
+    let (work, indexes, verified) = if unread.was_needed() {
+        conn.exec("ROLLBACK TO agentmux_stages")?;
+        let before = DeclaredBefore::Read(inspect::declared_columns(conn)?);
+        // The first run already logged what these stages log; the second would say it again.
+        without_logging(|| run_stages(conn, spec, canonical, found, &defended, &before))?
+    } else {
+        first?
+    };
+    conn.exec("RELEASE agentmux_stages")?;
+    stamp_version(conn, spec.version)?;
+    Ok(assemble(spec, found, defended, work, indexes, verified))
+}
+
+/// The stages after the defences, in order: the schema work, canonical indexes, verification.
+fn run_stages<C: SqlConn + ?Sized>(
+    conn: &C,
+    spec: &Spec,
+    canonical: &Canonical,
+    found: i64,
+    defended: &Defended,
+    declared_before: &DeclaredBefore,
+) -> Result<(Work, Indexes, Verified), StoreError> {
     let work = apply(conn, spec, canonical, found)?;
     // Indexes live on tables, so a file that held no table held no index to get wrong.
     let indexes =
         if work.existed.is_empty() { Indexes::default() } else { indexes::rebuild_misdefined(conn, canonical)? };
-    let verified = verify(conn, spec, canonical, &work, &indexes, &defended, &declared_before)?;
-    stamp_version(conn, spec.version)?;
-    Ok(assemble(spec, found, defended, work, indexes, verified))
+    let verified = verify(conn, spec, canonical, &work, &indexes, defended, declared_before)?;
+    Ok((work, indexes, verified))
+}
+
+/// The columns as the file declared them before the schema stages.
+enum DeclaredBefore {
+    /// Not read; set when verification needed them.
+    Unread(Cell<bool>),
+    Read(NameMap<Vec<Column>>),
+}
+
+impl DeclaredBefore {
+    fn was_needed(&self) -> bool {
+        matches!(self, DeclaredBefore::Unread(needed) if needed.get())
+    }
+}
+
+/// Run `f` with this thread's log events dropped.
+#[cfg(not(target_arch = "wasm32"))]
+fn without_logging<T>(f: impl FnOnce() -> T) -> T {
+    tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), f)
+}
+
+/// The wasm build compiles its log events out (`max_level_off`): nothing to drop.
+#[cfg(target_arch = "wasm32")]
+fn without_logging<T>(f: impl FnOnce() -> T) -> T {
+    f()
 }
 
 /// What the schema stages did, stage by stage.
@@ -392,10 +447,8 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canonical, foun
     if !existed.is_empty() {
         let start = snapshot::canonical_at(conn, spec, start_version)?;
         // Column names spelled in another case, as the starting version and this one name them.
-        work.columns_respelled = spelling::respell_columns(conn, &start)?;
-        if start_version != spec.version {
-            work.columns_respelled.extend(spelling::respell_columns(conn, canonical)?);
-        }
+        let versions: &[&Canonical] = if start_version != spec.version { &[&*start, canonical] } else { &[&*start] };
+        work.columns_respelled = spelling::respell_columns(conn, versions)?;
         if !work.columns_respelled.is_empty() {
             existed = inspect::table_columns(conn)?;
         }
@@ -458,13 +511,20 @@ fn verify<C: SqlConn + ?Sized>(
     work: &Work,
     indexes: &Indexes,
     defended: &Defended,
-    declared_before: &NameMap<Vec<Column>>,
+    declared_before: &DeclaredBefore,
 ) -> Result<Verified, StoreError> {
     let db = spec.store.file_name();
-    let mut missing = inspect::missing_from_canonical(conn, &canonical.schema, |t| work.existed.contains_key(t))?;
+    let existed = |t: &str| work.existed.contains_key(t);
+    // One read of the columns as declared serves both checks; none when no canonical table existed.
+    let declared = if canonical.schema.tables.keys().any(|t| existed(t)) {
+        inspect::declared_columns(conn)?
+    } else {
+        NameMap::new()
+    };
+    let mut missing = inspect::missing_from_canonical(conn, &canonical.schema, existed, &declared)?;
     let kept = &work.shaped.foreign_keys_kept;
     missing.retain(|m| !kept.iter().any(|t| m.starts_with(&format!("{t}("))));
-    missing.extend(columns_not_canonical(conn, canonical, work, defended, declared_before)?);
+    missing.extend(columns_not_canonical(&declared, canonical, work, defended, declared_before)?);
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: db.to_string(), missing });
     }
@@ -486,12 +546,12 @@ fn verify<C: SqlConn + ?Sized>(
 ///   column lacks exactly that constraint, because rows hold no value that satisfies it;
 /// - an `INTEGER PRIMARY KEY` of `constraints_relaxed`: declared `INT`, because rows hold keys
 ///   that are not integers (the column is then no longer the rowid).
-fn columns_not_canonical<C: SqlConn + ?Sized>(
-    conn: &C,
+fn columns_not_canonical(
+    declared: &NameMap<Vec<Column>>,
     canonical: &Canonical,
     work: &Work,
     defended: &Defended,
-    declared_before: &NameMap<Vec<Column>>,
+    declared_before: &DeclaredBefore,
 ) -> Result<Vec<String>, StoreError> {
     let renamed: Vec<&Rename> = defended.tables_respelled.iter().chain(&work.adoption.renamed).collect();
     let relaxed_constraints =
@@ -511,18 +571,26 @@ fn columns_not_canonical<C: SqlConn + ?Sized>(
     };
     let as_found = |table: &str, column: &Column| {
         let from = renamed.iter().find(|r| r.to == table).map_or(table, |r| r.from.as_str());
-        relaxed_on(table, &column.name, &["INTEGER PRIMARY KEY"])
-            || declared_before
+        if relaxed_on(table, &column.name, &["INTEGER PRIMARY KEY"]) {
+            return true;
+        }
+        match declared_before {
+            DeclaredBefore::Read(before) => before
                 .iter()
                 .filter(|(t, _)| t.eq_ignore_ascii_case(from))
                 .flat_map(|(_, cols)| cols)
-                .any(|c| c.name.eq_ignore_ascii_case(&column.name) && inspect::same_definition(column, c, false))
+                .any(|c| c.name.eq_ignore_ascii_case(&column.name) && inspect::same_definition(column, c, false)),
+            DeclaredBefore::Unread(needed) => {
+                needed.set(true);
+                false
+            }
+        }
     };
     let relaxed = |table: &str, column: &str| {
         work.shaped.columns_nullable.iter().any(|c| c.table == table && c.column.eq_ignore_ascii_case(column))
             || relaxed_on(table, column, &["NOT NULL", "PRIMARY KEY"])
     };
-    inspect::columns_not_canonical(conn, &canonical.schema, |t| work.existed.contains_key(t), as_found, relaxed)
+    inspect::columns_not_canonical(declared, &canonical.schema, |t| work.existed.contains_key(t), as_found, relaxed)
 }
 
 /// The report, from each stage's outcome: the one place it is put together.
