@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use crate::conn::SqlConn;
 use crate::error::one_line;
 use crate::inspect::Canonical;
+use crate::sqltext;
 use crate::steps::Change;
 use crate::{Spec, Store, StoreError};
 
@@ -56,6 +57,38 @@ pub(crate) fn canonical_at<C: SqlConn + ?Sized>(
     Ok(Cow::Borrowed(CACHE[at].get_or_init(|| built)))
 }
 
+/// The names of the tables `spec`'s store defines at `version`, read from the shipped snapshot's
+/// text (far cheaper than [`canonical_at`], which builds the schema on a scratch database), as
+/// SQLite names them: every statement is a plain `CREATE TABLE <name> (…)` or `CREATE [UNIQUE]
+/// INDEX`. `None` where [`canonical_at`] is `spec`'s own schema (its version, or no snapshot)
+/// or a statement has another form (the caller then asks [`canonical_at`]).
+pub(crate) fn table_names_at(spec: &Spec, version: i64) -> Option<&'static [String]> {
+    if version == spec.version {
+        return None;
+    }
+    let at = SHIPPED.iter().position(|(s, v, _)| *s == spec.store && *v == version)?;
+    // Read once per process: the snapshots are `'static` text.
+    static CACHE: [OnceLock<Option<Vec<String>>>; SHIPPED.len()] = [const { OnceLock::new() }; SHIPPED.len()];
+    CACHE[at].get_or_init(|| table_names(SHIPPED[at].2)).as_deref()
+}
+
+fn table_names(text: &str) -> Option<Vec<String>> {
+    let toks = sqltext::tokens(text);
+    let mut names = Vec::new();
+    for statement in sqltext::split_top_level(&toks, ";")? {
+        match statement {
+            [] => {}
+            [create, table, name, open, ..] if create.is("CREATE") && table.is("TABLE") && open.is_symbol("(") => {
+                names.push(name.name()?);
+            }
+            [create, index, ..] if create.is("CREATE") && index.is("INDEX") => {}
+            [create, unique, index, ..] if create.is("CREATE") && unique.is("UNIQUE") && index.is("INDEX") => {}
+            _ => return None,
+        }
+    }
+    Some(names)
+}
+
 /// The snapshot text of `spec`: a header, the canonical schema (built on a scratch database of
 /// `conn`'s engine), and its steps as comments.
 pub fn render<C: SqlConn + ?Sized>(conn: &C, spec: &Spec) -> Result<String, StoreError> {
@@ -82,4 +115,40 @@ pub fn render<C: SqlConn + ?Sized>(conn: &C, spec: &Spec) -> Result<String, Stor
         out += ";\n";
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{canonical_at, table_names, table_names_at, SHIPPED};
+
+    /// The names read from a snapshot's text are the tables its scratch database holds, for every
+    /// shipped snapshot; the current version, and text of another form, are left to
+    /// `canonical_at`.
+    #[test]
+    fn table_names_from_the_text_are_the_built_schemas() {
+        let conn = crate::backend::memory().unwrap();
+        for (store, version, _) in SHIPPED {
+            let spec = store.spec();
+            let names = table_names_at(spec, *version);
+            if *version == spec.version {
+                assert_eq!(names, None, "{store:?} v{version}");
+                continue;
+            }
+            let built = canonical_at(&conn, spec, *version).unwrap();
+            let mut names = names.unwrap_or_else(|| panic!("{store:?} v{version}: not read")).to_vec();
+            names.sort();
+            assert_eq!(names, built.schema.tables.keys().cloned().collect::<Vec<_>>(), "{store:?} v{version}");
+        }
+    }
+
+    #[test]
+    fn table_names_only_from_plain_create_statements() {
+        let names = table_names("CREATE TABLE \"a b\" (x);\nCREATE UNIQUE INDEX i ON \"a b\" (x);\nCREATE TABLE c(y);");
+        assert_eq!(names, Some(vec!["a b".to_string(), "c".to_string()]));
+        for other in
+            ["CREATE VIRTUAL TABLE v USING fts5(x);", "CREATE TABLE IF NOT EXISTS t (x);", "CREATE VIEW v AS SELECT 1;"]
+        {
+            assert_eq!(table_names(other), None, "{other}");
+        }
+    }
 }

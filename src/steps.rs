@@ -257,9 +257,15 @@ fn not_an_expression_list(exprs: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether `version` introduces a [`Change::RebuildTable`] step.
+pub(crate) fn rebuilds_at(steps: &[Step], version: i64) -> bool {
+    steps.iter().any(|s| s.since == version && matches!(s.change, Change::RebuildTable { .. }))
+}
+
 /// Phase 1, for one version: the reshaping steps introduced by `version`, in order, on a file
 /// (`db`, for errors) that has the canonical shape of the version before it. `canonical` is
-/// `version`'s own canonical schema (a rebuild takes its table's definition from it). A step on a
+/// `version`'s own canonical schema (a rebuild takes its table's definition from it); it may be
+/// left out only when the version rebuilds no table ([`rebuilds_at`]). A step on a
 /// table the file lacks is skipped (the DDL creates the table whole), as is an `AddColumn` whose
 /// column exists (files from before versions were stamped may have it) and a rebuild of a table
 /// already so defined. [`check`] has passed.
@@ -267,7 +273,7 @@ pub(crate) fn reshape_version<C: SqlConn + ?Sized>(
     conn: &C,
     steps: &[Step],
     version: i64,
-    canonical: &Canonical,
+    canonical: Option<&Canonical>,
     db: &str,
     out: &mut Applied,
 ) -> Result<(), StoreError> {
@@ -287,6 +293,10 @@ pub(crate) fn reshape_version<C: SqlConn + ?Sized>(
                 }
             }
             Change::RebuildTable { table, column_exprs } => {
+                let canonical = canonical.ok_or_else(|| StoreError::InvalidSpec {
+                    db: db.to_string(),
+                    reason: format!("the v{version} rebuild of {table} was run without its version's schema"),
+                })?;
                 let Some(create) = canonical.table_sql.get(table) else { continue };
                 let exists = conn.query_i64(
                     "SELECT count(*) FROM main.sqlite_master WHERE type = 'table' AND name = ?1",

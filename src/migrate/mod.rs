@@ -455,7 +455,15 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canonical, foun
         work.shaped = start_shape::run(conn, spec, &start, &existed)?;
         let mut defined: Vec<String> = start.schema.tables.keys().cloned().collect();
         for version in start_version + 1..=spec.version {
-            let at = snapshot::canonical_at(conn, spec, version)?;
+            // The version's table names are read from its snapshot's text; its whole canonical
+            // schema (a scratch database built from the snapshot) only where a table is
+            // introduced below or a step rebuilds one, its only other uses.
+            let names = snapshot::table_names_at(spec, version);
+            let mut at = if names.is_none() { Some(snapshot::canonical_at(conn, spec, version)?) } else { None };
+            let names: Vec<String> = match names {
+                Some(names) => names.to_vec(),
+                None => at.iter().flat_map(|a| a.schema.tables.keys().cloned()).collect(),
+            };
             // A table this version introduces may already be in the file (made by the original
             // module's `CREATE TABLE IF NOT EXISTS` before versions were stamped, or left by a
             // newer build's downgrade). The starting shape could not cover it, since its
@@ -463,15 +471,18 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canonical, foun
             // introduced it, before that version's steps, like every other table.
             let mut introduced = Columns::new();
             for (table, columns) in existed.iter() {
-                if at.schema.tables.contains_key(table) && !defined.iter().any(|d| d == table) {
+                if names.iter().any(|n| n == table) && !defined.iter().any(|d| d == table) {
                     introduced.insert(table.clone(), columns.clone());
                 }
             }
-            if !introduced.is_empty() {
-                work.shaped.extend(start_shape::run(conn, spec, &at, &introduced)?);
+            if at.is_none() && (!introduced.is_empty() || steps::rebuilds_at(spec.steps, version)) {
+                at = Some(snapshot::canonical_at(conn, spec, version)?);
             }
-            defined.extend(at.schema.tables.keys().filter(|t| !defined.contains(t)).cloned().collect::<Vec<_>>());
-            steps::reshape_version(conn, spec.steps, version, &at, db, &mut work.stepped)?;
+            if let (false, Some(at)) = (introduced.is_empty(), &at) {
+                work.shaped.extend(start_shape::run(conn, spec, at, &introduced)?);
+            }
+            defined.extend(names.into_iter().filter(|t| !defined.contains(t)).collect::<Vec<_>>());
+            steps::reshape_version(conn, spec.steps, version, at.as_deref(), db, &mut work.stepped)?;
         }
     }
     conn.exec(spec.ddl)?;
