@@ -126,7 +126,7 @@ mod tests {
     /// `canonical_at`.
     #[test]
     fn table_names_from_the_text_are_the_built_schemas() {
-        let conn = crate::backend::memory().unwrap();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
         for (store, version, _) in SHIPPED {
             let spec = store.spec();
             let names = table_names_at(spec, *version);
