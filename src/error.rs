@@ -4,8 +4,11 @@
 //! shape is part of the public contract; everything else is added here rather than hidden in a
 //! string, so callers (and the JS wrapper) can branch on the kind.
 
+use std::fmt::Display;
 #[cfg(not(target_arch = "wasm32"))]
 use std::path::PathBuf;
+
+use crate::sqltext::one_line;
 
 /// Everything that can go wrong while checking or migrating a store.
 #[derive(Debug, thiserror::Error)]
@@ -42,14 +45,23 @@ pub enum StoreError {
     Unadoptable { db: String, table: String, missing_columns: Vec<String> },
 
     /// After migrating, the schema still differs from the canonical one; the transaction was
-    /// rolled back.
-    #[error("{db}: schema after migration is missing {}; rolled back", .missing.join(", "))]
-    VerifyFailed { db: String, missing: Vec<String> },
+    /// rolled back. One of the two lists is non-empty: the check of tables, columns and foreign
+    /// keys comes first, and the one of index definitions runs only once it passes.
+    #[error("{db}: schema after migration is missing {}; rolled back", joined(&[.missing.as_slice(), .indexes.as_slice()].concat()))]
+    VerifyFailed {
+        db: String,
+        /// Canonical tables (by name), columns (`table.column`), foreign keys and indexes (by
+        /// name) the result lacks, and columns declared otherwise (the text gives both
+        /// declarations).
+        missing: Vec<String>,
+        /// Canonical indexes, by name, that the result defines otherwise than the canonical DDL.
+        indexes: Vec<String>,
+    },
 
-    /// After a table rebuild, `PRAGMA foreign_key_check` found rows whose parent is missing
-    /// (`table(rowid) → parent`); the transaction was rolled back.
-    #[error("{db}: rebuilding tables would leave rows without their parent: {}; rolled back", .violations.join(", "))]
-    ForeignKeyCheck { db: String, violations: Vec<String> },
+    /// After a table rebuild, `PRAGMA foreign_key_check` found rows whose parent is missing (each
+    /// shown as `table(rowid) → parent`); the transaction was rolled back.
+    #[error("{db}: rebuilding tables would leave rows without their parent: {}; rolled back", joined(.violations))]
+    ForeignKeyCheck { db: String, violations: Vec<ForeignKeyViolation> },
 
     /// A table rebuild (an upgrade step's, or the repair of stale foreign keys) met rows that the
     /// new definition refuses under a constraint that cannot be left out for them (SQLite
@@ -106,6 +118,34 @@ pub enum StoreError {
     Closed,
 }
 
+/// One row `PRAGMA foreign_key_check` reports: a row of `table` whose key finds no row in
+/// `parent`. Shown as `table(rowid) → parent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeyViolation {
+    /// The child table holding the row.
+    pub table: String,
+    /// The row's rowid (`None` for a WITHOUT ROWID table).
+    pub rowid: Option<i64>,
+    /// The table the row's foreign key references.
+    pub parent: String,
+    /// Which foreign key of `table` the row breaks: the `id` column of
+    /// `PRAGMA foreign_key_list(table)`.
+    pub fkid: i64,
+}
+
+impl std::fmt::Display for ForeignKeyViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.rowid {
+            Some(rowid) => write!(f, "{}({rowid}) → {}", self.table, self.parent),
+            None => write!(f, "{}(?) → {}", self.table, self.parent),
+        }
+    }
+}
+
+fn joined<T: Display>(items: &[T]) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(", ")
+}
+
 fn rowid_list(rowids: &[i64]) -> String {
     if rowids.is_empty() {
         return "(unknown)".to_string();
@@ -117,18 +157,6 @@ fn sql_suffix(sql: &Option<String>) -> String {
     match sql {
         Some(s) => format!(" (while running: {})", one_line(s, 200)),
         None => String::new(),
-    }
-}
-
-/// Collapse whitespace so SQL can be shown in one line (and compared regardless of layout), cut
-/// to `max_chars` with an ellipsis.
-pub fn one_line(sql: &str, max_chars: usize) -> String {
-    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max_chars {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max_chars).collect();
-        format!("{cut}…")
     }
 }
 

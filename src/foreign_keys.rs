@@ -9,7 +9,7 @@
 //! without a parent (orphans) are counted and reported, never deleted.
 
 use crate::conn::SqlConn;
-use crate::error::codes;
+use crate::error::{codes, ForeignKeyViolation};
 use crate::inspect::{self, Canonical, Columns, ForeignKey};
 use crate::names::NameMap;
 use crate::rebuild::{rebuild_table, relax_columns, unreadable, Fill};
@@ -127,16 +127,21 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
     Ok(out)
 }
 
-/// The orphans of one table as `table(rowid) → parent`, for messages.
-pub(crate) fn violations<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<String>, StoreError> {
+/// The orphans of one table, as `PRAGMA foreign_key_check` reports them.
+pub(crate) fn violations<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<ForeignKeyViolation>, StoreError> {
     let sql = format!("PRAGMA main.foreign_key_check({})", quote_name(table));
     Ok(conn
         .query(&sql, &[])?
         .iter()
         .map(|r| {
             let text = |i: usize| r.get(i).and_then(|v| v.as_str()).unwrap_or("?").to_string();
-            let rowid = r.get(1).and_then(|v| v.as_i64()).map_or("?".into(), |n| n.to_string());
-            format!("{}({rowid}) → {}", text(0), text(2))
+            ForeignKeyViolation {
+                table: text(0),
+                rowid: r.get(1).and_then(|v| v.as_i64()),
+                parent: text(2),
+                // The pragma always reports it; -1 only if a driver handed back something else.
+                fkid: r.get(3).and_then(|v| v.as_i64()).unwrap_or(-1),
+            }
         })
         .collect())
 }

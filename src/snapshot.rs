@@ -13,8 +13,8 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::conn::SqlConn;
-use crate::error::one_line;
 use crate::inspect::Canonical;
+use crate::sqltext::one_line;
 use crate::steps::Change;
 use crate::{Spec, Store, StoreError};
 

@@ -1,8 +1,6 @@
 //! A strictly read-only account of one database: where it stands against this build and how
 //! its schema differs from the canonical one. Works on files this build refuses to migrate.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::conn::SqlConn;
@@ -121,8 +119,8 @@ impl StoreStatus {
     }
 
     /// Row counts by table name.
-    pub fn row_counts(&self) -> BTreeMap<&str, i64> {
-        self.tables.iter().map(|t| (t.name.as_str(), t.row_count)).collect()
+    pub fn row_counts(&self) -> NameMap<i64> {
+        self.tables.iter().map(|t| (t.name.clone(), t.row_count)).collect()
     }
 }
 

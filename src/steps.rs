@@ -293,10 +293,10 @@ pub(crate) fn reshape_version<C: SqlConn + ?Sized>(
                     &[table],
                 )? == Some(1);
                 if exists && !has_definition(conn, table, create)? {
-                    let before = foreign_keys::orphan_rows(conn)?;
+                    let orphans_before = foreign_keys::orphan_rows(conn)?;
                     let relaxed = rebuild_table(conn, db, table, create, Fill::Select(column_exprs))?;
                     out.constraints_relaxed.extend(relaxed);
-                    refuse_new_orphans(conn, db, &before)?;
+                    refuse_new_orphans(conn, db, &orphans_before)?;
                     out.tables_rebuilt.push(table.to_string());
                 }
             }

@@ -342,12 +342,21 @@ fn a_rebuild_step_that_would_orphan_rows_rolls_back() {
     }));
     let image = bytes_of(&mut db);
     match migrate_spec(&db, broken) {
-        Err(StoreError::ForeignKeyCheck { db: label, violations }) => {
+        Err(e @ StoreError::ForeignKeyCheck { .. }) => {
+            let message = e.to_string();
+            let StoreError::ForeignKeyCheck { db: label, violations } = e else { unreachable!() };
             assert_eq!(label, "objects.db");
             assert!(
-                !violations.is_empty() && violations.iter().all(|v| v.starts_with("db_drone_runs(")),
+                !violations.is_empty() && violations.iter().all(|v| v.to_string().starts_with("db_drone_runs(")),
                 "{violations:?}"
             );
+            // Typed: each names the child row, its parent table and the foreign key; the message
+            // lists them as `table(rowid) → parent`.
+            for v in &violations {
+                assert_eq!((v.table.as_str(), v.parent.as_str(), v.fkid), ("db_drone_runs", "db_drone_definitions", 0));
+                let rowid = v.rowid.expect("a rowid table");
+                assert!(message.contains(&format!("db_drone_runs({rowid}) → db_drone_definitions")), "{message}");
+            }
         }
         other => panic!("expected ForeignKeyCheck, got {other:?}"),
     }

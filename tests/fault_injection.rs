@@ -69,9 +69,10 @@ fn verification_catches_an_incomplete_schema_and_rolls_back() {
         let image = image_of(sql);
         let mut db = from_bytes(&image).unwrap();
         match migrate(&DropsAnIndex(&db), Store::Objects) {
-            Err(StoreError::VerifyFailed { db: label, missing }) => {
+            Err(StoreError::VerifyFailed { db: label, missing, indexes }) => {
                 assert_eq!(label, "objects.db");
                 assert_eq!(missing, ["idx_agents_is_seeded"]);
+                assert!(indexes.is_empty(), "a lacking index is missing, not defined otherwise: {indexes:?}");
             }
             other => panic!("expected VerifyFailed, got {other:?}"),
         }

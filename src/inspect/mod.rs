@@ -19,7 +19,4 @@ pub use drift::{
     same_definition, Drift, ForeignKeyConstraint, ForeignKeySignature,
 };
 
-/// Collapse whitespace so SQL can be shown in one line.
-pub use crate::error::one_line;
-
 pub(crate) use catalog::USER_TABLES;

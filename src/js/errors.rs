@@ -137,8 +137,13 @@ impl From<StoreError> for ErrorFields {
             StoreError::Unadoptable { db, table, missing_columns } => {
                 ErrorFields::Unadoptable { db, table, missing_columns }
             }
-            StoreError::VerifyFailed { db, missing } => ErrorFields::VerifyFailed { db, missing },
-            StoreError::ForeignKeyCheck { db, violations } => ErrorFields::ForeignKeyCheck { db, violations },
+            // JS keeps one list, as the message does (only one of the two is ever non-empty).
+            StoreError::VerifyFailed { db, missing, indexes } => {
+                ErrorFields::VerifyFailed { db, missing: [missing, indexes].concat() }
+            }
+            StoreError::ForeignKeyCheck { db, violations } => {
+                ErrorFields::ForeignKeyCheck { db, violations: violations.iter().map(ToString::to_string).collect() }
+            }
             StoreError::UnknownStore(store) => ErrorFields::UnknownStore { store },
             StoreError::Closed => ErrorFields::Closed {},
             StoreError::Driver { sql, .. } => ErrorFields::Driver { sql },

@@ -277,7 +277,7 @@ fn migrate_dyn(
     // children. Whether a rebuild is needed is known only under the lock, and enforcement can
     // only be switched outside a transaction, so every migration that does work runs with it
     // paused (orphans are then counted explicitly).
-    with_foreign_keys_paused(conn, true, || {
+    with_foreign_keys_paused(conn, || {
         with_busy_timeout(conn, || {
             conn.exec("BEGIN IMMEDIATE")?;
             let report = match migrate_locked(conn, spec, &canonical, mode) {
@@ -466,11 +466,11 @@ fn verify<C: SqlConn + ?Sized>(
     missing.retain(|m| !kept.iter().any(|t| m.starts_with(&format!("{t}("))));
     missing.extend(columns_not_canonical(conn, canonical, work, defended, declared_before)?);
     if !missing.is_empty() {
-        return Err(StoreError::VerifyFailed { db: db.to_string(), missing });
+        return Err(StoreError::VerifyFailed { db: db.to_string(), missing, indexes: vec![] });
     }
     let (not_canonical, ascending) = indexes::not_canonical(conn, canonical, &indexes.kept)?;
     if !not_canonical.is_empty() {
-        return Err(StoreError::VerifyFailed { db: db.to_string(), missing: not_canonical });
+        return Err(StoreError::VerifyFailed { db: db.to_string(), missing: vec![], indexes: not_canonical });
     }
     // A file that held no table holds no row without a parent.
     let orphan_rows = if work.existed.is_empty() { NameMap::new() } else { foreign_keys::orphan_rows(conn)? };
@@ -598,7 +598,7 @@ fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {
     let from = read_version(conn)?;
     // As in `migrate`: a foreign-key repair must not cascade. (Inside a caller's transaction the
     // pragma has no effect; the tables repaired are children, whose drop cascades nowhere.)
-    with_foreign_keys_paused(conn, true, || apply(conn, spec, &canonical, from).map(drop))
+    with_foreign_keys_paused(conn, || apply(conn, spec, &canonical, from).map(drop))
 }
 
 /// Lay down or complete the `objects.db` schema (legacy adoption, tables, additive columns,

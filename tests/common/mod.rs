@@ -188,7 +188,7 @@ impl<'a> FailAt<'a> {
     fn tick(&self, sql: &str) -> bool {
         let n = self.calls.get() + 1;
         self.calls.set(n);
-        self.log.borrow_mut().push(inspect::one_line(sql, 60));
+        self.log.borrow_mut().push(agentmux_schema::sqltext::one_line(sql, 60));
         n == self.fail_at
     }
 
