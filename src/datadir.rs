@@ -36,7 +36,8 @@ pub fn path_of(dir: &Path, store: Store) -> PathBuf {
 ///
 /// A 0-byte file is opened as immutable too, whatever lies beside it: it is an empty database,
 /// and SQLite *deletes* a `-wal` beside a database with no pages on any open, read-only ones
-/// included (found by the `datadir` fuzz target: `status` deleted a stray `objects.db-wal`).
+/// included: reading never removes a file (tests/files.rs
+/// `read_only_paths_leave_a_stray_wal_beside_an_empty_file`).
 pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut wal_companion = path.as_os_str().to_owned();
@@ -84,9 +85,9 @@ fn open_vetted(path: &Path, store: Store) -> Result<Option<Connection>, StoreErr
     fs::File::open(path).map_err(io)?.take(100).read_to_end(&mut head).map_err(io)?;
     check_image(store.file_name(), &head, meta.len())?;
     let conn = open_read_only(path)?;
-    // Its schema must parse. `migrate` reads only the version of a current file, so one whose
-    // schema SQLite cannot parse was reported up to date, while `status` called it unreadable and
-    // the dry run failed on it (found by the datadir fuzz target).
+    // Its schema must parse: `migrate` reads only the version of a current file, and must not call
+    // up to date what `status` calls unreadable (tests/files.rs
+    // `a_current_file_whose_schema_does_not_parse_is_refused_by_vetting`).
     match conn.query_i64("SELECT count(*) FROM sqlite_master", &[]) {
         Err(StoreError::Sqlite { code, message, .. }) if matches!(code & 0xff, codes::CORRUPT | codes::NOTADB) => {
             Err(StoreError::NotADatabase { db: store.file_name().to_string(), reason: message })
@@ -298,8 +299,8 @@ fn create_file(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> 
     .map_err(|e| explain_write_failure(e, &temp, dir));
     // A `-wal` or `-journal` left beside a database that no longer exists would be applied to the
     // new one on its next open (SQLite matches neither to the file it came from): remove them
-    // before linking, while there is still no database they could belong to (found by the
-    // `datadir` fuzz target: a stray `-wal` outlived the migration that created the file).
+    // before linking, while there is still no database they could belong to (tests/files.rs
+    // `a_stale_wal_beside_a_missing_database_is_not_applied_to_the_new_one`).
     let built = built.inspect(|_| {
         if !target.exists() {
             for companion in ["-wal", "-journal", "-shm"] {

@@ -37,8 +37,8 @@ pub enum StoreError {
     #[error("{db} is not a usable SQLite database: {reason}; nothing was written")]
     NotADatabase { db: String, reason: String },
 
-    /// An existing table lacks columns that a canonical index or the blank rows need (the
-    /// original module failed to start on such a file too): filling them would mean inventing
+    /// An existing table lacks columns that a canonical index or the blank rows need: filling them
+    /// would mean inventing
     /// values something depends on. Nothing was written. (A column nothing else names is added
     /// instead; see `MigrationReport::columns_nullable`.)
     #[error("{db}: table {table} cannot be adopted, it lacks column(s) {}; nothing was written", .missing_columns.join(", "))]

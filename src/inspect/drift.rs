@@ -143,8 +143,7 @@ pub fn same_definition(have: &Column, want: &Column, relaxed: bool) -> bool {
 /// canonical one, each as `table.column declared … (canonical: …)`. Two differences are not the
 /// migration's doing and pass:
 /// - `as_found(table, column)`: the file declared the column exactly so before the migration
-///   (a legacy or hand-made declaration the original module kept too; `status` shows it as a
-///   changed column);
+///   (a legacy or hand-made declaration, kept as found; `status` shows it as a changed column);
 /// - `relaxed(table, column)`: the migration reported declaring it without its NOT NULL, PRIMARY
 ///   KEY or default because existing rows have no value for it (`columns_nullable`); it may lack
 ///   exactly that, and nothing else.

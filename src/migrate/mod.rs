@@ -98,8 +98,7 @@ pub struct MigrationReport {
     /// (damage: a column name that is not valid UTF-8, which no SQL this crate writes can name,
     /// or rows under a constraint that cannot be left out for them, see
     /// [`StoreError::RowsRefused`]). They
-    /// keep the foreign keys they had, as the original module left them, every row in place;
-    /// `status` shows the difference.
+    /// keep the foreign keys they had, every row in place; `status` shows the difference.
     pub foreign_keys_kept: Vec<String>,
     /// Rows whose parent row does not exist, per table (tables without any are left out): kept
     /// as they are, never deleted. Counted when a file with tables was migrated.
@@ -200,7 +199,7 @@ impl MigrationReport {
 /// - [`StoreError::SchemaTooNew`] when the file was stamped by a newer build: nothing is written,
 ///   not even a pragma.
 /// - [`StoreError::Unadoptable`] when a table lacks columns that a canonical index or the blank
-///   rows need (the original module failed on such files too), [`StoreError::VerifyFailed`] when
+///   rows need (filling them would mean inventing values), [`StoreError::VerifyFailed`] when
 ///   the result would not have the canonical tables, columns, indexes and foreign keys, and
 ///   [`StoreError::ForeignKeyCheck`] when an upgrade step's rebuild would leave rows without a
 ///   parent they had: the transaction is rolled back, the file is unchanged.
@@ -346,7 +345,8 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     }
     let defended = defences::run(conn, db, canonical)?;
     // The columns as the file declared them before any schema work, so verification can tell a
-    // declaration the file already had (kept, as the original module kept it) from one written.
+    // declaration the file already had (kept as found) from one written (tests/contract.rs
+    // `a_declaration_the_file_already_had_is_kept_and_a_reported_relaxation_accepted`).
     let declared_before = inspect::declared_columns(conn)?;
     let work = apply(conn, spec, canonical, found)?;
     // Indexes live on tables, so a file that held no table held no index to get wrong.
@@ -403,11 +403,13 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canonical, foun
         let mut defined: Vec<String> = start.schema.tables.keys().cloned().collect();
         for version in start_version + 1..=spec.version {
             let at = snapshot::canonical_at(conn, spec, version)?;
-            // A table this version introduces may already be in the file (made by the original
-            // module's `CREATE TABLE IF NOT EXISTS` before versions were stamped, or left by a
-            // newer build's downgrade). The starting shape could not cover it, since its
-            // version does not define it: it is brought to the shape it has in the version that
-            // introduced it, before that version's steps, like every other table.
+            // A table this version introduces may already be in the file (made by a build's `CREATE
+            // TABLE IF NOT EXISTS` before versions were stamped, or left by a newer build's
+            // downgrade; tests/evolution.rs
+            // `a_table_a_later_version_introduced_is_repaired_in_an_older_file`). The starting
+            // shape could not cover it, since its version does not define it: it is brought to the
+            // shape it has in the version that introduced it, before that version's steps, like
+            // every other table.
             let mut introduced = Columns::new();
             for (table, columns) in existed.iter() {
                 if at.schema.tables.contains_key(table) && !defined.iter().any(|d| d == table) {
@@ -480,8 +482,8 @@ fn verify<C: SqlConn + ?Sized>(
 /// Every canonical column of a table the file held is declared as the DDL declares it (type,
 /// NOT NULL, default, key, collation, generated kind), so one version never has two shapes.
 /// Three differences pass, each one a stage chose and the report names:
-/// - the file declared the column exactly so before the migration (a legacy declaration the
-///   original module kept too; `status` shows it as changed);
+/// - the file declared the column exactly so before the migration (a legacy declaration
+///   kept as found; `status` shows it as changed);
 /// - `columns_nullable` and the NOT NULL / PRIMARY KEY entries of `constraints_relaxed`: the
 ///   column lacks exactly that constraint, because rows hold no value that satisfies it;
 /// - an `INTEGER PRIMARY KEY` of `constraints_relaxed`: declared `INT`, because rows hold keys
@@ -575,8 +577,9 @@ fn assemble(
     report.indexes_rebuilt = defended.indexes_respelled;
     report.indexes_rebuilt.extend(indexes.rebuilt);
     // The file's format cannot hold a descending column (see
-    // `defences::only_desc_lost_to_schema_format`): the original module migrated such a file with
-    // the index built ascending, and so does this, saying so, rather than refuse it.
+    // `defences::only_desc_lost_to_schema_format`): such a file is migrated with the index built
+    // ascending, saying so, rather than refused (tests/indexes.rs
+    // `a_file_whose_schema_format_ignores_desc_is_migrated_saying_so`).
     report.indexes_rebuilt.retain(|i| !verified.ascending.contains(i));
     report.indexes_kept = indexes.kept;
     report.indexes_kept.extend(verified.ascending);
