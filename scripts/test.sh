@@ -23,8 +23,10 @@ start=$SECONDS
 stage() { printf '\n== %s (%ss) ==\n' "$1" "$((SECONDS - start))"; }
 
 # Run one wasm test command, showing its output, and fail unless it really ran the suites: the
-# runner exits 0 when it skips a suite. A browser run without WASM_BINDGEN_USE_BROWSER=1 skips
-# every Node-configured suite (tests/schema.rs, tests/js_api.rs) and runs only the worker one,
+# runner exits 0 when it skips a suite. `wasm-pack test` without `--test` runs every file of
+# tests/, so a new behavioural file (tests/schema.rs, tests/refusals.rs, …) runs on all three wasm
+# runtimes with no change here. A browser run without WASM_BINDGEN_USE_BROWSER=1 skips every
+# Node-configured suite (the behavioural files, tests/js_api.rs) and runs only the worker one,
 # so both "a suite was skipped in a browser run" and "zero tests in total" fail here. (Under Node
 # the worker-only tests/js_opfs.rs is skipped by design.)
 wasm_tests() {
