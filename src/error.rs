@@ -47,13 +47,12 @@ pub enum StoreError {
     /// After migrating, the schema still differs from the canonical one; the transaction was
     /// rolled back. One of the two lists is non-empty: the check of tables, columns and foreign
     /// keys comes first, and the one of index definitions runs only once it passes.
-    #[error("{db}: schema after migration is missing {}; rolled back", joined(&[.missing.as_slice(), .indexes.as_slice()].concat()))]
+    #[error("{db}: schema after migration is missing {}; rolled back", missing_list(.missing, .indexes))]
     VerifyFailed {
         db: String,
-        /// Canonical tables (by name), columns (`table.column`), foreign keys and indexes (by
-        /// name) the result lacks, and columns declared otherwise (the text gives both
-        /// declarations).
-        missing: Vec<String>,
+        /// Canonical tables, columns, foreign keys and indexes the result lacks, and columns it
+        /// declares otherwise.
+        missing: Vec<SchemaGap>,
         /// Canonical indexes, by name, that the result defines otherwise than the canonical DDL.
         indexes: Vec<String>,
     },
@@ -142,8 +141,42 @@ impl std::fmt::Display for ForeignKeyViolation {
     }
 }
 
+/// One way the schema after a migration falls short of the canonical one
+/// ([`StoreError::VerifyFailed`]), shown as the message names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SchemaGap {
+    /// A canonical table the result lacks: shown as its name.
+    Table(String),
+    /// A canonical column the result lacks: shown as `table.column`.
+    Column { table: String, column: String },
+    /// A canonical foreign key of `table` the result lacks: shown as its declaration,
+    /// `table(columns) REFERENCES parent(columns)` with any `ON UPDATE`/`ON DELETE` action.
+    ForeignKey { table: String, declaration: String },
+    /// A canonical index the result lacks: shown as its name.
+    Index(String),
+    /// A canonical column the result declares otherwise: shown as `table.column declared …
+    /// (canonical: …)`, both declarations in `detail`'s words.
+    Declaration { table: String, column: String, detail: String },
+}
+
+impl std::fmt::Display for SchemaGap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaGap::Table(name) | SchemaGap::Index(name) => f.write_str(name),
+            SchemaGap::Column { table, column } => write!(f, "{table}.{column}"),
+            SchemaGap::ForeignKey { declaration, .. } => f.write_str(declaration),
+            SchemaGap::Declaration { table, column, detail } => write!(f, "{table}.{column} {detail}"),
+        }
+    }
+}
+
 fn joined<T: Display>(items: &[T]) -> String {
     items.iter().map(T::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn missing_list(missing: &[SchemaGap], indexes: &[String]) -> String {
+    missing.iter().map(SchemaGap::to_string).chain(indexes.iter().cloned()).collect::<Vec<_>>().join(", ")
 }
 
 fn rowid_list(rowids: &[i64]) -> String {

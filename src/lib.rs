@@ -40,7 +40,7 @@ pub mod plan;
 pub mod js;
 
 pub use conn::{SqlConn, Value};
-pub use error::{codes, ForeignKeyViolation, StoreError};
+pub use error::{codes, ForeignKeyViolation, SchemaGap, StoreError};
 pub use lock::LOCK_WAIT_MS;
 pub use migrate::{
     migrate, migrate_all, migrate_spec, repair, run_filestore_migrations, run_object_schema, run_saga_log_migrations,

@@ -6,7 +6,7 @@
 mod common;
 
 use agentmux_schema::backend::from_bytes;
-use agentmux_schema::{migrate, SqlConn, Store, StoreError};
+use agentmux_schema::{migrate, SchemaGap, SqlConn, Store, StoreError};
 use common::*;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -71,7 +71,7 @@ fn verification_catches_an_incomplete_schema_and_rolls_back() {
         match migrate(&DropsAnIndex(&db), Store::Objects) {
             Err(StoreError::VerifyFailed { db: label, missing, indexes }) => {
                 assert_eq!(label, "objects.db");
-                assert_eq!(missing, ["idx_agents_is_seeded"]);
+                assert_eq!(missing, [SchemaGap::Index("idx_agents_is_seeded".into())]);
                 assert!(indexes.is_empty(), "a lacking index is missing, not defined otherwise: {indexes:?}");
             }
             other => panic!("expected VerifyFailed, got {other:?}"),

@@ -8,7 +8,7 @@ use super::catalog::{
 };
 use crate::conn::SqlConn;
 use crate::names::NameMap;
-use crate::StoreError;
+use crate::{SchemaGap, StoreError};
 
 /// A table's foreign keys in a form that ignores SQLite's numbering of them (which follows
 /// declaration order): each constraint as `(parent, [(from, to)], on_update, on_delete)`, in
@@ -57,8 +57,8 @@ pub fn missing_foreign_keys(table: &str, have: &[ForeignKey], want: &[ForeignKey
         .collect()
 }
 
-/// Every canonical table, column and (named) index that `conn` lacks, as `table`,
-/// `table.column` or index names; used to verify a migration inside its transaction.
+/// Every canonical table, column, foreign key and (named) index that `conn` lacks; used to verify
+/// a migration inside its transaction.
 ///
 /// Columns are checked only for tables `check_columns` names. A migration passes the tables
 /// that existed before it: a table it created came from the canonical DDL itself, so its columns
@@ -67,7 +67,7 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
     conn: &C,
     canonical: &Schema,
     check_columns: impl Fn(&str) -> bool,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<SchemaGap>, StoreError> {
     let (tables, indexes) = object_names(conn)?;
     let existed = canonical.tables.keys().any(|t| check_columns(t));
     let cols = if existed { table_columns(conn)? } else { Columns::default() };
@@ -75,24 +75,28 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
     let mut missing = Vec::new();
     for (name, want) in &canonical.tables {
         if !tables.contains(name) {
-            missing.push(name.clone());
+            missing.push(SchemaGap::Table(name.clone()));
             continue;
         }
         if check_columns(name) {
             let have = cols.get(name);
             for c in &want.columns {
                 if !have.is_some_and(|h| h.contains(&c.name)) {
-                    missing.push(format!("{name}.{}", c.name));
+                    missing.push(SchemaGap::Column { table: name.clone(), column: c.name.clone() });
                 }
             }
             // An adopted table keeps the constraints it was created with; one whose foreign key
             // points elsewhere (or is gone) would silently stop cascading.
             let have_fks = fks.get(name).map(Vec::as_slice).unwrap_or_default();
-            missing.extend(missing_foreign_keys(name, have_fks, &want.foreign_keys));
+            missing.extend(
+                missing_foreign_keys(name, have_fks, &want.foreign_keys)
+                    .into_iter()
+                    .map(|declaration| SchemaGap::ForeignKey { table: name.clone(), declaration }),
+            );
         }
         for i in want.indexes.keys().filter(|i| !is_auto(i)) {
             if !indexes.contains(i) {
-                missing.push(i.clone());
+                missing.push(SchemaGap::Index(i.clone()));
             }
         }
     }
@@ -140,7 +144,7 @@ pub fn same_definition(have: &Column, want: &Column, relaxed: bool) -> bool {
 }
 
 /// The canonical columns of the tables `check(table)` names whose declaration differs from the
-/// canonical one, each as `table.column declared … (canonical: …)`. Two differences are not the
+/// canonical one, each shown as `table.column declared … (canonical: …)`. Two differences are not the
 /// migration's doing and pass:
 /// - `as_found(table, column)`: the file declared the column exactly so before the migration
 ///   (a legacy or hand-made declaration, kept as found; `status` shows it as a changed column);
@@ -157,7 +161,7 @@ pub fn columns_not_canonical<C: SqlConn + ?Sized>(
     check: impl Fn(&str) -> bool,
     as_found: impl Fn(&str, &Column) -> bool,
     relaxed: impl Fn(&str, &str) -> bool,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<SchemaGap>, StoreError> {
     let mut out = Vec::new();
     let mut declared: Option<NameMap<Vec<Column>>> = None;
     for (table, want) in canonical.tables.iter().filter(|(t, _)| check(t)) {
@@ -170,12 +174,11 @@ pub fn columns_not_canonical<C: SqlConn + ?Sized>(
             // A column that is missing altogether is reported by `missing_from_canonical`.
             let Some(h) = have.iter().find(|h| h.name.eq_ignore_ascii_case(&w.name)) else { continue };
             if !same_definition(h, w, relaxed(table, &w.name)) && !as_found(table, h) {
-                out.push(format!(
-                    "{table}.{} declared {} (canonical: {})",
-                    w.name,
-                    describe_column(h),
-                    describe_column(w)
-                ));
+                out.push(SchemaGap::Declaration {
+                    table: table.clone(),
+                    column: w.name.clone(),
+                    detail: format!("declared {} (canonical: {})", describe_column(h), describe_column(w)),
+                });
             }
         }
     }

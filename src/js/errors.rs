@@ -139,7 +139,8 @@ impl From<StoreError> for ErrorFields {
             }
             // JS keeps one list, as the message does (only one of the two is ever non-empty).
             StoreError::VerifyFailed { db, missing, indexes } => {
-                ErrorFields::VerifyFailed { db, missing: [missing, indexes].concat() }
+                let missing = missing.iter().map(ToString::to_string).chain(indexes).collect();
+                ErrorFields::VerifyFailed { db, missing }
             }
             StoreError::ForeignKeyCheck { db, violations } => {
                 ErrorFields::ForeignKeyCheck { db, violations: violations.iter().map(ToString::to_string).collect() }

@@ -30,7 +30,7 @@ use start_shape::Shaped;
 
 use crate::column_ref::ColumnRef;
 use crate::conn::SqlConn;
-use crate::error::codes;
+use crate::error::{codes, SchemaGap};
 use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, Columns};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
@@ -465,7 +465,7 @@ fn verify<C: SqlConn + ?Sized>(
     let db = spec.store.file_name();
     let mut missing = inspect::missing_from_canonical(conn, &canonical.schema, |t| work.existed.contains_key(t))?;
     let kept = &work.shaped.foreign_keys_kept;
-    missing.retain(|m| !kept.iter().any(|t| m.starts_with(&format!("{t}("))));
+    missing.retain(|m| !matches!(m, SchemaGap::ForeignKey { table, .. } if kept.contains(table)));
     missing.extend(columns_not_canonical(conn, canonical, work, defended, declared_before)?);
     if !missing.is_empty() {
         return Err(StoreError::VerifyFailed { db: db.to_string(), missing, indexes: vec![] });
@@ -494,7 +494,7 @@ fn columns_not_canonical<C: SqlConn + ?Sized>(
     work: &Work,
     defended: &Defended,
     declared_before: &NameMap<Vec<Column>>,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<SchemaGap>, StoreError> {
     let renamed: Vec<&Rename> = defended.tables_respelled.iter().chain(&work.adoption.renamed).collect();
     let relaxed_constraints =
         work.shaped.constraints_relaxed.iter().chain(&work.stepped.constraints_relaxed).collect::<Vec<_>>();
