@@ -2,11 +2,11 @@
 //! to paste into `src/spec.rs` (see the README's "Changing the schema"):
 //!
 //! ```sh
-//! cargo run --example plan -- objects                     # src/sql/snapshots/objects_v<N>.sql → src/sql/objects.sql
+//! cargo run --example plan -- objects                     # crates/core/src/sql/snapshots/objects_v<N>.sql → crates/core/src/sql/objects.sql
 //! cargo run --example plan -- objects --ddl other.sql     # → another DDL file
 //! ```
 //!
-//! The shipped version is the newest snapshot of the store in `src/sql/snapshots/`; the steps get
+//! The shipped version is the newest snapshot of the store in `crates/core/src/sql/snapshots/`; the steps get
 //! `since` one above it.
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             }
-            newest.ok_or_else(|| format!("no src/sql/snapshots/{prefix}<N>.sql"))?
+            newest.ok_or_else(|| format!("no crates/core/src/sql/snapshots/{prefix}<N>.sql"))?
         }
     };
     let shipped = std::fs::read_to_string(&snapshot)?;

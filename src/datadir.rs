@@ -15,11 +15,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use tracing::{info, warn};
 
+use crate::api::Connection as _;
+use crate::backend::Sqlite as _;
 use crate::conn::SqlConn;
 use crate::header::check_image;
 use crate::status::{quick_check, Integrity};
-use crate::tripwire::check_schema_compat;
-use crate::{codes, migrate, status, MigrationReport, Store, StoreError, StoreStatus};
+use crate::{check_schema_compat, codes, migrate, status, MigrationReport, Store, StoreError, StoreStatus};
 
 /// Where each store lives inside `dir`.
 pub fn path_of(dir: &Path, store: Store) -> PathBuf {
@@ -44,9 +45,9 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     let empty = fs::metadata(path).is_ok_and(|m| m.len() == 0);
     if empty || (is_wal_file(path) && !Path::new(&wal_companion).exists()) {
         let uri = format!("file:{}?immutable=1", uri_path(path));
-        return Ok(Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?);
+        return Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI).or_store();
     }
-    Ok(Connection::open_with_flags(path, flags)?)
+    Connection::open_with_flags(path, flags).or_store()
 }
 
 fn is_wal_file(path: &Path) -> bool {
@@ -87,7 +88,7 @@ fn open_vetted(path: &Path, store: Store) -> Result<Option<Connection>, StoreErr
     // Its schema must parse. `migrate` reads only the version of a current file, so one whose
     // schema SQLite cannot parse was reported up to date, while `status` called it unreadable and
     // the dry run failed on it (found by the datadir fuzz target).
-    match conn.query_i64("SELECT count(*) FROM sqlite_master", &[]) {
+    match conn.as_sql_conn().query_i64("SELECT count(*) FROM sqlite_master", &[]) {
         Err(StoreError::Sqlite { code, message, .. }) if matches!(code & 0xff, codes::CORRUPT | codes::NOTADB) => {
             Err(StoreError::NotADatabase { db: store.file_name().to_string(), reason: message })
         }
@@ -190,12 +191,12 @@ fn run_data_dir(dir: &Path, job: Job) -> Result<DirReport, StoreError> {
 /// A missing file (or directory) is planned as created. Errors are the ones the migration
 /// would return.
 pub fn plan_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
-    plan(dir, crate::migrate::<crate::backend::Db>)
+    plan(dir, crate::migrate::<_, crate::backend::Db>)
 }
 
 /// What [`repair_data_dir_report`] would do, without writing anything (see [`plan_data_dir`]).
 pub fn plan_repair_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
-    plan(dir, crate::repair::<crate::backend::Db>)
+    plan(dir, crate::repair::<_, crate::backend::Db>)
 }
 
 fn plan(
@@ -209,10 +210,10 @@ fn plan(
                 check_schema_compat(&conn, store.version(), store.file_name())?;
                 // SQLite cannot serialize a database with no pages (a 0-byte file): that one is
                 // simply an empty database.
-                if conn.query_i64("PRAGMA page_count", &[])?.unwrap_or(0) == 0 {
+                if conn.as_sql_conn().query_i64("PRAGMA page_count", &[])?.unwrap_or(0) == 0 {
                     crate::backend::memory()?
                 } else {
-                    crate::backend::from_bytes(&conn.serialize(MAIN_DB)?)?
+                    crate::backend::from_bytes(&conn.serialize(MAIN_DB).or_store()?)?
                 }
             }
             None => crate::backend::memory()?,
@@ -245,7 +246,8 @@ pub fn migrate_file(path: &Path, store: Store) -> Result<MigrationReport, StoreE
 }
 
 fn run_file(path: &Path, store: Store, job: Job) -> Result<MigrationReport, StoreError> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .or_store()?;
     job(&conn, store)
 }
 
@@ -289,9 +291,9 @@ fn create_file(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> 
     let target = path_of(dir, store);
     let (temp, claim) = claim_temp(dir, store)?;
     let built = (|| {
-        let conn = Connection::open(&temp)?;
+        let conn = Connection::open(&temp).or_store()?;
         let report = migrate(&conn, store)?;
-        conn.close().map_err(|(_, e)| StoreError::from(e))?;
+        conn.close().map_err(|(_, e)| crate::backend::store_error(e))?;
         Ok::<_, StoreError>(report)
     })()
     // Failures here would otherwise name the temporary file; the user knows the directory.
@@ -506,8 +508,10 @@ pub fn status_file_checked(path: &Path, store: Store, integrity: bool) -> StoreS
         Ok(Some(conn)) => {
             let mut s = status(&conn, store);
             if integrity && s.state != crate::State::Unreadable {
-                s.integrity =
-                    Some(quick_check(&conn).unwrap_or_else(|e| Integrity { ok: false, problems: vec![e.to_string()] }));
+                s.integrity = Some(
+                    quick_check(&conn.as_sql_conn())
+                        .unwrap_or_else(|e| Integrity { ok: false, problems: vec![e.to_string()] }),
+                );
             }
             s
         }

@@ -10,45 +10,35 @@
 // VFS with SQLite (src/backend/readonly_vfs.rs, `register`), which has no safe form.
 #![deny(unsafe_code)]
 
+// Everything written against `SqlConn` lives in the core crate (crates/core), which has no SQLite
+// driver: the compiler keeps driver code out of it. This crate adds the backend and the
+// front-ends, and re-exports the API under the paths the server uses.
+pub use agentmux_schema_core::{conn, foreign_keys, header, inspect, legacy, names, snapshot, sqltext, steps};
+/// A store's state against the canonical schema (the CLI's `status`).
+pub mod status {
+    pub use agentmux_schema_core::status::*;
+}
+
 pub mod backend;
-mod column_ref;
-pub mod conn;
-mod error;
-pub mod foreign_keys;
-pub mod header;
-pub mod inspect;
-pub mod legacy;
-mod lock;
-mod migrate;
-pub mod names;
-mod rebuild;
-pub mod snapshot;
-mod spec;
-mod spelling;
-pub mod sqltext;
-pub mod status;
-pub mod steps;
-mod store;
-mod tripwire;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod datadir;
 #[cfg(not(target_arch = "wasm32"))]
-pub mod plan;
+pub use agentmux_schema_core::plan;
 
-#[cfg(target_arch = "wasm32")]
+/// The JS API of the npm package: only with the `js` feature, so a wasm32 Rust dependent links no
+/// wasm-bindgen exports unless it asks for them.
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
 pub mod js;
 
-pub use conn::{SqlConn, Value};
-pub use error::{codes, StoreError};
-pub use lock::LOCK_WAIT_MS;
-pub use migrate::{
-    migrate, migrate_all, migrate_spec, repair, run_filestore_migrations, run_object_schema, run_saga_log_migrations,
-    MigrationReport, Outcome, RebuildReason, RebuiltTable,
+mod api;
+
+pub use agentmux_schema_core::{
+    codes, AdditiveColumn, Change, MigrationReport, Outcome, RebuildReason, RebuiltTable, RelaxedConstraint, Spec,
+    SqlConn, State, Step, Store, StoreError, StoreStatus, Value, FILESTORE_SCHEMA_VERSION, LOCK_WAIT_MS,
+    OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION,
 };
-pub use rebuild::RelaxedConstraint;
-pub use spec::{Spec, FILESTORE_SCHEMA_VERSION, OBJECT_SCHEMA_VERSION, SAGA_LOG_SCHEMA_VERSION};
-pub use status::{status, State, StoreStatus};
-pub use steps::{AdditiveColumn, Change, Step};
-pub use store::Store;
-pub use tripwire::{check_schema_compat, read_version, stamp_version};
+pub use api::{
+    check_schema_compat, migrate, migrate_all, migrate_spec, read_version, repair, run_filestore_migrations,
+    run_object_schema, run_saga_log_migrations, stamp_version, status, AnySqlConn, Connection, Rusqlite,
+};

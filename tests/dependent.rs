@@ -17,7 +17,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use agentmux_schema::{migrate, SqlConn, Store};
+use agentmux_schema::{migrate, Connection as _, SqlConn, Store};
 
 const TEST: &str = r#"
 use agentmux_schema::{backend, migrate, SqlConn, Store, Value};
@@ -110,7 +110,7 @@ fn a_crate_depending_on_this_one_gets_the_same_engine_on_wasm32() {
     let native = rusqlite::Connection::open_in_memory().unwrap();
     let version: String = native.query_row("SELECT sqlite_version()", [], |r| r.get(0)).unwrap();
     let report = migrate(&native, Store::Objects).unwrap();
-    assert!(native.query("PRAGMA foreign_keys", &[]).unwrap()[0][0].as_i64() == Some(1));
+    assert!(native.as_sql_conn().query("PRAGMA foreign_keys", &[]).unwrap()[0][0].as_i64() == Some(1));
     let test = format!(
         "const NATIVE_VERSION: &str = {version:?};\nconst NATIVE_REPORT: &str = {:?};\n{TEST}",
         format!("{report:?}")
