@@ -2,7 +2,7 @@
 //! server's, unchanged from the original module's call sites), a [`crate::backend::Db`], or any
 //! other [`SqlConn`]. The core crate holds the logic and knows only `SqlConn`; a
 //! `rusqlite::Connection` cannot implement that trait outside the core (both belong to other
-//! crates), so each entry point takes a [`Connection`] and hands the core a `SqlConn` view of it.
+//! crates), so each entry point takes an [`AsSqlConn`] and hands the core a `SqlConn` view of it.
 
 use agentmux_schema_core as core;
 
@@ -14,12 +14,12 @@ use crate::{MigrationReport, Spec, SqlConn, Store, StoreError, StoreStatus};
 /// apart; the compiler infers it, so call sites never name it.
 ///
 /// ```
-/// use agentmux_schema::{Connection, SqlConn};
+/// use agentmux_schema::{AsSqlConn, SqlConn};
 /// let conn = rusqlite::Connection::open_in_memory().unwrap();
 /// let rows = conn.as_sql_conn().query("SELECT 1 + 1", &[]).unwrap();
 /// assert_eq!(rows[0][0].as_i64(), Some(2));
 /// ```
-pub trait Connection<Via = AnySqlConn> {
+pub trait AsSqlConn<Via = AnySqlConn> {
     /// The [`SqlConn`] view of the connection.
     type Sql<'a>: SqlConn
     where
@@ -28,9 +28,9 @@ pub trait Connection<Via = AnySqlConn> {
     fn as_sql_conn(&self) -> Self::Sql<'_>;
 }
 
-/// [`Connection`]'s marker for a type that implements [`SqlConn`] itself.
+/// [`AsSqlConn`]'s marker for a type that implements [`SqlConn`] itself.
 pub enum AnySqlConn {}
-/// [`Connection`]'s marker for `rusqlite::Connection`.
+/// [`AsSqlConn`]'s marker for `rusqlite::Connection`.
 pub enum Rusqlite {}
 
 /// A reference to a [`SqlConn`], as one.
@@ -49,7 +49,7 @@ impl<C: SqlConn + ?Sized> SqlConn for Ref<'_, C> {
     }
 }
 
-impl<C: SqlConn + ?Sized> Connection<AnySqlConn> for C {
+impl<C: SqlConn + ?Sized> AsSqlConn<AnySqlConn> for C {
     type Sql<'a>
         = Ref<'a, C>
     where
@@ -59,7 +59,7 @@ impl<C: SqlConn + ?Sized> Connection<AnySqlConn> for C {
     }
 }
 
-impl Connection<Rusqlite> for rusqlite::Connection {
+impl AsSqlConn<Rusqlite> for rusqlite::Connection {
     type Sql<'a> = Borrowed<'a>;
     fn as_sql_conn(&self) -> Borrowed<'_> {
         Borrowed(self)
@@ -75,7 +75,7 @@ impl Connection<Rusqlite> for rusqlite::Connection {
 /// assert_eq!(report.outcome, Outcome::Created);
 /// assert_eq!(migrate(&conn, Store::Objects).unwrap().outcome, Outcome::UpToDate);
 /// ```
-pub fn migrate<V, C: Connection<V> + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
+pub fn migrate<V, C: AsSqlConn<V> + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
     core::migrate(&conn.as_sql_conn(), store)
 }
 
@@ -88,7 +88,7 @@ pub fn migrate<V, C: Connection<V> + ?Sized>(conn: &C, store: Store) -> Result<M
 /// let report = migrate_spec(&conn, &Store::Sagas.spec()).unwrap();
 /// assert_eq!(report.to_version, Store::Sagas.version());
 /// ```
-pub fn migrate_spec<V, C: Connection<V> + ?Sized>(conn: &C, spec: &Spec) -> Result<MigrationReport, StoreError> {
+pub fn migrate_spec<V, C: AsSqlConn<V> + ?Sized>(conn: &C, spec: &Spec) -> Result<MigrationReport, StoreError> {
     core::migrate_spec(&conn.as_sql_conn(), spec)
 }
 
@@ -101,7 +101,7 @@ pub fn migrate_spec<V, C: Connection<V> + ?Sized>(conn: &C, spec: &Spec) -> Resu
 /// migrate(&conn, Store::Filestore).unwrap();
 /// assert!(repair(&conn, Store::Filestore).unwrap().tables_rebuilt.is_empty());
 /// ```
-pub fn repair<V, C: Connection<V> + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
+pub fn repair<V, C: AsSqlConn<V> + ?Sized>(conn: &C, store: Store) -> Result<MigrationReport, StoreError> {
     core::repair(&conn.as_sql_conn(), store)
 }
 
@@ -115,7 +115,7 @@ pub fn repair<V, C: Connection<V> + ?Sized>(conn: &C, store: Store) -> Result<Mi
 /// stamp_version(&conn, OBJECT_SCHEMA_VERSION).unwrap();
 /// assert_eq!(read_version(&conn).unwrap(), OBJECT_SCHEMA_VERSION);
 /// ```
-pub fn run_object_schema<V, C: Connection<V> + ?Sized>(conn: &C) -> Result<(), StoreError> {
+pub fn run_object_schema<V, C: AsSqlConn<V> + ?Sized>(conn: &C) -> Result<(), StoreError> {
     core::run_object_schema(&conn.as_sql_conn())
 }
 
@@ -125,7 +125,7 @@ pub fn run_object_schema<V, C: Connection<V> + ?Sized>(conn: &C) -> Result<(), S
 /// let conn = rusqlite::Connection::open_in_memory().unwrap();
 /// agentmux_schema::run_filestore_migrations(&conn).unwrap();
 /// ```
-pub fn run_filestore_migrations<V, C: Connection<V> + ?Sized>(conn: &C) -> Result<(), StoreError> {
+pub fn run_filestore_migrations<V, C: AsSqlConn<V> + ?Sized>(conn: &C) -> Result<(), StoreError> {
     core::run_filestore_migrations(&conn.as_sql_conn())
 }
 
@@ -135,7 +135,7 @@ pub fn run_filestore_migrations<V, C: Connection<V> + ?Sized>(conn: &C) -> Resul
 /// let conn = rusqlite::Connection::open_in_memory().unwrap();
 /// agentmux_schema::run_saga_log_migrations(&conn).unwrap();
 /// ```
-pub fn run_saga_log_migrations<V, C: Connection<V> + ?Sized>(conn: &C) -> Result<(), StoreError> {
+pub fn run_saga_log_migrations<V, C: AsSqlConn<V> + ?Sized>(conn: &C) -> Result<(), StoreError> {
     core::run_saga_log_migrations(&conn.as_sql_conn())
 }
 
@@ -148,7 +148,7 @@ pub fn run_saga_log_migrations<V, C: Connection<V> + ?Sized>(conn: &C) -> Result
 /// let reports = migrate_all(&[(&objects, Store::Objects), (&sagas, Store::Sagas)]).unwrap();
 /// assert_eq!(reports.len(), 2);
 /// ```
-pub fn migrate_all<V, C: Connection<V> + ?Sized>(stores: &[(&C, Store)]) -> Result<Vec<MigrationReport>, StoreError> {
+pub fn migrate_all<V, C: AsSqlConn<V> + ?Sized>(stores: &[(&C, Store)]) -> Result<Vec<MigrationReport>, StoreError> {
     let views: Vec<_> = stores.iter().map(|(conn, store)| (conn.as_sql_conn(), *store)).collect();
     let dyns: Vec<(&dyn SqlConn, Store)> = views.iter().map(|(conn, store)| (conn as &dyn SqlConn, *store)).collect();
     core::migrate_all(&dyns)
@@ -160,7 +160,7 @@ pub fn migrate_all<V, C: Connection<V> + ?Sized>(stores: &[(&C, Store)]) -> Resu
 /// let conn = rusqlite::Connection::open_in_memory().unwrap();
 /// assert_eq!(agentmux_schema::read_version(&conn).unwrap(), 0);
 /// ```
-pub fn read_version<V, C: Connection<V> + ?Sized>(conn: &C) -> Result<i64, StoreError> {
+pub fn read_version<V, C: AsSqlConn<V> + ?Sized>(conn: &C) -> Result<i64, StoreError> {
     core::read_version(&conn.as_sql_conn())
 }
 
@@ -173,7 +173,7 @@ pub fn read_version<V, C: Connection<V> + ?Sized>(conn: &C) -> Result<i64, Store
 /// let err = check_schema_compat(&conn, 4, "objects.db").unwrap_err();
 /// assert!(matches!(err, StoreError::SchemaTooNew { found: 99, expected: 4, .. }));
 /// ```
-pub fn check_schema_compat<V, C: Connection<V> + ?Sized>(
+pub fn check_schema_compat<V, C: AsSqlConn<V> + ?Sized>(
     conn: &C,
     current: i64,
     db_label: &str,
@@ -188,7 +188,7 @@ pub fn check_schema_compat<V, C: Connection<V> + ?Sized>(
 /// agentmux_schema::stamp_version(&conn, 3).unwrap();
 /// assert_eq!(agentmux_schema::read_version(&conn).unwrap(), 3);
 /// ```
-pub fn stamp_version<V, C: Connection<V> + ?Sized>(conn: &C, current: i64) -> Result<(), StoreError> {
+pub fn stamp_version<V, C: AsSqlConn<V> + ?Sized>(conn: &C, current: i64) -> Result<(), StoreError> {
     core::stamp_version(&conn.as_sql_conn(), current)
 }
 
@@ -201,6 +201,6 @@ pub fn stamp_version<V, C: Connection<V> + ?Sized>(conn: &C, current: i64) -> Re
 /// migrate(&conn, Store::Sagas).unwrap();
 /// assert_eq!(status(&conn, Store::Sagas).state, State::Current);
 /// ```
-pub fn status<V, C: Connection<V> + ?Sized>(conn: &C, store: Store) -> StoreStatus {
+pub fn status<V, C: AsSqlConn<V> + ?Sized>(conn: &C, store: Store) -> StoreStatus {
     core::status(&conn.as_sql_conn(), store)
 }

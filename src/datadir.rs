@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use tracing::{info, warn};
 
-use crate::api::Connection as _;
+use crate::api::AsSqlConn as _;
 use crate::backend::Sqlite as _;
 use crate::conn::SqlConn;
 use crate::header::check_image;

@@ -12,9 +12,12 @@
 
 // Everything written against `SqlConn` lives in the core crate (crates/core), which has no SQLite
 // driver: the compiler keeps driver code out of it. This crate adds the backend and the
-// front-ends, and re-exports the API under the paths the server uses.
+// front-ends, and re-exports the API under the paths the server uses. The core's modules are
+// reachable here for this crate's front-ends, examples and tests, and hidden from the
+// documentation: the API is the items re-exported at this root.
+#[doc(hidden)]
 pub use agentmux_schema_core::{conn, foreign_keys, header, inspect, legacy, names, snapshot, sqltext, steps};
-/// A store's state against the canonical schema (the CLI's `status`).
+#[doc(hidden)]
 pub mod status {
     pub use agentmux_schema_core::status::*;
 }
@@ -24,11 +27,13 @@ pub mod backend;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod datadir;
 #[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
 pub use agentmux_schema_core::plan;
 
-/// The JS API of the npm package: only with the `js` feature, so a wasm32 Rust dependent links no
-/// wasm-bindgen exports unless it asks for them.
+/// The JS API of the npm package (its documentation is the package's README): only with the
+/// `js` feature, so a wasm32 Rust dependent links no wasm-bindgen exports unless it asks for them.
 #[cfg(all(target_arch = "wasm32", feature = "js"))]
+#[doc(hidden)]
 pub mod js;
 
 mod api;
@@ -40,5 +45,5 @@ pub use agentmux_schema_core::{
 };
 pub use api::{
     check_schema_compat, migrate, migrate_all, migrate_spec, read_version, repair, run_filestore_migrations,
-    run_object_schema, run_saga_log_migrations, stamp_version, status, AnySqlConn, Connection, Rusqlite,
+    run_object_schema, run_saga_log_migrations, stamp_version, status, AnySqlConn, AsSqlConn, Rusqlite,
 };

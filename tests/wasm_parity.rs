@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use agentmux_schema::{inspect, migrate, Connection as _, Store};
+use agentmux_schema::{inspect, migrate, AsSqlConn as _, Store};
 use rusqlite::Connection;
 
 fn migrate_with_wasm(store: Store, input: &Path, output: &Path) -> serde_json::Value {

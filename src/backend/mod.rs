@@ -117,7 +117,7 @@ impl SqlConn for Db {
 }
 
 /// A `rusqlite::Connection` the caller opened, as a [`SqlConn`] (a wrapper: the trait and the type
-/// belong to other crates). The API's functions take the connection itself ([`crate::Connection`]).
+/// belong to other crates). The API's functions take the connection itself ([`crate::AsSqlConn`]).
 pub struct Borrowed<'a>(pub &'a Connection);
 
 impl SqlConn for Borrowed<'_> {
