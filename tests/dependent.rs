@@ -222,22 +222,34 @@ fn wasm_exports(wasm: &[u8]) -> Vec<String> {
 }
 
 /// The JS API's exports: the functions the npm package's module exports (`pkg/`'s declarations
-/// of its `.wasm`), less wasm-bindgen's own runtime (`__wbindgen_*`) and the memory.
+/// of its `.wasm`), less wasm-bindgen's own runtime (`__wbindgen_*`, `__externref_*`: any crate
+/// that uses wasm-bindgen links them, sqlite-wasm-rs among them) and the memory.
 fn js_api_exports() -> Vec<String> {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let decls = std::fs::read_to_string(here.join("pkg/agentmux_schema_bg.wasm.d.ts")).unwrap();
     let names: Vec<String> = decls
         .lines()
         .filter_map(|l| l.strip_prefix("export const ")?.split(':').next())
-        .filter(|n| *n != "memory" && !n.starts_with("__wbindgen_"))
+        .filter(|n| *n != "memory" && !n.starts_with("__wbindgen_") && !n.starts_with("__externref_"))
+        // A closure's invoke shim is named by a hash: not an entry point.
+        .filter(|n| !n.starts_with("wasm_bindgen__convert__closures"))
         .map(str::to_string)
         .collect();
     assert!(names.iter().any(|n| n == "database_migrate") && names.len() > 20, "{names:?}");
     names
 }
 
+/// An export's name as the package's module has it: the module cargo builds names each
+/// wasm-bindgen export with a `_<16 hex digits>` suffix (per crate), which `wasm-bindgen` removes.
+fn unsuffixed(name: &str) -> &str {
+    match name.rsplit_once('_') {
+        Some((stem, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => stem,
+        _ => name,
+    }
+}
+
 /// Builds a scratch wasm32 cdylib that depends on this crate without its default features (and
-/// with `features`), and returns its module's exports.
+/// with `features`), and returns its module's exports (without wasm-bindgen's suffixes).
 fn wasm_dependent_exports(features: &[&str]) -> Vec<String> {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
     let scratch = tempfile::Builder::new().prefix("agentmux-exports").tempdir().unwrap();
@@ -276,7 +288,7 @@ fn wasm_dependent_exports(features: &[&str]) -> Vec<String> {
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the wasm32 cdylib dependent did not build:\n{log}");
     let wasm = here.join("target/dependent/wasm32-unknown-unknown/debug/exports.wasm");
-    wasm_exports(&std::fs::read(wasm).unwrap())
+    wasm_exports(&std::fs::read(wasm).unwrap()).iter().map(|e| unsuffixed(e).to_string()).collect()
 }
 
 /// A Rust crate on wasm32 gets the schema without the JS API: no wasm-bindgen export of it is
