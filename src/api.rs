@@ -33,29 +33,13 @@ pub enum AnySqlConn {}
 /// [`AsSqlConn`]'s marker for `rusqlite::Connection`.
 pub enum Rusqlite {}
 
-/// A reference to a [`SqlConn`], as one.
-#[doc(hidden)]
-pub struct Ref<'a, C: ?Sized>(&'a C);
-
-impl<C: SqlConn + ?Sized> SqlConn for Ref<'_, C> {
-    fn exec(&self, sql: &str) -> Result<(), StoreError> {
-        self.0.exec(sql)
-    }
-    fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<crate::conn::Row>, StoreError> {
-        self.0.query(sql, params)
-    }
-    fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError> {
-        self.0.scratch()
-    }
-}
-
 impl<C: SqlConn + ?Sized> AsSqlConn<AnySqlConn> for C {
     type Sql<'a>
-        = Ref<'a, C>
+        = &'a C
     where
         C: 'a;
-    fn as_sql_conn(&self) -> Ref<'_, C> {
-        Ref(self)
+    fn as_sql_conn(&self) -> &C {
+        self
     }
 }
 

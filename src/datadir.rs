@@ -23,6 +23,7 @@ use crate::status::{quick_check, Integrity};
 use crate::{check_schema_compat, codes, migrate, status, MigrationReport, Store, StoreError, StoreStatus};
 
 /// Where each store lives inside `dir`.
+#[doc(hidden)]
 pub fn path_of(dir: &Path, store: Store) -> PathBuf {
     dir.join(store.file_name())
 }
@@ -38,6 +39,7 @@ pub fn path_of(dir: &Path, store: Store) -> PathBuf {
 /// A 0-byte file is opened as immutable too, whatever lies beside it: it is an empty database,
 /// and SQLite *deletes* a `-wal` beside a database with no pages on any open, read-only ones
 /// included (found by the `datadir` fuzz target: `status` deleted a stray `objects.db-wal`).
+#[doc(hidden)]
 pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut wal_companion = path.as_os_str().to_owned();
@@ -99,6 +101,7 @@ fn open_vetted(path: &Path, store: Store) -> Result<Option<Connection>, StoreErr
 
 /// Vet one file without writing: `Ok(false)` if it does not exist, `Ok(true)` if it may be
 /// migrated, an error if it must not be touched.
+#[doc(hidden)]
 pub fn preflight(dir: &Path, store: Store) -> Result<bool, StoreError> {
     let Some(conn) = open_vetted(&path_of(dir, store), store)? else { return Ok(false) };
     check_schema_compat(&conn, store.version(), store.file_name())?;
@@ -108,6 +111,7 @@ pub fn preflight(dir: &Path, store: Store) -> Result<bool, StoreError> {
 /// Whether `dir` is an existing directory (`Ok(false)`: nothing there). Anything else at that
 /// path — a regular file, a dangling link — is an error, so a typo is never mistaken for a
 /// fresh install.
+#[doc(hidden)]
 pub fn vet_dir(dir: &Path) -> Result<bool, StoreError> {
     match fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(true),
@@ -147,6 +151,15 @@ pub struct DirReport {
 /// - [`StoreError::Io`]: the directory or a file cannot be read (permissions, …).
 ///
 /// After vetting, any error of [`crate::migrate`] for one store leaves that file unchanged.
+///
+/// ```
+/// use agentmux_schema::{datadir::migrate_data_dir, Outcome};
+/// let dir = tempfile::tempdir().unwrap();
+/// let reports = migrate_data_dir(dir.path()).unwrap();
+/// assert!(reports.iter().all(|r| r.outcome == Outcome::Created));
+/// assert!(dir.path().join("objects.db").is_file() && dir.path().join("sagas.db").is_file());
+/// assert!(migrate_data_dir(dir.path()).unwrap().iter().all(|r| r.outcome == Outcome::UpToDate));
+/// ```
 pub fn migrate_data_dir(dir: &Path) -> Result<Vec<MigrationReport>, StoreError> {
     migrate_data_dir_report(dir).map(|r| r.reports)
 }
@@ -154,6 +167,7 @@ pub fn migrate_data_dir(dir: &Path) -> Result<Vec<MigrationReport>, StoreError> 
 /// [`migrate_data_dir`], also saying which stale temporary files it removed (see
 /// [`remove_stale_temps`]). They are removed only once every tripwire has passed, so a refused
 /// directory is left exactly as it was.
+#[doc(hidden)]
 pub fn migrate_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
     run_data_dir(dir, migrate)
 }
@@ -161,6 +175,7 @@ pub fn migrate_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
 /// [`migrate_data_dir_report`] with [`crate::repair`] for the files that exist: a current file's
 /// schema work runs again too (tables whose foreign keys are stale are rebuilt, missing indexes
 /// and blank rows added), every row kept. The CLI's `migrate --repair`.
+#[doc(hidden)]
 pub fn repair_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
     run_data_dir(dir, crate::repair)
 }
@@ -190,11 +205,20 @@ fn run_data_dir(dir: &Path, job: Job) -> Result<DirReport, StoreError> {
 /// a `-wal` is honoured and nothing is created beside the file) and the copy is migrated.
 /// A missing file (or directory) is planned as created. Errors are the ones the migration
 /// would return.
+///
+/// ```
+/// use agentmux_schema::{datadir::plan_data_dir, Outcome};
+/// let dir = tempfile::tempdir().unwrap();
+/// let plan = plan_data_dir(dir.path()).unwrap();
+/// assert!(plan.reports.iter().all(|r| r.outcome == Outcome::Created));
+/// assert!(!dir.path().join("objects.db").exists(), "a plan writes nothing");
+/// ```
 pub fn plan_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
     plan(dir, crate::migrate::<_, crate::backend::Db>)
 }
 
 /// What [`repair_data_dir_report`] would do, without writing anything (see [`plan_data_dir`]).
+#[doc(hidden)]
 pub fn plan_repair_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
     plan(dir, crate::repair::<_, crate::backend::Db>)
 }
@@ -241,6 +265,7 @@ fn plan(
 }
 
 /// Migrate one existing file.
+#[doc(hidden)]
 pub fn migrate_file(path: &Path, store: Store) -> Result<MigrationReport, StoreError> {
     run_file(path, store, migrate)
 }
@@ -460,6 +485,7 @@ fn pid_is_running(pid: u32) -> bool {
 /// Remove the temporary files (and their journals) that crashed runs left in `dir`, never one
 /// a live process is still building. Returns what was removed; a file that cannot be removed
 /// is logged and left (it costs disk space, not correctness).
+#[doc(hidden)]
 pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     let mut remove = |path: &Path| match fs::remove_file(path) {
@@ -487,22 +513,33 @@ pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Read-only status of all three stores; never creates or modifies anything.
+///
+/// ```
+/// use agentmux_schema::{datadir::{migrate_data_dir, status_data_dir}, State};
+/// let dir = tempfile::tempdir().unwrap();
+/// assert!(status_data_dir(dir.path()).iter().all(|s| s.state == State::Missing));
+/// migrate_data_dir(dir.path()).unwrap();
+/// assert!(status_data_dir(dir.path()).iter().all(|s| s.state == State::Current));
+/// ```
 pub fn status_data_dir(dir: &Path) -> Vec<StoreStatus> {
     Store::ALL.into_iter().map(|store| status_file(&path_of(dir, store), store)).collect()
 }
 
 /// Read-only status of one file.
+#[doc(hidden)]
 pub fn status_file(path: &Path, store: Store) -> StoreStatus {
     status_file_checked(path, store, false)
 }
 
 /// [`status_data_dir`], with SQLite's `quick_check` of every readable file when `integrity`
 /// is set: it reads every page (still read-only), so it costs time proportional to the file.
+#[doc(hidden)]
 pub fn status_data_dir_checked(dir: &Path, integrity: bool) -> Vec<StoreStatus> {
     Store::ALL.into_iter().map(|store| status_file_checked(&path_of(dir, store), store, integrity)).collect()
 }
 
 /// [`status_file`], optionally with SQLite's `quick_check` (see [`status_data_dir_checked`]).
+#[doc(hidden)]
 pub fn status_file_checked(path: &Path, store: Store, integrity: bool) -> StoreStatus {
     match open_vetted(path, store) {
         Ok(Some(conn)) => {

@@ -18,6 +18,14 @@ pub mod readonly_vfs;
 /// An in-memory database made by [`memory`] or [`from_bytes`] (or a file opened by the caller):
 /// a `rusqlite::Connection` (it derefs to one) that remembers whether its image came from a
 /// WAL-mode file, so [`to_bytes`] hands back an image in the journal mode it arrived in.
+///
+/// ```
+/// use agentmux_schema::{backend::Db, migrate, Store};
+/// let dir = tempfile::tempdir().unwrap();
+/// let db = Db::new(rusqlite::Connection::open(dir.path().join("sagas.db")).unwrap()).unwrap();
+/// migrate(&db, Store::Sagas).unwrap();
+/// db.close().unwrap();
+/// ```
 #[derive(Debug)]
 pub struct Db {
     conn: Connection,
@@ -32,6 +40,7 @@ impl std::ops::Deref for Db {
 }
 
 /// A result of a query with its column names (for callers that build objects, like the JS API).
+#[doc(hidden)]
 pub struct NamedRows {
     pub columns: Vec<String>,
     pub rows: Vec<Row>,
@@ -54,6 +63,7 @@ impl Db {
 
     /// Like [`SqlConn::query`], with typed parameters, also returning the column names. Empty SQL
     /// (or only a comment) has no rows; a second statement is refused.
+    #[doc(hidden)]
     pub fn query_named(&self, sql: &str, params: &[Value]) -> Result<NamedRows, StoreError> {
         no_nul(sql)?;
         let run = || -> rusqlite::Result<NamedRows> {
@@ -118,6 +128,7 @@ impl SqlConn for Db {
 
 /// A `rusqlite::Connection` the caller opened, as a [`SqlConn`] (a wrapper: the trait and the type
 /// belong to other crates). The API's functions take the connection itself ([`crate::AsSqlConn`]).
+#[doc(hidden)]
 pub struct Borrowed<'a>(pub &'a Connection);
 
 impl SqlConn for Borrowed<'_> {
@@ -155,7 +166,14 @@ fn no_nul(sql: &str) -> Result<(), StoreError> {
 }
 
 /// rusqlite's error as a [`StoreError`] (a function, not a `From` impl: both types belong to other
-/// crates). [`Sqlite::or_store`] applies it to a result.
+/// crates).
+///
+/// ```
+/// use agentmux_schema::{backend::store_error, codes, StoreError};
+/// let conn = rusqlite::Connection::open_in_memory().unwrap();
+/// let err = store_error(conn.execute_batch("SELECT * FROM missing").unwrap_err());
+/// assert!(matches!(err, StoreError::Sqlite { code: codes::ERROR, .. }), "{err}");
+/// ```
 pub fn store_error(e: rusqlite::Error) -> StoreError {
     {
         match e {
@@ -175,7 +193,7 @@ pub fn store_error(e: rusqlite::Error) -> StoreError {
 }
 
 /// A rusqlite result whose error becomes a [`StoreError`], for `?` in this crate's code.
-pub trait Sqlite<T> {
+pub(crate) trait Sqlite<T> {
     fn or_store(self) -> Result<T, StoreError>;
 }
 
@@ -224,6 +242,12 @@ fn settings(conn: &Connection) -> Result<(), StoreError> {
 }
 
 /// An empty in-memory database.
+///
+/// ```
+/// use agentmux_schema::{backend, migrate, Store};
+/// let db = backend::memory().unwrap();
+/// assert_eq!(migrate(&db, Store::Objects).unwrap().to_version, Store::Objects.version());
+/// ```
 pub fn memory() -> Result<Db, StoreError> {
     Db::new(Connection::open_in_memory().or_store()?)
 }
@@ -231,6 +255,16 @@ pub fn memory() -> Result<Db, StoreError> {
 /// An in-memory database holding a copy of a database file image (e.g. a `.db` file's bytes).
 /// The image's header is checked first, so garbage or truncated bytes are refused with
 /// [`StoreError::NotADatabase`]; an empty image is an empty database, as an empty file is.
+///
+/// ```
+/// use agentmux_schema::{backend, migrate, read_version, Store, StoreError};
+/// let mut db = backend::memory().unwrap();
+/// migrate(&db, Store::Sagas).unwrap();
+/// let image = backend::to_bytes(&mut db).unwrap();
+/// let copy = backend::from_bytes(&image).unwrap();
+/// assert_eq!(read_version(&copy).unwrap(), Store::Sagas.version());
+/// assert!(matches!(backend::from_bytes(&image[..50]), Err(StoreError::NotADatabase { .. })));
+/// ```
 pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
     crate::header::check_image("database image", bytes, bytes.len() as u64)?;
     if bytes.is_empty() {
@@ -251,6 +285,13 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
 }
 
 /// The database's current file image, in the journal mode its source image had.
+///
+/// ```
+/// let mut db = agentmux_schema::backend::memory().unwrap();
+/// agentmux_schema::migrate(&db, agentmux_schema::Store::Filestore).unwrap();
+/// let image = agentmux_schema::backend::to_bytes(&mut db).unwrap();
+/// assert_eq!(&image[..16], b"SQLite format 3\0");
+/// ```
 pub fn to_bytes(db: &mut Db) -> Result<Vec<u8>, StoreError> {
     let mut out = db.conn.serialize(MAIN_DB).or_store()?.to_vec();
     if db.wal {

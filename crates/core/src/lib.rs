@@ -4,6 +4,8 @@
 //! `js` feature, on `wasm-bindgen`); the `agentmux-schema` crate adds the backend and the front-ends
 //! and re-exports the API. Use that crate: its documentation is the API's.
 #![deny(unsafe_code)]
+// The modules are hidden, and their module docs link the private items they are made of.
+#![allow(rustdoc::private_intra_doc_links)]
 
 // The modules are public for the `agentmux-schema` crate (its backend, front-ends and tests) and
 // hidden from the documentation: the API is what this root re-exports, and the `agentmux-schema`
