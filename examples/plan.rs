@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = args.next().ok_or(usage)?;
     let store: agentmux_schema::Store = name.parse()?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut ddl_path = root.join("src").join("sql").join(format!("{name}.sql"));
+    let mut ddl_path = root.join("crates/core/src/sql").join(format!("{name}.sql"));
     let mut snapshot: Option<PathBuf> = None;
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(usage)?;
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => {
             let prefix = format!("{name}_v");
             let mut newest = None;
-            for entry in std::fs::read_dir(root.join("src").join("sql").join("snapshots"))? {
+            for entry in std::fs::read_dir(root.join("crates/core/src/sql").join("snapshots"))? {
                 let path = entry?.path();
                 let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
                 if let Some(n) = stem.strip_prefix(&prefix).and_then(|n| n.parse::<i64>().ok()) {
