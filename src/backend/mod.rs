@@ -21,8 +21,8 @@ pub mod readonly_vfs;
 ///
 /// ```
 /// use agentmux_schema::{backend::Db, migrate, Store};
-/// let dir = tempfile::tempdir().unwrap();
-/// let db = Db::new(rusqlite::Connection::open(dir.path().join("sagas.db")).unwrap()).unwrap();
+/// // A connection the caller opened (a file, or a file on a VFS of their choice).
+/// let db = Db::new(rusqlite::Connection::open_in_memory().unwrap()).unwrap();
 /// migrate(&db, Store::Sagas).unwrap();
 /// db.close().unwrap();
 /// ```
