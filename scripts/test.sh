@@ -65,8 +65,10 @@ bash tests/build-pkg.sh
 
 stage "lint: rustfmt + clippy (native and wasm32)"
 cargo fmt --check
-cargo clippy --locked --all-targets -- -D warnings
-cargo clippy --locked --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
+# The JS API (the npm package's) is the `js` feature's: lint it too.
+cargo clippy --locked --workspace --all-targets --target wasm32-unknown-unknown --features js -- -D warnings
 # The server links the library with `default-features = false`: it must build, lint clean and
 # pull in none of the CLI's dependencies.
 cargo clippy --locked --lib --no-default-features -- -D warnings
@@ -76,11 +78,12 @@ if cargo tree --locked -e normal --no-default-features --prefix none | grep -E '
 fi
 
 stage "native: cargo test"
-cargo test --locked
+cargo test --locked --workspace
 
 # The same test files again, compiled for wasm32 (doc tests are native-only: see src/lib.rs).
 stage "wasm: node"
-wasm_tests "wasm: node" wasm-pack test --node --mode no-install -- --locked
+# With the `js` feature: the JS API's test files require it (Cargo.toml).
+wasm_tests "wasm: node" wasm-pack test --node --mode no-install -- --locked --features js
 
 if [ -z "${SKIP_BROWSERS:-}" ]; then
   # The runner's webdriver requests time out with the test timeout (20 s by default): the
@@ -90,10 +93,10 @@ if [ -z "${SKIP_BROWSERS:-}" ]; then
   # The runner picks Firefox whenever GECKODRIVER is set, so each browser gets its own run.
   stage "wasm: headless chrome"
   wasm_tests "wasm: headless chrome" env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
-    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --mode no-install -- --locked
+    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --mode no-install -- --locked --features js
   stage "wasm: headless firefox"
   wasm_tests "wasm: headless firefox" env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
-    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --firefox --mode no-install -- --locked
+    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --firefox --mode no-install -- --locked --features js
 
   # The packed tarball as a JS developer meets it: README snippets, publint, attw, strict tsc,
   # argument fuzzing, and the README's Worker example built by every bundler it names, in

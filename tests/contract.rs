@@ -15,7 +15,7 @@ use common::*;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-const OBJECTS_V4: &str = include_str!("../src/sql/snapshots/objects_v4.sql");
+const OBJECTS_V4: &str = include_str!("../crates/core/src/sql/snapshots/objects_v4.sql");
 
 /// A file as this build leaves objects.db, with a row in the table the tests redefine.
 fn current_objects() -> Vec<u8> {
@@ -105,7 +105,7 @@ fn a_declaration_the_file_already_had_is_kept_and_a_reported_relaxation_accepted
     // A v1 file whose updated_at was declared by hand without NOT NULL (a shape the original
     // module migrated) keeps it; `provider`, missing from a table with a row and declared NOT NULL
     // without a default, is added nullable and reported in `columns_nullable`. Both verify.
-    let v1 = include_str!("../src/sql/snapshots/objects_v1.sql");
+    let v1 = include_str!("../crates/core/src/sql/snapshots/objects_v1.sql");
     let without_provider = "    provider             TEXT NOT NULL,\n";
     assert!(v1.contains(without_provider));
     let db = db_with(&format!("{}\nPRAGMA user_version = 1;", v1.replacen(without_provider, "", 1)));

@@ -1,4 +1,4 @@
-//! Schema evolution: every shipped version (kept as a snapshot in `src/sql/snapshots/`) migrates to
+//! Schema evolution: every shipped version (kept as a snapshot in `crates/core/src/sql/snapshots/`) migrates to
 //! exactly this build's schema with every row kept; the current snapshot guards against schema
 //! edits without a version bump; and a worked, test-only v5 (a data backfill plus a table
 //! rebuild) goes through the same machinery. Runs natively, under Node and in browsers.
@@ -14,7 +14,7 @@ use common::*;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-/// Every shipped version's snapshot: the library's own list (`src/sql/snapshots/`), the one
+/// Every shipped version's snapshot: the library's own list (`crates/core/src/sql/snapshots/`), the one
 /// place a version bump adds a line.
 const SNAPSHOTS: &[(Store, i64, &str)] = snapshot::SHIPPED;
 
@@ -151,8 +151,8 @@ fn the_current_schema_is_the_snapshot_of_the_current_version() {
         let now = snapshot::render(&common::mem(), store.spec()).unwrap();
         let Some((_, _, saved)) = SNAPSHOTS.iter().find(|(s, v, _)| *s == store && *v == version) else {
             panic!(
-                "{store} is at v{version} but src/sql/snapshots/{store}_v{version}.sql is missing: run \
-                 `cargo run --example snapshot -- {store} > src/sql/snapshots/{store}_v{version}.sql` and list it in SHIPPED (src/snapshot.rs)"
+                "{store} is at v{version} but crates/core/src/sql/snapshots/{store}_v{version}.sql is missing: run \
+                 `cargo run --example snapshot -- {store} > crates/core/src/sql/snapshots/{store}_v{version}.sql` and list it in SHIPPED (src/snapshot.rs)"
             );
         };
         // Compare statements, not the header line (older snapshots say how they were made).
@@ -161,7 +161,7 @@ fn the_current_schema_is_the_snapshot_of_the_current_version() {
             body(&now) == body(saved),
             "the {store} schema or its steps changed but the version is still v{version}: bump the \
              version constant to v{}, add an upgrade step if older files need one, and save the new \
-             snapshot (`cargo run --example snapshot -- {store} > src/sql/snapshots/{store}_v{}.sql`, listed in SHIPPED); \
+             snapshot (`cargo run --example snapshot -- {store} > crates/core/src/sql/snapshots/{store}_v{}.sql`, listed in SHIPPED); \
              shipped snapshots are never edited",
             version + 1,
             version + 1,
@@ -174,7 +174,7 @@ fn the_current_schema_is_the_snapshot_of_the_current_version() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn every_snapshot_file_is_listed() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sql/snapshots");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src/sql/snapshots");
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -153,6 +153,9 @@ impl From<StoreError> for ErrorFields {
             StoreError::InvalidSpec { .. } => ErrorFields::Other {},
             // Carried by the message (table, constraint, rowids); no field of its own yet.
             StoreError::RowsRefused { .. } => ErrorFields::Other {},
+            // A variant a later core adds (the enum is non-exhaustive) is a plain `SchemaError`
+            // until it gets a class; its message says what happened.
+            _ => ErrorFields::Other {},
         }
     }
 }

@@ -186,7 +186,7 @@ pub fn columns_not_canonical<C: SqlConn + ?Sized>(
 }
 
 /// How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Drift {

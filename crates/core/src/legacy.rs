@@ -40,7 +40,7 @@ pub const DEAD_TABLE_DROPS: &[&str] =
     &["db_workflow_definitions", "db_workflow_runs", "db_v10_migrated_legacy_defs", "db_v10_migrated_legacy_runs"];
 
 /// A legacy table name paired with its current one.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rename {
     pub from: String,

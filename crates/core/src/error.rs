@@ -224,7 +224,8 @@ impl StoreError {
     }
 
     /// Attach the statement that failed, unless one is already recorded.
-    pub(crate) fn with_sql(self, statement: &str) -> Self {
+    #[doc(hidden)]
+    pub fn with_sql(self, statement: &str) -> Self {
         match self {
             StoreError::Sqlite { code, message, sql: None } => {
                 StoreError::Sqlite { code, message, sql: Some(statement.to_string()) }

@@ -11,7 +11,7 @@ use crate::tripwire::read_version;
 use crate::{Store, StoreError};
 
 /// Where a database stands relative to this build.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
@@ -33,7 +33,7 @@ pub enum State {
 }
 
 /// One table as seen by status.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TableSummary {
@@ -44,7 +44,7 @@ pub struct TableSummary {
 }
 
 /// The read-only status of one database.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreStatus {
@@ -62,20 +62,20 @@ pub struct StoreStatus {
     /// Rows whose parent row does not exist, per table (tables without any are left out).
     /// `migrate` keeps them as they are; they are worth a look, since with foreign keys enforced
     /// such a row can no longer be updated without first giving it a parent.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    #[cfg_attr(all(target_arch = "wasm32", feature = "js"), tsify(type = "Record<string, number>"))]
     pub orphan_rows: NameMap<i64>,
     /// Why the file is unreadable, when it is.
     pub error: Option<String>,
     /// SQLite's `quick_check` result, only when the caller asked for it (natively; the wasm
     /// SQLite build leaves the integrity checks out). Absent from JSON when not asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(all(target_arch = "wasm32", feature = "js"), tsify(optional))]
     pub integrity: Option<Integrity>,
 }
 
 /// The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including
 /// tables the schema check never reads.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Integrity {

@@ -45,7 +45,7 @@ use crate::tripwire::{read_version, refuse_if_newer, stamp_version};
 use crate::{Store, StoreError};
 
 /// What a migration found and did.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationReport {
@@ -61,7 +61,7 @@ pub struct MigrationReport {
     pub tables_dropped: Vec<String>,
     /// Rows each dropped table held (one entry per name in `tables_dropped`); the operator's
     /// only record of data a dead legacy table took with it.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    #[cfg_attr(all(target_arch = "wasm32", feature = "js"), tsify(type = "Record<string, number>"))]
     pub rows_dropped: NameMap<i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
@@ -102,12 +102,12 @@ pub struct MigrationReport {
     pub foreign_keys_kept: Vec<String>,
     /// Rows whose parent row does not exist, per table (tables without any are left out): kept
     /// as they are, never deleted. Counted when a file with tables was migrated.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    #[cfg_attr(all(target_arch = "wasm32", feature = "js"), tsify(type = "Record<string, number>"))]
     pub orphan_rows: NameMap<i64>,
 }
 
 /// A table a migration rebuilt, and why.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RebuiltTable {
@@ -116,7 +116,7 @@ pub struct RebuiltTable {
 }
 
 /// Why a table was rebuilt.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RebuildReason {
@@ -143,7 +143,7 @@ impl RebuildReason {
 }
 
 /// The short answer of a [`MigrationReport`].
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
