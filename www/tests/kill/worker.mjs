@@ -1,6 +1,7 @@
 // One Worker of the kill test: imports the old file into the OPFS pool, migrates it (the page may
 // terminate this Worker at any moment of that), or reports what the pool holds: its file names
-// (a journal left by a killed migration shows up here), the SHA-256 of `exportFile`, and the
+// (a journal left by a killed migration shows up here), the SHA-256 of `exportFile` (or of
+// `exportStream`), and the
 // exported file's integrity_check and user_version.
 import init, { Database, OpfsError, installOpfs } from "/pkg/index.js";
 
@@ -45,7 +46,8 @@ async function run(msg) {
   }
   if (msg.op === "inspect") {
     const namesBefore = pool.fileNames().sort();
-    const bytes = pool.exportFile(NAME);
+    // The first export after a kill settles what the kill left: exportStream or exportFile.
+    const bytes = msg.stream ? new Uint8Array(await new Response(pool.exportStream(NAME)).arrayBuffer()) : pool.exportFile(NAME);
     const namesAfter = pool.fileNames().sort();
     // The exported bytes, checked on their own, in memory: what a user's backup holds.
     const db = Database.fromBytes(bytes);
