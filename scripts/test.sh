@@ -11,7 +11,8 @@
 #               publint, arethetypeswrong, strict tsc, and in Chromium the README's Worker example
 #               built by Vite, esbuild, Rollup and webpack (OPFS, tabs, errors) (tests/npm/)
 #   4. www      the browser demo's end-to-end tests in headless Chromium, over the release pkg/,
-#               then the scale benchmark at 10 MiB (native CLI, Node, Chromium)
+#               a migration killed mid-way in Chromium and Firefox (www/tests/kill.test.mjs),
+#               then the scale benchmark at 10 MiB (native CLI, Node, Chromium, Firefox)
 #   5. fuzz     each cargo-fuzz target (fuzz/) for FUZZ_SECONDS (60) from the committed corpus;
 #               any crash fails. Needs the nightly toolchain: without it the stage says so loudly
 #               and skips (REQUIRE_FUZZ=1 makes that an error). SKIP_FUZZ=1 skips it on purpose.
@@ -104,13 +105,14 @@ if [ -z "${SKIP_BROWSERS:-}" ]; then
   stage "npm package: consumer tests"
   node --test tests/npm/
 
-  stage "www: e2e (chromium)"
+  # tests/kill.test.mjs drives Firefox too (geckodriver over WebDriver, tests/firefox.mjs).
+  stage "www: e2e (chromium; the killed migration also in firefox)"
   (cd www && npm ci --no-audit --no-fund --loglevel=error && npm test)
 
   # The scale benchmark at its smallest size on the debug CLI: generated 10 MiB files through the
-  # native CLI, Node and Chromium (OPFS, streamed), so every path of README's "Files of any size"
-  # table keeps working; the large sizes are a documented command, not a CI stage.
-  stage "scale: generated 10 MiB files through the CLI, Node and Chromium"
+  # native CLI, Node, Chromium and Firefox (OPFS, streamed), so every path of README's "Files of
+  # any size" table keeps working; the large sizes are a documented command, not a CI stage.
+  stage "scale: generated 10 MiB files through the CLI, Node, Chromium and Firefox"
   BENCH_PROFILE=debug bash scripts/bench-scale.sh
 fi
 # Coverage-guided fuzz smoke (fuzz/README.md): every target from the committed seeds, on a
