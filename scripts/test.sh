@@ -64,7 +64,7 @@ bash scripts/setup.sh
 stage "build pkg/ (tests/build-pkg.sh)"
 bash tests/build-pkg.sh
 
-stage "lint: rustfmt + clippy (native and wasm32)"
+stage "lint: rustfmt + clippy (native and wasm32) + rustdoc"
 cargo fmt --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo clippy --locked --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
@@ -77,6 +77,8 @@ if cargo tree --locked -e normal --no-default-features --prefix none | grep -E '
   echo "error: the library without its default features still depends on the CLI's crates (above)" >&2
   exit 1
 fi
+# The documentation is the API: no broken or hidden-item links in either crate's docs.
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace
 
 stage "native: cargo test"
 cargo test --locked --workspace

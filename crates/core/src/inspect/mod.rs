@@ -1,8 +1,8 @@
 //! Schemas as SQLite reports them, and how a file's differs from the canonical one:
 //!
-//! - [`catalog`]: reading a file's schema back (the catalogue and the table pragmas);
-//! - [`canonical`]: the canonical schema of a store, built from its DDL on a scratch database;
-//! - [`drift`]: comparing the two.
+//! - `catalog`: reading a file's schema back (the catalogue and the table pragmas);
+//! - `canonical`: the canonical schema of a store, built from its DDL on a scratch database;
+//! - `drift`: comparing the two.
 
 pub mod canonical;
 pub mod catalog;
