@@ -2,11 +2,11 @@
 //! to paste into `src/spec.rs` (see the README's "Changing the schema"):
 //!
 //! ```sh
-//! cargo run --example plan -- objects                     # src/sql/snapshots/objects_v<N>.sql → src/sql/objects.sql
+//! cargo run --example plan -- objects                     # crates/core/src/sql/snapshots/objects_v<N>.sql → crates/core/src/sql/objects.sql
 //! cargo run --example plan -- objects --ddl other.sql     # → another DDL file
 //! ```
 //!
-//! The shipped version is the newest snapshot of the store in `src/sql/snapshots/`; the steps get
+//! The shipped version is the newest snapshot of the store in `crates/core/src/sql/snapshots/`; the steps get
 //! `since` one above it.
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let name = args.next().ok_or(usage)?;
     let store: agentmux_schema::Store = name.parse()?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut ddl_path = root.join("src").join("sql").join(format!("{name}.sql"));
+    let mut ddl_path = root.join("crates/core/src/sql").join(format!("{name}.sql"));
     let mut snapshot: Option<PathBuf> = None;
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(usage)?;
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => {
             let prefix = format!("{name}_v");
             let mut newest = None;
-            for entry in std::fs::read_dir(root.join("src").join("sql").join("snapshots"))? {
+            for entry in std::fs::read_dir(root.join("crates/core/src/sql").join("snapshots"))? {
                 let path = entry?.path();
                 let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
                 if let Some(n) = stem.strip_prefix(&prefix).and_then(|n| n.parse::<i64>().ok()) {
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             }
-            newest.ok_or_else(|| format!("no src/sql/snapshots/{prefix}<N>.sql"))?
+            newest.ok_or_else(|| format!("no crates/core/src/sql/snapshots/{prefix}<N>.sql"))?
         }
     };
     let shipped = std::fs::read_to_string(&snapshot)?;

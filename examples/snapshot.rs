@@ -1,8 +1,8 @@
 //! Print the snapshot of this build's schema for one store, to be saved once as
-//! `src/sql/snapshots/<store>_v<version>.sql` when its version is bumped:
+//! `crates/core/src/sql/snapshots/<store>_v<version>.sql` when its version is bumped:
 //!
 //! ```sh
-//! cargo run --example snapshot -- objects > src/sql/snapshots/objects_v5.sql
+//! cargo run --example snapshot -- objects > crates/core/src/sql/snapshots/objects_v5.sql
 //! ```
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -24,7 +24,7 @@ if [ -e "$old" ]; then git worktree remove --force "$old"; fi
 git worktree add --detach "$old" "$base" >/dev/null
 trap 'git worktree remove --force "$old" >/dev/null 2>&1 || true' EXIT
 echo "old: $(git -C "$old" log --oneline -1)"
-echo "new: $(git log --oneline -1)$(git diff --quiet HEAD -- src || echo ' (+ uncommitted changes)')"
+echo "new: $(git log --oneline -1)$(git diff --quiet HEAD -- src crates || echo ' (+ uncommitted changes)')"
 
 # One target directory for both, so the dependencies are built once. Cargo names this package's
 # artifacts alike for both checkouts (a path package's hash leaves its path out) and would take
@@ -33,6 +33,10 @@ echo "new: $(git log --oneline -1)$(git diff --quiet HEAD -- src || echo ' (+ un
 bench_bin() { # checkout copy-to
     local built
     (cd "$1" && CARGO_TARGET_DIR=$target cargo clean --release -p agentmux-schema)
+    # The core crate too, in a checkout that has it (from the workspace split on).
+    if [ -d "$1/crates/core" ]; then
+        (cd "$1" && CARGO_TARGET_DIR=$target cargo clean --release -p agentmux-schema-core)
+    fi
     built=$( (cd "$1" && CARGO_TARGET_DIR=$target cargo bench --bench migrate --no-run --message-format=json) |
         python3 -c 'import json,sys
 for l in sys.stdin:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scale benchmark, in one run: status and migrate of generated files (a legacy objects.db and
 # a filestore.db of each size, benches/scale/generate.rs) by the native CLI, the package under
-# Node and the package in headless Chromium (OPFS), with time and peak memory side by side
+# Node and the package in headless Chromium and Firefox (OPFS), with time and memory side by side
 # (benches/scale/run.mjs says how each is measured). Sizes in MiB; the default is CI's 10.
 #
 #   bash scripts/bench-scale.sh                  # 10 MiB
@@ -11,8 +11,11 @@
 #                                                # target/scale (SCALE_DIR=...), deleted at the end
 #                                                # unless KEEP_SCALE=1
 #
-# Needs: the committed pkg/ (scripts/build-pkg.sh), Debian's chromium (or CHROMIUM=path),
-# Node >= 20, www/node_modules (npm ci in www/), /usr/bin/time. Exits non-zero if any operation
+# BENCH_BROWSERS=chromium (or firefox) runs one browser.
+#
+# Needs: the committed pkg/ (scripts/build-pkg.sh), Debian's chromium (or CHROMIUM=path) and
+# firefox-esr with geckodriver (FIREFOX=, GECKODRIVER=), Node >= 20, www/node_modules (npm ci in
+# www/), /usr/bin/time. Exits non-zero if any operation
 # failed (except Node's migrate of a file of 2 GiB or more, which Node cannot hold: see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -64,7 +64,9 @@ trap 'exit 130' INT TERM
 # release builds and benchmarks keep the normal optimised profile). SQLite's C is compiled by the
 # clang that .cargo/config.toml names (scripts/setup.sh installs it).
 out=$work/pkg
-wasm-pack build --target web --profile wasm-release --mode no-install --out-dir "$out" --out-name agentmux_schema
+# The JS API is the `js` feature (a Rust dependent on wasm32 leaves it off).
+wasm-pack build --target web --profile wasm-release --mode no-install --out-dir "$out" --out-name agentmux_schema \
+  -- --features js
 
 # The final module keeps its function names here (scripts/wasm-size.sh reads them); assemble-pkg
 # writes it into the package without them.

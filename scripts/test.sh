@@ -11,7 +11,8 @@
 #               publint, arethetypeswrong, strict tsc, and in Chromium the README's Worker example
 #               built by Vite, esbuild, Rollup and webpack (OPFS, tabs, errors) (tests/npm/)
 #   4. www      the browser demo's end-to-end tests in headless Chromium, over the release pkg/,
-#               then the scale benchmark at 10 MiB (native CLI, Node, Chromium)
+#               a migration killed mid-way in Chromium and Firefox (www/tests/kill.test.mjs),
+#               then the scale benchmark at 10 MiB (native CLI, Node, Chromium, Firefox)
 #   5. fuzz     each cargo-fuzz target (fuzz/) for FUZZ_SECONDS (60) from the committed corpus;
 #               any crash fails. Needs the nightly toolchain: without it the stage says so loudly
 #               and skips (REQUIRE_FUZZ=1 makes that an error). SKIP_FUZZ=1 skips it on purpose.
@@ -23,8 +24,10 @@ start=$SECONDS
 stage() { printf '\n== %s (%ss) ==\n' "$1" "$((SECONDS - start))"; }
 
 # Run one wasm test command, showing its output, and fail unless it really ran the suites: the
-# runner exits 0 when it skips a suite. A browser run without WASM_BINDGEN_USE_BROWSER=1 skips
-# every Node-configured suite (tests/schema.rs, tests/js_api.rs) and runs only the worker one,
+# runner exits 0 when it skips a suite. `wasm-pack test` without `--test` runs every file of
+# tests/, so a new behavioural file (tests/schema.rs, tests/refusals.rs, …) runs on all three wasm
+# runtimes with no change here. A browser run without WASM_BINDGEN_USE_BROWSER=1 skips every
+# Node-configured suite (the behavioural files, tests/js_api.rs) and runs only the worker one,
 # so both "a suite was skipped in a browser run" and "zero tests in total" fail here. (Under Node
 # the worker-only tests/js_opfs.rs is skipped by design.)
 wasm_tests() {
@@ -61,10 +64,12 @@ bash scripts/setup.sh
 stage "build pkg/ (tests/build-pkg.sh)"
 bash tests/build-pkg.sh
 
-stage "lint: rustfmt + clippy (native and wasm32)"
+stage "lint: rustfmt + clippy (native and wasm32) + rustdoc"
 cargo fmt --check
-cargo clippy --locked --all-targets -- -D warnings
-cargo clippy --locked --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets --target wasm32-unknown-unknown -- -D warnings
+# The JS API (the npm package's) is the `js` feature's: lint it too.
+cargo clippy --locked --workspace --all-targets --target wasm32-unknown-unknown --features js -- -D warnings
 # The server links the library with `default-features = false`: it must build, lint clean and
 # pull in none of the CLI's dependencies.
 cargo clippy --locked --lib --no-default-features -- -D warnings
@@ -72,13 +77,16 @@ if cargo tree --locked -e normal --no-default-features --prefix none | grep -E '
   echo "error: the library without its default features still depends on the CLI's crates (above)" >&2
   exit 1
 fi
+# The documentation is the API: no broken or hidden-item links in either crate's docs.
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace
 
 stage "native: cargo test"
-cargo test --locked
+cargo test --locked --workspace
 
 # The same test files again, compiled for wasm32 (doc tests are native-only: see src/lib.rs).
 stage "wasm: node"
-wasm_tests "wasm: node" wasm-pack test --node --mode no-install -- --locked
+# With the `js` feature: the JS API's test files require it (Cargo.toml).
+wasm_tests "wasm: node" wasm-pack test --node --mode no-install -- --locked --features js
 
 if [ -z "${SKIP_BROWSERS:-}" ]; then
   # The runner's webdriver requests time out with the test timeout (20 s by default): the
@@ -88,10 +96,10 @@ if [ -z "${SKIP_BROWSERS:-}" ]; then
   # The runner picks Firefox whenever GECKODRIVER is set, so each browser gets its own run.
   stage "wasm: headless chrome"
   wasm_tests "wasm: headless chrome" env -u GECKODRIVER CHROMEDRIVER="$(command -v chromedriver)" \
-    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --mode no-install -- --locked
+    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --chrome --mode no-install -- --locked --features js
   stage "wasm: headless firefox"
   wasm_tests "wasm: headless firefox" env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
-    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --firefox --mode no-install -- --locked
+    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless --firefox --mode no-install -- --locked --features js
 
   # The packed tarball as a JS developer meets it: README snippets, publint, attw, strict tsc,
   # argument fuzzing, and the README's Worker example built by every bundler it names, in
@@ -99,13 +107,14 @@ if [ -z "${SKIP_BROWSERS:-}" ]; then
   stage "npm package: consumer tests"
   node --test tests/npm/
 
-  stage "www: e2e (chromium)"
+  # tests/kill.test.mjs drives Firefox too (geckodriver over WebDriver, tests/firefox.mjs).
+  stage "www: e2e (chromium; the killed migration also in firefox)"
   (cd www && npm ci --no-audit --no-fund --loglevel=error && npm test)
 
   # The scale benchmark at its smallest size on the debug CLI: generated 10 MiB files through the
-  # native CLI, Node and Chromium (OPFS, streamed), so every path of README's "Files of any size"
-  # table keeps working; the large sizes are a documented command, not a CI stage.
-  stage "scale: generated 10 MiB files through the CLI, Node and Chromium"
+  # native CLI, Node, Chromium and Firefox (OPFS, streamed), so every path of README's "Files of
+  # any size" table keeps working; the large sizes are a documented command, not a CI stage.
+  stage "scale: generated 10 MiB files through the CLI, Node, Chromium and Firefox"
   BENCH_PROFILE=debug bash scripts/bench-scale.sh
 fi
 # Coverage-guided fuzz smoke (fuzz/README.md): every target from the committed seeds, on a

@@ -15,13 +15,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OpenFlags, MAIN_DB};
 use tracing::{info, warn};
 
+use crate::api::AsSqlConn as _;
+use crate::backend::Sqlite as _;
 use crate::conn::SqlConn;
 use crate::header::check_image;
 use crate::status::{quick_check, Integrity};
-use crate::tripwire::check_schema_compat;
-use crate::{codes, migrate, status, MigrationReport, Store, StoreError, StoreStatus};
+use crate::{check_schema_compat, codes, migrate, status, MigrationReport, Store, StoreError, StoreStatus};
 
 /// Where each store lives inside `dir`.
+#[doc(hidden)]
 pub fn path_of(dir: &Path, store: Store) -> PathBuf {
     dir.join(store.file_name())
 }
@@ -36,7 +38,9 @@ pub fn path_of(dir: &Path, store: Store) -> PathBuf {
 ///
 /// A 0-byte file is opened as immutable too, whatever lies beside it: it is an empty database,
 /// and SQLite *deletes* a `-wal` beside a database with no pages on any open, read-only ones
-/// included (found by the `datadir` fuzz target: `status` deleted a stray `objects.db-wal`).
+/// included: reading never removes a file (tests/files.rs
+/// `read_only_paths_leave_a_stray_wal_beside_an_empty_file`).
+#[doc(hidden)]
 pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut wal_companion = path.as_os_str().to_owned();
@@ -44,9 +48,9 @@ pub fn open_read_only(path: &Path) -> Result<Connection, StoreError> {
     let empty = fs::metadata(path).is_ok_and(|m| m.len() == 0);
     if empty || (is_wal_file(path) && !Path::new(&wal_companion).exists()) {
         let uri = format!("file:{}?immutable=1", uri_path(path));
-        return Ok(Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?);
+        return Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI).or_store();
     }
-    Ok(Connection::open_with_flags(path, flags)?)
+    Connection::open_with_flags(path, flags).or_store()
 }
 
 fn is_wal_file(path: &Path) -> bool {
@@ -84,10 +88,10 @@ fn open_vetted(path: &Path, store: Store) -> Result<Option<Connection>, StoreErr
     fs::File::open(path).map_err(io)?.take(100).read_to_end(&mut head).map_err(io)?;
     check_image(store.file_name(), &head, meta.len())?;
     let conn = open_read_only(path)?;
-    // Its schema must parse. `migrate` reads only the version of a current file, so one whose
-    // schema SQLite cannot parse was reported up to date, while `status` called it unreadable and
-    // the dry run failed on it (found by the datadir fuzz target).
-    match conn.query_i64("SELECT count(*) FROM sqlite_master", &[]) {
+    // Its schema must parse: `migrate` reads only the version of a current file, and must not call
+    // up to date what `status` calls unreadable (tests/files.rs
+    // `a_current_file_whose_schema_does_not_parse_is_refused_by_vetting`).
+    match conn.as_sql_conn().query_i64("SELECT count(*) FROM sqlite_master", &[]) {
         Err(StoreError::Sqlite { code, message, .. }) if matches!(code & 0xff, codes::CORRUPT | codes::NOTADB) => {
             Err(StoreError::NotADatabase { db: store.file_name().to_string(), reason: message })
         }
@@ -98,6 +102,7 @@ fn open_vetted(path: &Path, store: Store) -> Result<Option<Connection>, StoreErr
 
 /// Vet one file without writing: `Ok(false)` if it does not exist, `Ok(true)` if it may be
 /// migrated, an error if it must not be touched.
+#[doc(hidden)]
 pub fn preflight(dir: &Path, store: Store) -> Result<bool, StoreError> {
     let Some(conn) = open_vetted(&path_of(dir, store), store)? else { return Ok(false) };
     check_schema_compat(&conn, store.version(), store.file_name())?;
@@ -107,6 +112,7 @@ pub fn preflight(dir: &Path, store: Store) -> Result<bool, StoreError> {
 /// Whether `dir` is an existing directory (`Ok(false)`: nothing there). Anything else at that
 /// path — a regular file, a dangling link — is an error, so a typo is never mistaken for a
 /// fresh install.
+#[doc(hidden)]
 pub fn vet_dir(dir: &Path) -> Result<bool, StoreError> {
     match fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(true),
@@ -146,6 +152,15 @@ pub struct DirReport {
 /// - [`StoreError::Io`]: the directory or a file cannot be read (permissions, …).
 ///
 /// After vetting, any error of [`crate::migrate`] for one store leaves that file unchanged.
+///
+/// ```
+/// use agentmux_schema::{datadir::migrate_data_dir, Outcome};
+/// let dir = tempfile::tempdir().unwrap();
+/// let reports = migrate_data_dir(dir.path()).unwrap();
+/// assert!(reports.iter().all(|r| r.outcome == Outcome::Created));
+/// assert!(dir.path().join("objects.db").is_file() && dir.path().join("sagas.db").is_file());
+/// assert!(migrate_data_dir(dir.path()).unwrap().iter().all(|r| r.outcome == Outcome::UpToDate));
+/// ```
 pub fn migrate_data_dir(dir: &Path) -> Result<Vec<MigrationReport>, StoreError> {
     migrate_data_dir_report(dir).map(|r| r.reports)
 }
@@ -153,6 +168,7 @@ pub fn migrate_data_dir(dir: &Path) -> Result<Vec<MigrationReport>, StoreError> 
 /// [`migrate_data_dir`], also saying which stale temporary files it removed (see
 /// [`remove_stale_temps`]). They are removed only once every tripwire has passed, so a refused
 /// directory is left exactly as it was.
+#[doc(hidden)]
 pub fn migrate_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
     run_data_dir(dir, migrate)
 }
@@ -160,6 +176,7 @@ pub fn migrate_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
 /// [`migrate_data_dir_report`] with [`crate::repair`] for the files that exist: a current file's
 /// schema work runs again too (tables whose foreign keys are stale are rebuilt, missing indexes
 /// and blank rows added), every row kept. The CLI's `migrate --repair`.
+#[doc(hidden)]
 pub fn repair_data_dir_report(dir: &Path) -> Result<DirReport, StoreError> {
     run_data_dir(dir, crate::repair)
 }
@@ -189,13 +206,22 @@ fn run_data_dir(dir: &Path, job: Job) -> Result<DirReport, StoreError> {
 /// a `-wal` is honoured and nothing is created beside the file) and the copy is migrated.
 /// A missing file (or directory) is planned as created. Errors are the ones the migration
 /// would return.
+///
+/// ```
+/// use agentmux_schema::{datadir::plan_data_dir, Outcome};
+/// let dir = tempfile::tempdir().unwrap();
+/// let plan = plan_data_dir(dir.path()).unwrap();
+/// assert!(plan.reports.iter().all(|r| r.outcome == Outcome::Created));
+/// assert!(!dir.path().join("objects.db").exists(), "a plan writes nothing");
+/// ```
 pub fn plan_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
-    plan(dir, crate::migrate::<crate::backend::Db>)
+    plan(dir, crate::migrate::<_, crate::backend::Db>)
 }
 
 /// What [`repair_data_dir_report`] would do, without writing anything (see [`plan_data_dir`]).
+#[doc(hidden)]
 pub fn plan_repair_data_dir(dir: &Path) -> Result<DirReport, StoreError> {
-    plan(dir, crate::repair::<crate::backend::Db>)
+    plan(dir, crate::repair::<_, crate::backend::Db>)
 }
 
 fn plan(
@@ -209,10 +235,10 @@ fn plan(
                 check_schema_compat(&conn, store.version(), store.file_name())?;
                 // SQLite cannot serialize a database with no pages (a 0-byte file): that one is
                 // simply an empty database.
-                if conn.query_i64("PRAGMA page_count", &[])?.unwrap_or(0) == 0 {
+                if conn.as_sql_conn().query_i64("PRAGMA page_count", &[])?.unwrap_or(0) == 0 {
                     crate::backend::memory()?
                 } else {
-                    crate::backend::from_bytes(&conn.serialize(MAIN_DB)?)?
+                    crate::backend::from_bytes(&conn.serialize(MAIN_DB).or_store()?)?
                 }
             }
             None => crate::backend::memory()?,
@@ -240,12 +266,14 @@ fn plan(
 }
 
 /// Migrate one existing file.
+#[doc(hidden)]
 pub fn migrate_file(path: &Path, store: Store) -> Result<MigrationReport, StoreError> {
     run_file(path, store, migrate)
 }
 
 fn run_file(path: &Path, store: Store, job: Job) -> Result<MigrationReport, StoreError> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .or_store()?;
     job(&conn, store)
 }
 
@@ -289,17 +317,17 @@ fn create_file(dir: &Path, store: Store) -> Result<MigrationReport, StoreError> 
     let target = path_of(dir, store);
     let (temp, claim) = claim_temp(dir, store)?;
     let built = (|| {
-        let conn = Connection::open(&temp)?;
+        let conn = Connection::open(&temp).or_store()?;
         let report = migrate(&conn, store)?;
-        conn.close().map_err(|(_, e)| StoreError::from(e))?;
+        conn.close().map_err(|(_, e)| crate::backend::store_error(e))?;
         Ok::<_, StoreError>(report)
     })()
     // Failures here would otherwise name the temporary file; the user knows the directory.
     .map_err(|e| explain_write_failure(e, &temp, dir));
     // A `-wal` or `-journal` left beside a database that no longer exists would be applied to the
     // new one on its next open (SQLite matches neither to the file it came from): remove them
-    // before linking, while there is still no database they could belong to (found by the
-    // `datadir` fuzz target: a stray `-wal` outlived the migration that created the file).
+    // before linking, while there is still no database they could belong to (tests/files.rs
+    // `a_stale_wal_beside_a_missing_database_is_not_applied_to_the_new_one`).
     let built = built.inspect(|_| {
         if !target.exists() {
             for companion in ["-wal", "-journal", "-shm"] {
@@ -458,6 +486,7 @@ fn pid_is_running(pid: u32) -> bool {
 /// Remove the temporary files (and their journals) that crashed runs left in `dir`, never one
 /// a live process is still building. Returns what was removed; a file that cannot be removed
 /// is logged and left (it costs disk space, not correctness).
+#[doc(hidden)]
 pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     let mut remove = |path: &Path| match fs::remove_file(path) {
@@ -485,29 +514,42 @@ pub fn remove_stale_temps(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Read-only status of all three stores; never creates or modifies anything.
+///
+/// ```
+/// use agentmux_schema::{datadir::{migrate_data_dir, status_data_dir}, State};
+/// let dir = tempfile::tempdir().unwrap();
+/// assert!(status_data_dir(dir.path()).iter().all(|s| s.state == State::Missing));
+/// migrate_data_dir(dir.path()).unwrap();
+/// assert!(status_data_dir(dir.path()).iter().all(|s| s.state == State::Current));
+/// ```
 pub fn status_data_dir(dir: &Path) -> Vec<StoreStatus> {
     Store::ALL.into_iter().map(|store| status_file(&path_of(dir, store), store)).collect()
 }
 
 /// Read-only status of one file.
+#[doc(hidden)]
 pub fn status_file(path: &Path, store: Store) -> StoreStatus {
     status_file_checked(path, store, false)
 }
 
 /// [`status_data_dir`], with SQLite's `quick_check` of every readable file when `integrity`
 /// is set: it reads every page (still read-only), so it costs time proportional to the file.
+#[doc(hidden)]
 pub fn status_data_dir_checked(dir: &Path, integrity: bool) -> Vec<StoreStatus> {
     Store::ALL.into_iter().map(|store| status_file_checked(&path_of(dir, store), store, integrity)).collect()
 }
 
 /// [`status_file`], optionally with SQLite's `quick_check` (see [`status_data_dir_checked`]).
+#[doc(hidden)]
 pub fn status_file_checked(path: &Path, store: Store, integrity: bool) -> StoreStatus {
     match open_vetted(path, store) {
         Ok(Some(conn)) => {
             let mut s = status(&conn, store);
             if integrity && s.state != crate::State::Unreadable {
-                s.integrity =
-                    Some(quick_check(&conn).unwrap_or_else(|e| Integrity { ok: false, problems: vec![e.to_string()] }));
+                s.integrity = Some(
+                    quick_check(&conn.as_sql_conn())
+                        .unwrap_or_else(|e| Integrity { ok: false, problems: vec![e.to_string()] }),
+                );
             }
             s
         }

@@ -8,14 +8,14 @@ mod common;
 use agentmux_schema::backend::from_bytes;
 use agentmux_schema::sqltext::{self, quote_literal, quote_name};
 use agentmux_schema::{
-    check_schema_compat, migrate, migrate_all, migrate_spec, status, AdditiveColumn, Change, Spec, SqlConn, State,
-    Step, Store, StoreError,
+    check_schema_compat, migrate, migrate_all, migrate_spec, status, AdditiveColumn, Change, SchemaGap, Spec, SqlConn,
+    State, Step, Store, StoreError,
 };
 use common::*;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-const OBJECTS_V4: &str = include_str!("../src/sql/snapshots/objects_v4.sql");
+const OBJECTS_V4: &str = include_str!("../crates/core/src/sql/snapshots/objects_v4.sql");
 
 /// A file as this build leaves objects.db, with a row in the table the tests redefine.
 fn current_objects() -> Vec<u8> {
@@ -57,10 +57,13 @@ fn a_data_step_that_redeclares_a_column_fails_verification_and_writes_nothing() 
         StoreError::VerifyFailed { missing, .. } => {
             assert_eq!(missing.len(), 1, "{missing:?}");
             assert!(
-                missing[0].starts_with("db_agent_definitions.user_hidden declared TEXT DEFAULT 'x'"),
+                matches!(&missing[0], SchemaGap::Declaration { table, column, .. }
+                    if table == "db_agent_definitions" && column == "user_hidden"),
                 "{missing:?}"
             );
-            assert!(missing[0].contains("canonical: INTEGER NOT NULL DEFAULT 0"), "{missing:?}");
+            let shown = missing[0].to_string();
+            assert!(shown.starts_with("db_agent_definitions.user_hidden declared TEXT DEFAULT 'x'"), "{missing:?}");
+            assert!(shown.contains("canonical: INTEGER NOT NULL DEFAULT 0"), "{missing:?}");
         }
         other => panic!("expected VerifyFailed, got {other}"),
     }
@@ -88,7 +91,7 @@ fn a_collation_or_generated_kind_written_otherwise_fails_verification() {
         match refused(&current_objects(), spec) {
             StoreError::VerifyFailed { missing, .. } => {
                 assert!(
-                    missing.iter().any(|m| m.starts_with(&format!("db_agent_definitions.{column} "))),
+                    missing.iter().any(|m| m.to_string().starts_with(&format!("db_agent_definitions.{column} "))),
                     "{missing:?}"
                 )
             }
@@ -102,7 +105,7 @@ fn a_declaration_the_file_already_had_is_kept_and_a_reported_relaxation_accepted
     // A v1 file whose updated_at was declared by hand without NOT NULL (a shape the original
     // module migrated) keeps it; `provider`, missing from a table with a row and declared NOT NULL
     // without a default, is added nullable and reported in `columns_nullable`. Both verify.
-    let v1 = include_str!("../src/sql/snapshots/objects_v1.sql");
+    let v1 = include_str!("../crates/core/src/sql/snapshots/objects_v1.sql");
     let without_provider = "    provider             TEXT NOT NULL,\n";
     assert!(v1.contains(without_provider));
     let db = db_with(&format!("{}\nPRAGMA user_version = 1;", v1.replacen(without_provider, "", 1)));

@@ -17,7 +17,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use agentmux_schema::{migrate, SqlConn, Store};
+use agentmux_schema::{migrate, AsSqlConn as _, SqlConn, Store};
 
 const TEST: &str = r#"
 use agentmux_schema::{backend, migrate, SqlConn, Store, Value};
@@ -110,7 +110,7 @@ fn a_crate_depending_on_this_one_gets_the_same_engine_on_wasm32() {
     let native = rusqlite::Connection::open_in_memory().unwrap();
     let version: String = native.query_row("SELECT sqlite_version()", [], |r| r.get(0)).unwrap();
     let report = migrate(&native, Store::Objects).unwrap();
-    assert!(native.query("PRAGMA foreign_keys", &[]).unwrap()[0][0].as_i64() == Some(1));
+    assert!(native.as_sql_conn().query("PRAGMA foreign_keys", &[]).unwrap()[0][0].as_i64() == Some(1));
     let test = format!(
         "const NATIVE_VERSION: &str = {version:?};\nconst NATIVE_REPORT: &str = {:?};\n{TEST}",
         format!("{report:?}")
@@ -183,4 +183,124 @@ fn a_server_style_dependent_builds_without_the_cli() {
     assert!(tree.lines().any(|l| l.starts_with("agentmux-schema ")), "the tree lists no agentmux-schema:\n{tree}");
     let run = cargo(&["run", "--quiet"]);
     assert!(run.contains(&format!("Created v{}", Store::Objects.version())), "{run}");
+}
+
+/// The names a WebAssembly module exports (its export section), read from the binary.
+fn wasm_exports(wasm: &[u8]) -> Vec<String> {
+    fn leb(b: &[u8], i: &mut usize) -> usize {
+        let (mut n, mut shift) = (0, 0);
+        loop {
+            let byte = b[*i];
+            *i += 1;
+            n |= ((byte & 0x7f) as usize) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                return n;
+            }
+        }
+    }
+    assert_eq!(&wasm[..4], b"\0asm", "not a wasm module");
+    let mut i = 8;
+    while i < wasm.len() {
+        let id = wasm[i];
+        i += 1;
+        let size = leb(wasm, &mut i);
+        let end = i + size;
+        if id == 7 {
+            let mut names = Vec::new();
+            for _ in 0..leb(wasm, &mut i) {
+                let len = leb(wasm, &mut i);
+                names.push(String::from_utf8_lossy(&wasm[i..i + len]).into_owned());
+                i += len + 1; // the name, then the export's kind byte
+                leb(wasm, &mut i); // its index
+            }
+            return names;
+        }
+        i = end;
+    }
+    Vec::new()
+}
+
+/// The JS API's exports: the functions the npm package's module exports (`pkg/`'s declarations
+/// of its `.wasm`), less wasm-bindgen's own runtime (`__wbindgen_*`, `__externref_*`: any crate
+/// that uses wasm-bindgen links them, sqlite-wasm-rs among them) and the memory.
+fn js_api_exports() -> Vec<String> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let decls = std::fs::read_to_string(here.join("pkg/agentmux_schema_bg.wasm.d.ts")).unwrap();
+    let names: Vec<String> = decls
+        .lines()
+        .filter_map(|l| l.strip_prefix("export const ")?.split(':').next())
+        .filter(|n| *n != "memory" && !n.starts_with("__wbindgen_") && !n.starts_with("__externref_"))
+        // A closure's invoke shim is named by a hash: not an entry point.
+        .filter(|n| !n.starts_with("wasm_bindgen__convert__closures"))
+        .map(str::to_string)
+        .collect();
+    assert!(names.iter().any(|n| n == "database_migrate") && names.len() > 20, "{names:?}");
+    names
+}
+
+/// An export's name as the package's module has it: the module cargo builds names each
+/// wasm-bindgen export with a `_<16 hex digits>` suffix (per crate), which `wasm-bindgen` removes.
+fn unsuffixed(name: &str) -> &str {
+    match name.rsplit_once('_') {
+        Some((stem, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => stem,
+        _ => name,
+    }
+}
+
+/// Builds a scratch wasm32 cdylib that depends on this crate without its default features (and
+/// with `features`), and returns its module's exports (without wasm-bindgen's suffixes).
+fn wasm_dependent_exports(features: &[&str]) -> Vec<String> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scratch = tempfile::Builder::new().prefix("agentmux-exports").tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"exports\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[lib]\ncrate-type = [\"cdylib\"]\n\n\
+             [dependencies]\nagentmux-schema = {{ path = {:?}, default-features = false, features = {features:?} }}\n",
+            here.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    // A dependent that uses the library (so it is linked), as a Rust app in the browser would.
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "#[no_mangle]\npub extern \"C\" fn objects_version() -> i64 {\n    \
+         let db = agentmux_schema::backend::memory().unwrap();\n    \
+         agentmux_schema::migrate(&db, agentmux_schema::Store::Objects).unwrap().to_version\n}\n",
+    )
+    .unwrap();
+    std::fs::copy(here.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let out = Command::new(env!("CARGO"))
+        .current_dir(dir)
+        .args(["build", "--target", "wasm32-unknown-unknown"])
+        // The build cache of the wasm32 dependent above (same settings, so SQLite's C is reused).
+        .env("CC_wasm32_unknown_unknown", "clang-19")
+        .env("AR_wasm32_unknown_unknown", "llvm-ar-19")
+        .env("CARGO_TARGET_DIR", here.join("target").join("dependent"))
+        .env_remove("SQLITE_WASM_RS_FLAGS")
+        .env_remove("SQLITE_WASM_RS_SOURCE_DIR")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the wasm32 cdylib dependent did not build:\n{log}");
+    let wasm = here.join("target/dependent/wasm32-unknown-unknown/debug/exports.wasm");
+    wasm_exports(&std::fs::read(wasm).unwrap()).iter().map(|e| unsuffixed(e).to_string()).collect()
+}
+
+/// A Rust crate on wasm32 gets the schema without the JS API: no wasm-bindgen export of it is
+/// linked into its module unless it turns on the `js` feature, and then all of them are.
+#[test]
+fn a_wasm32_dependent_gets_the_js_exports_only_with_the_js_feature() {
+    let api = js_api_exports();
+    let without = wasm_dependent_exports(&[]);
+    assert!(without.iter().any(|e| e == "objects_version"), "the dependent's own export is missing: {without:?}");
+    let leaked: Vec<_> = without.iter().filter(|e| api.contains(e)).collect();
+    assert!(leaked.is_empty(), "without the js feature the dependent exports the JS API's {leaked:?}");
+    let with = wasm_dependent_exports(&["js"]);
+    let absent: Vec<_> = api.iter().filter(|e| !with.contains(e)).collect();
+    assert!(absent.is_empty(), "with the js feature the dependent lacks the JS API's {absent:?}");
 }

@@ -1,4 +1,4 @@
-//! Schema evolution: every shipped version (kept as a snapshot in `src/sql/snapshots/`) migrates to
+//! Schema evolution: every shipped version (kept as a snapshot in `crates/core/src/sql/snapshots/`) migrates to
 //! exactly this build's schema with every row kept; the current snapshot guards against schema
 //! edits without a version bump; and a worked, test-only v5 (a data backfill plus a table
 //! rebuild) goes through the same machinery. Runs natively, under Node and in browsers.
@@ -14,7 +14,7 @@ use common::*;
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-/// Every shipped version's snapshot: the library's own list (`src/sql/snapshots/`), the one
+/// Every shipped version's snapshot: the library's own list (`crates/core/src/sql/snapshots/`), the one
 /// place a version bump adds a line.
 const SNAPSHOTS: &[(Store, i64, &str)] = snapshot::SHIPPED;
 
@@ -125,7 +125,7 @@ fn a_failure_at_any_statement_of_any_upgrade_leaves_the_file_unchanged() {
     for &(store, version, sql) in SNAPSHOTS.iter().filter(|(s, v, _)| *v < s.version()) {
         let db = db_at(sql, version);
         fill_every_table(&db);
-        every_failure_point_rolls_back(&bytes_of(&mut { db }), |conn| migrate(conn, store));
+        every_failure_point_is_reported_truthfully(&bytes_of(&mut { db }), false, |conn| migrate(conn, store));
     }
 }
 
@@ -151,8 +151,8 @@ fn the_current_schema_is_the_snapshot_of_the_current_version() {
         let now = snapshot::render(&common::mem(), store.spec()).unwrap();
         let Some((_, _, saved)) = SNAPSHOTS.iter().find(|(s, v, _)| *s == store && *v == version) else {
             panic!(
-                "{store} is at v{version} but src/sql/snapshots/{store}_v{version}.sql is missing: run \
-                 `cargo run --example snapshot -- {store} > src/sql/snapshots/{store}_v{version}.sql` and list it in SHIPPED (src/snapshot.rs)"
+                "{store} is at v{version} but crates/core/src/sql/snapshots/{store}_v{version}.sql is missing: run \
+                 `cargo run --example snapshot -- {store} > crates/core/src/sql/snapshots/{store}_v{version}.sql` and list it in SHIPPED (src/snapshot.rs)"
             );
         };
         // Compare statements, not the header line (older snapshots say how they were made).
@@ -161,7 +161,7 @@ fn the_current_schema_is_the_snapshot_of_the_current_version() {
             body(&now) == body(saved),
             "the {store} schema or its steps changed but the version is still v{version}: bump the \
              version constant to v{}, add an upgrade step if older files need one, and save the new \
-             snapshot (`cargo run --example snapshot -- {store} > src/sql/snapshots/{store}_v{}.sql`, listed in SHIPPED); \
+             snapshot (`cargo run --example snapshot -- {store} > crates/core/src/sql/snapshots/{store}_v{}.sql`, listed in SHIPPED); \
              shipped snapshots are never edited",
             version + 1,
             version + 1,
@@ -174,7 +174,7 @@ fn the_current_schema_is_the_snapshot_of_the_current_version() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn every_snapshot_file_is_listed() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sql/snapshots");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src/sql/snapshots");
     let mut files: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -184,6 +184,18 @@ fn every_snapshot_file_is_listed() {
     let mut listed: Vec<String> = SNAPSHOTS.iter().map(|(s, v, _)| format!("{s}_v{v}.sql")).collect();
     listed.sort();
     assert_eq!(files, listed);
+}
+
+/// A migration reads a later version's table names from its snapshot's text instead of building
+/// its schema: for every snapshot they are exactly the tables a database built from it holds.
+#[test]
+fn snapshot_table_names_are_the_tables_it_builds() {
+    for (store, version, text) in SNAPSHOTS {
+        let mut names = snapshot::table_names(text).unwrap_or_else(|| panic!("{store} v{version}: not read"));
+        names.sort();
+        let built: Vec<String> = dump(&db_at(text, *version)).tables.keys().cloned().collect();
+        assert_eq!(names, built, "{store} v{version}");
+    }
 }
 
 // ---- The worked example: a test-only v5 -------------------------------------------------
@@ -296,7 +308,7 @@ fn example_v5_upgrade_fails_atomically_at_every_statement() {
     let db = db_at_current();
     fill_every_table(&db);
     db.exec("PRAGMA foreign_keys = ON").unwrap();
-    every_failure_point_rolls_back(&bytes_of(&mut { db }), |conn| migrate_spec(conn, example_v5()));
+    every_failure_point_is_reported_truthfully(&bytes_of(&mut { db }), false, |conn| migrate_spec(conn, example_v5()));
 }
 
 #[test]
@@ -342,12 +354,21 @@ fn a_rebuild_step_that_would_orphan_rows_rolls_back() {
     }));
     let image = bytes_of(&mut db);
     match migrate_spec(&db, broken) {
-        Err(StoreError::ForeignKeyCheck { db: label, violations }) => {
+        Err(e @ StoreError::ForeignKeyCheck { .. }) => {
+            let message = e.to_string();
+            let StoreError::ForeignKeyCheck { db: label, violations } = e else { unreachable!() };
             assert_eq!(label, "objects.db");
             assert!(
-                !violations.is_empty() && violations.iter().all(|v| v.starts_with("db_drone_runs(")),
+                !violations.is_empty() && violations.iter().all(|v| v.to_string().starts_with("db_drone_runs(")),
                 "{violations:?}"
             );
+            // Typed: each names the child row, its parent table and the foreign key; the message
+            // lists them as `table(rowid) → parent`.
+            for v in &violations {
+                assert_eq!((v.table.as_str(), v.parent.as_str(), v.fkid), ("db_drone_runs", "db_drone_definitions", 0));
+                let rowid = v.rowid.expect("a rowid table");
+                assert!(message.contains(&format!("db_drone_runs({rowid}) → db_drone_definitions")), "{message}");
+            }
         }
         other => panic!("expected ForeignKeyCheck, got {other:?}"),
     }

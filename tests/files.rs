@@ -494,10 +494,11 @@ fn a_stale_wal_beside_a_missing_database_is_not_applied_to_the_new_one() {
     assert!(migrate_data_dir_report(dir.path()).unwrap().reports.iter().all(|r| r.is_noop()));
 }
 
-/// `datadir` fuzz target (fuzz/README.md, finding 8): a current file whose schema SQLite cannot
-/// parse passed vetting, and `migrate` reported it up to date (it reads only the version of a
-/// current file) while `status` called it unreadable and the dry run failed on it. Vetting now
-/// parses the schema: the file is refused as not a usable database and nothing is written.
+/// The corpus seed `fuzz/corpus/datadir/seed-finding-8-malformed-schema`: a current file whose
+/// schema SQLite cannot parse passed vetting, and `migrate` reported it up to date (it reads only
+/// the version of a current file) while `status` called it unreadable and the dry run failed on it.
+/// Vetting now parses the schema: the file is refused as not a usable database and nothing is
+/// written.
 #[test]
 fn a_current_file_whose_schema_does_not_parse_is_refused_by_vetting() {
     let mut db = common::mem();
@@ -527,10 +528,10 @@ fn a_current_file_whose_schema_does_not_parse_is_refused_by_vetting() {
     assert_eq!(snapshot(dir.path()), before, "a refused directory was changed");
 }
 
-/// `datadir` fuzz target (finding 19, the oracle narrowed): a file damaged inside one of its own
-/// tables (a page of a table no store defines) migrates, as it did with the original module,
-/// since no migration reads that table's rows; `status` reports the damage before and after,
-/// with SQLite's message, rather than calling the file current.
+/// The corpus seed `fuzz/corpus/datadir/seed-finding-19-damaged-own-table`: a file damaged inside
+/// one of its own tables (a page of a table no store defines) migrates, as it did with the original
+/// module, since no migration reads that table's rows; `status` reports the damage before and
+/// after, with SQLite's message, rather than calling the file current.
 #[test]
 fn damage_inside_a_files_own_table_is_migrated_past_and_still_reported() {
     let tmp = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@
 //! migrates must migrate through it too, with every row kept and verification passing: the
 //! fixtures, the shipped snapshots, as many legacy states from the property generator's model as
 //! the property test draws, the `image` fuzz target's seed corpus (which holds the input of every
-//! fuzz finding's repair: catalogue spelling, missing `oid`, nullable columns, sequence table,
+//! regression repair: catalogue spelling, missing `oid`, nullable columns, sequence table,
 //! case variants, …), and the repair tests' own inputs. This is what keeps a version from
 //! stranding a file the previous one accepted, whatever the next version rebuilds. Runs natively,
 //! under Node and in browsers.
@@ -256,10 +256,10 @@ fn drill(what: &str, image: &[u8], store: Store) -> bool {
     for (path, db) in [("from the input", backend::from_bytes(image).unwrap()), ("from the current version", current)] {
         let report = match migrate_spec(&db, next) {
             Ok(report) => report,
-            // A header whose text-encoding field makes SQLite refuse every ALTER TABLE (fuzz
-            // finding 29): the current version gets through only because it alters nothing in
+            // A header whose text-encoding field makes SQLite refuse every ALTER TABLE (corpus
+            // seed `seed-finding-29-header-encoding`): the current version gets through only because it alters nothing in
             // that file; no version that changes a table can, and it is refused as the damage it
-            // is, nothing written (tests/schema.rs covers that refusal).
+            // is, nothing written (tests/refusals.rs covers that refusal).
             Err(StoreError::NotADatabase { reason, .. }) if reason.contains("text-encoding field") => continue,
             Err(e) => panic!("{what} ({store}, {path}): the next version strands it: {e}"),
         };

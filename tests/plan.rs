@@ -10,7 +10,7 @@ use agentmux_schema::plan::{plan, Plan, PlannedStep};
 use agentmux_schema::{migrate_spec, AdditiveColumn, Change, Spec, SqlConn, Step, Store};
 use common::*;
 
-const SHIPPED: &str = include_str!("../src/sql/snapshots/objects_v4.sql");
+const SHIPPED: &str = include_str!("../crates/core/src/sql/snapshots/objects_v4.sql");
 const NEXT: i64 = agentmux_schema::OBJECT_SCHEMA_VERSION + 1;
 
 /// The shipped objects.db DDL with `from` replaced by `to` in the drone tables (where it must

@@ -271,10 +271,11 @@ fn the_generator_reaches_every_outcome() {
     );
 }
 
-/// Found by the `legacy` fuzz target (fuzz/README.md, finding 4): a child table written without a
-/// NOT NULL column that has no default (`db_agent_history.entry`) gets it added nullable, and when
-/// its foreign key is stale too, the rebuild to the canonical definition copied NULL into the
-/// canonical NOT NULL column and the migration failed. The original module migrated this file.
+/// A regression input of the `legacy` fuzz target (no corpus seed; the spec below is it): a child
+/// table written without a NOT NULL column that has no default (`db_agent_history.entry`) gets it
+/// added nullable, and when its foreign key is stale too, the rebuild to the canonical definition
+/// copied NULL into the canonical NOT NULL column and the migration failed. The original module
+/// migrated this file.
 #[test]
 fn a_stale_child_lacking_a_not_null_column_is_migrated() {
     let spec = Spec {

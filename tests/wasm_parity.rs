@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use agentmux_schema::{inspect, migrate, Store};
+use agentmux_schema::{inspect, migrate, AsSqlConn as _, Store};
 use rusqlite::Connection;
 
 fn migrate_with_wasm(store: Store, input: &Path, output: &Path) -> serde_json::Value {
@@ -98,7 +98,7 @@ fn wasm_and_native_migrations_produce_the_same_database() {
         }
 
         let w = Connection::open(&from_wasm).unwrap();
-        let (ws, ns) = (inspect::dump(&w).unwrap(), inspect::dump(&conn).unwrap());
+        let (ws, ns) = (inspect::dump(&w.as_sql_conn()).unwrap(), inspect::dump(&conn.as_sql_conn()).unwrap());
         assert_eq!(ws, ns, "{name}: pragma-level schemas differ");
         assert_eq!(rows(&w, &ws), rows(&conn, &ns), "{name}: rows differ");
         let v = |c: &Connection| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap();

@@ -1,5 +1,5 @@
 // The scale benchmark: time and peak memory of status and migrate, side by side in one run, for
-// the native CLI, the package under Node and the package in headless Chromium, on generated
+// the native CLI, the package under Node and the package in headless Chromium and Firefox, on generated
 // files (benches/scale/generate.rs) of each size given in MiB. What `scripts/bench-scale.sh` runs.
 //
 //   node benches/scale/run.mjs 10 400 1024 3072
@@ -14,7 +14,9 @@
 // * Chromium: statusOfFile(File) in a Worker, and migrate through OPFS: importStream of the File,
 //   migrate in place, exportStream into an OPFS file. Peak memory: the largest rise, over its
 //   value just before the operation, of the summed RSS of every Chromium process (sampled every
-//   50 ms from /proc).
+//   50 ms from /proc); for status also the growth of the module's wasm memory over the call.
+// * Firefox (firefox-esr under geckodriver, driven over WebDriver: www/tests/firefox.mjs): the
+//   same page, worker and measures. BENCH_BROWSERS=chromium (or firefox) runs one browser.
 // Times are one run each (a 3 GiB file is not rerun); the JSON and a Markdown table are printed.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, copyFileSync } from "node:fs";
@@ -33,6 +35,8 @@ const GEN = join(ROOT, `target/${PROFILE}/examples/scale-gen`);
 const sizes = process.argv.slice(2).map(Number);
 if (!sizes.length || sizes.some((s) => !(s > 0))) throw new Error("usage: node benches/scale/run.mjs <MiB>...");
 const { chromium } = await import(join(ROOT, "www/node_modules/playwright-core/index.mjs"));
+const { launchFirefox } = await import(join(ROOT, "www/tests/firefox.mjs"));
+const BROWSERS = (process.env.BENCH_BROWSERS ?? "chromium,firefox").split(",");
 const KINDS = [
   ["objects", "objects.db"],
   ["filestore", "filestore.db"],
@@ -132,29 +136,49 @@ function browserRss(profile) {
   return total;
 }
 
-async function chromiumRun(dirs) {
-  const exe = process.env.CHROMIUM ?? "/usr/bin/chromium";
+/** The benchmark page in a browser on `profile`: setFile(path) and op(op, store). */
+async function openBrowser(kind, profile, pageUrl) {
+  if (kind === "chromium") {
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+    });
+    const page = await context.newPage();
+    await page.goto(pageUrl);
+    await page.waitForSelector("body[data-ready]", { state: "attached", timeout: 60_000 });
+    return {
+      setFile: (path) => page.setInputFiles("#file", path),
+      op: (op, store) => page.evaluate(([op, store]) => window.op(op, store), [op, store]),
+      close: () => context.close(),
+    };
+  }
+  const ff = await launchFirefox({ profile });
+  await ff.goto(pageUrl);
+  await ff.waitFor(() => document.body.dataset.ready === "1", { timeout: 60_000 });
+  return {
+    setFile: (path) => ff.setInputFiles("#file", path),
+    op: (op, store) => ff.evaluate((op, store) => window.op(op, store), op, store),
+    close: () => ff.close(),
+  };
+}
+
+async function browserRun(kind, dirs) {
   const server = await serve();
   const profile = mkdtempSync(join(tmpdir(), "amux-scale-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: exe,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-  });
   const results = {};
+  let browser;
   try {
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${server.address().port}/benches/scale/page.html`);
-    await page.waitForSelector("body[data-ready]", { timeout: 60_000 });
+    browser = await openBrowser(kind, profile, `http://127.0.0.1:${server.address().port}/benches/scale/page.html`);
     for (const [size, dir] of dirs) {
       results[size] = { status: {}, migrate: {} };
       for (const [store, name] of KINDS) {
-        await page.setInputFiles("#file", join(dir, name));
+        await browser.setFile(join(dir, name));
         for (const op of ["status", "migrate"]) {
           const base = browserRss(profile);
           let peak = base;
           const timer = setInterval(() => (peak = Math.max(peak, browserRss(profile))), 50);
-          const r = await page.evaluate(([op, store]) => window.op(op, store), [op, store]);
+          const r = await browser.op(op, store);
           clearInterval(timer);
           peak = Math.max(peak, browserRss(profile));
           results[size][op][store] = {
@@ -162,13 +186,14 @@ async function chromiumRun(dirs) {
             parts: r.importMs !== undefined ? { importS: r.importMs / 1000, migrateS: r.migrateMs / 1000, exportS: r.exportMs / 1000 } : undefined,
             rssRiseMiB: (peak - base) / 1024,
             baseMiB: base / 1024,
+            wasmGrowthMiB: r.wasmGrowth !== undefined ? r.wasmGrowth / 2 ** 20 : undefined,
             error: r.error,
           };
         }
       }
     }
   } finally {
-    await context.close();
+    await browser?.close();
     server.close();
     rmSync(profile, { recursive: true, force: true });
   }
@@ -179,25 +204,33 @@ async function chromiumRun(dirs) {
 const dirs = sizes.map((s) => [s, generate(s)]);
 const all = {};
 for (const [size, dir] of dirs) all[size] = { bytes: Object.fromEntries(KINDS.map(([s, n]) => [s, statSync(join(dir, n)).size])), native: native(dir), node: node(dir) };
-const chrome = await chromiumRun(dirs);
-for (const [size] of dirs) all[size].chromium = chrome[size];
+for (const kind of BROWSERS) {
+  const res = await browserRun(kind, dirs);
+  for (const [size] of dirs) all[size][kind] = res[size];
+}
 console.log(JSON.stringify(all, null, 1));
 
 const f = (x) => (x === null || x === undefined ? "—" : x < 10 ? x.toFixed(2) : x.toFixed(1));
 const cell = (r, mem) => (r.error ? `refused: ${r.error.slice(0, 60)}` : `${f(r.s)} s, ${f(r[mem])} MiB`);
+const NAMES = { chromium: "Chromium", firefox: "Firefox" };
 const lines = [
-  "| size (each file) | operation | native CLI, both files (peak RSS) | Node: objects.db (peak RSS) | Node: filestore.db (peak RSS) | Chromium: objects.db (RSS rise) | Chromium: filestore.db (RSS rise) |",
-  "|---|---|---|---|---|---|---|",
+  `| size (each file) | operation | native CLI, both files (peak RSS) | Node: objects.db (peak RSS) | Node: filestore.db (peak RSS) | ${BROWSERS.map((b) => `${NAMES[b]}: objects.db (RSS rise) | ${NAMES[b]}: filestore.db (RSS rise)`).join(" | ")} |`,
+  `|---|---|---|---|---|${BROWSERS.map(() => "---|---|").join("")}`,
 ];
 for (const [size] of dirs) {
   const a = all[size];
   for (const op of ["status", "migrate"]) {
     lines.push(
-      `| ${size} MiB | ${op} | ${f(a.native[op].s)} s, ${f(a.native[op].rssMiB)} MiB | ${cell(a.node[op].objects, "rssMiB")} | ${cell(a.node[op].filestore, "rssMiB")} | ${cell(a.chromium[op].objects, "rssRiseMiB")} | ${cell(a.chromium[op].filestore, "rssRiseMiB")} |`,
+      `| ${size} MiB | ${op} | ${f(a.native[op].s)} s, ${f(a.native[op].rssMiB)} MiB | ${cell(a.node[op].objects, "rssMiB")} | ${cell(a.node[op].filestore, "rssMiB")} | ${BROWSERS.map((b) => `${cell(a[b][op].objects, "rssRiseMiB")} | ${cell(a[b][op].filestore, "rssRiseMiB")}`).join(" | ")} |`,
     );
   }
 }
 console.log(lines.join("\n"));
+// What status itself holds in the module's heap, next to the browser's RSS rise above.
+for (const b of BROWSERS) {
+  const g = dirs.map(([size]) => `${size} MiB ${KINDS.map(([s]) => `${s} +${f(all[size][b].status[s].wasmGrowthMiB)}`).join(", ")}`);
+  console.log(`${NAMES[b]}: wasm memory growth over statusOfFile (MiB): ${g.join("; ")}`);
+}
 
 // Every operation must have worked, but one: Node's migrate reads the whole file into a Buffer,
 // which stops at 2 GiB (the README says so, and points Node users to the CLI).
@@ -207,7 +240,7 @@ for (const [size] of dirs) {
   for (const op of ["status", "migrate"]) {
     if (!a.native[op].ok) failures.push(`native ${op} at ${size} MiB`);
     for (const [store] of KINDS) {
-      if (a.chromium[op][store].error) failures.push(`chromium ${op} ${store} at ${size} MiB: ${a.chromium[op][store].error}`);
+      for (const b of BROWSERS) if (a[b][op][store].error) failures.push(`${b} ${op} ${store} at ${size} MiB: ${a[b][op][store].error}`);
       if (a.node[op][store].error && !(op === "migrate" && a.bytes[store] >= 2 ** 31)) failures.push(`node ${op} ${store} at ${size} MiB: ${a.node[op][store].error}`);
     }
   }

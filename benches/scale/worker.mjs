@@ -3,21 +3,24 @@
 // (importStream), migrated there, streamed back out (exportStream) into a plain OPFS file.
 import init, * as pkg from "/pkg/index.js";
 
-let pool;
+let pool, wasm;
 const OUT = "scale-bench-out.db";
 
 async function run(op, store, file) {
   if (op === "init") {
-    await init();
+    wasm = await init();
     pool = await pkg.installOpfs("scale-bench");
     pool.wipe();
     return {};
   }
   const t0 = performance.now();
   if (op === "status") {
+    // The module's linear memory only grows: its growth over the call is the most the call
+    // held in the wasm heap at once.
+    const before = wasm.memory.buffer.byteLength;
     const s = pkg.statusOfFile(file, store);
     if (s.state === "unreadable") throw new Error(`unreadable: ${s.error}`);
-    return { ms: performance.now() - t0 };
+    return { ms: performance.now() - t0, wasmGrowth: wasm.memory.buffer.byteLength - before };
   }
   if (op === "migrate") {
     pool.wipe();

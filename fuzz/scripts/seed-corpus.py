@@ -43,7 +43,7 @@ def put(target, name, data):
 
 
 def main():
-    fx, sn = ("tests", "fixtures"), ("src", "sql", "snapshots")
+    fx, sn = ("tests", "fixtures"), ("crates", "core", "src", "sql", "snapshots")
     objects = read(*fx, "reference_objects.sql")
     images = {
         "reference-objects": image([objects], 4),

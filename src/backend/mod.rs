@@ -18,6 +18,14 @@ pub mod readonly_vfs;
 /// An in-memory database made by [`memory`] or [`from_bytes`] (or a file opened by the caller):
 /// a `rusqlite::Connection` (it derefs to one) that remembers whether its image came from a
 /// WAL-mode file, so [`to_bytes`] hands back an image in the journal mode it arrived in.
+///
+/// ```
+/// use agentmux_schema::{backend::Db, migrate, Store};
+/// // A connection the caller opened (a file, or a file on a VFS of their choice).
+/// let db = Db::new(rusqlite::Connection::open_in_memory().unwrap()).unwrap();
+/// migrate(&db, Store::Sagas).unwrap();
+/// db.close().unwrap();
+/// ```
 #[derive(Debug)]
 pub struct Db {
     conn: Connection,
@@ -32,6 +40,7 @@ impl std::ops::Deref for Db {
 }
 
 /// A result of a query with its column names (for callers that build objects, like the JS API).
+#[doc(hidden)]
 pub struct NamedRows {
     pub columns: Vec<String>,
     pub rows: Vec<Row>,
@@ -49,11 +58,12 @@ impl Db {
     /// still-open database comes back with the error.
     pub fn close(self) -> Result<(), Box<(Db, StoreError)>> {
         let wal = self.wal;
-        self.conn.close().map_err(|(conn, e)| Box::new((Db { conn, wal }, StoreError::from(e))))
+        self.conn.close().map_err(|(conn, e)| Box::new((Db { conn, wal }, store_error(e))))
     }
 
     /// Like [`SqlConn::query`], with typed parameters, also returning the column names. Empty SQL
     /// (or only a comment) has no rows; a second statement is refused.
+    #[doc(hidden)]
     pub fn query_named(&self, sql: &str, params: &[Value]) -> Result<NamedRows, StoreError> {
         no_nul(sql)?;
         let run = || -> rusqlite::Result<NamedRows> {
@@ -62,16 +72,20 @@ impl Db {
                 other => other?,
             };
             let columns = stmt.column_names().map(str::to_string).collect();
-            let rows = collect_rows(stmt.query(rusqlite::params_from_iter(params.iter()))?)?;
+            let rows = collect_rows(stmt.query(rusqlite::params_from_iter(params.iter().map(Param)))?)?;
             Ok(NamedRows { columns, rows })
         };
-        run().map_err(|e| StoreError::from(e).with_sql(sql))
+        run().map_err(|e| store_error(e).with_sql(sql))
     }
 }
 
-impl ToSql for Value {
+/// A [`Value`] as a rusqlite parameter (a wrapper: both the trait and the type belong to other
+/// crates).
+struct Param<'a>(&'a Value);
+
+impl ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(match self {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
             Value::Null => ValueRef::Null,
             Value::Integer(i) => ValueRef::Integer(*i),
             Value::Real(f) => ValueRef::Real(*f),
@@ -102,30 +116,35 @@ fn collect_rows(mut rows: rusqlite::Rows<'_>) -> rusqlite::Result<Vec<Row>> {
 
 impl SqlConn for Db {
     fn exec(&self, sql: &str) -> Result<(), StoreError> {
-        self.conn.exec(sql)
+        Borrowed(&self.conn).exec(sql)
     }
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
-        self.conn.query(sql, params)
+        Borrowed(&self.conn).query(sql, params)
     }
     fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError> {
         Ok(Box::new(memory()?))
     }
 }
 
-impl SqlConn for Connection {
+/// A `rusqlite::Connection` the caller opened, as a [`SqlConn`] (a wrapper: the trait and the type
+/// belong to other crates). The API's functions take the connection itself ([`crate::AsSqlConn`]).
+#[doc(hidden)]
+pub struct Borrowed<'a>(pub &'a Connection);
+
+impl SqlConn for Borrowed<'_> {
     fn exec(&self, sql: &str) -> Result<(), StoreError> {
         no_nul(sql)?;
-        self.execute_batch(sql).map_err(|e| StoreError::from(e).with_sql(sql))
+        self.0.execute_batch(sql).map_err(|e| store_error(e).with_sql(sql))
     }
 
     fn query(&self, sql: &str, params: &[&str]) -> Result<Vec<Row>, StoreError> {
         no_nul(sql)?;
         let run = || -> rusqlite::Result<Vec<Row>> {
-            let mut stmt = self.prepare(sql)?;
+            let mut stmt = self.0.prepare(sql)?;
             let rows = collect_rows(stmt.query(rusqlite::params_from_iter(params.iter()))?)?;
             Ok(rows)
         };
-        run().map_err(|e| StoreError::from(e).with_sql(sql))
+        run().map_err(|e| store_error(e).with_sql(sql))
     }
 
     fn scratch(&self) -> Result<Box<dyn SqlConn>, StoreError> {
@@ -146,8 +165,17 @@ fn no_nul(sql: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
+/// rusqlite's error as a [`StoreError`] (a function, not a `From` impl: both types belong to other
+/// crates).
+///
+/// ```
+/// use agentmux_schema::{backend::store_error, codes, StoreError};
+/// let conn = rusqlite::Connection::open_in_memory().unwrap();
+/// let err = store_error(conn.execute_batch("SELECT * FROM missing").unwrap_err());
+/// assert!(matches!(err, StoreError::Sqlite { code: codes::ERROR, .. }), "{err}");
+/// ```
+pub fn store_error(e: rusqlite::Error) -> StoreError {
+    {
         match e {
             rusqlite::Error::SqliteFailure(err, message) => StoreError::Sqlite {
                 code: err.extended_code,
@@ -161,6 +189,17 @@ impl From<rusqlite::Error> for StoreError {
             // cannot convert, a second statement, …): SQLite returned nothing.
             other => StoreError::Driver { message: other.to_string(), sql: None, source: Some(Box::new(other)) },
         }
+    }
+}
+
+/// A rusqlite result whose error becomes a [`StoreError`], for `?` in this crate's code.
+pub(crate) trait Sqlite<T> {
+    fn or_store(self) -> Result<T, StoreError>;
+}
+
+impl<T> Sqlite<T> for rusqlite::Result<T> {
+    fn or_store(self) -> Result<T, StoreError> {
+        self.map_err(store_error)
     }
 }
 
@@ -196,20 +235,36 @@ fn explain(message: String) -> String {
 /// databases (sqlite-wasm-rs's default is 8192).
 fn settings(conn: &Connection) -> Result<(), StoreError> {
     #[cfg(target_arch = "wasm32")]
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA page_size = 4096; PRAGMA cache_size = -2000")?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA page_size = 4096; PRAGMA cache_size = -2000").or_store()?;
     #[cfg(not(target_arch = "wasm32"))]
     let _ = conn;
     Ok(())
 }
 
 /// An empty in-memory database.
+///
+/// ```
+/// use agentmux_schema::{backend, migrate, Store};
+/// let db = backend::memory().unwrap();
+/// assert_eq!(migrate(&db, Store::Objects).unwrap().to_version, Store::Objects.version());
+/// ```
 pub fn memory() -> Result<Db, StoreError> {
-    Db::new(Connection::open_in_memory()?)
+    Db::new(Connection::open_in_memory().or_store()?)
 }
 
 /// An in-memory database holding a copy of a database file image (e.g. a `.db` file's bytes).
 /// The image's header is checked first, so garbage or truncated bytes are refused with
 /// [`StoreError::NotADatabase`]; an empty image is an empty database, as an empty file is.
+///
+/// ```
+/// use agentmux_schema::{backend, migrate, read_version, Store, StoreError};
+/// let mut db = backend::memory().unwrap();
+/// migrate(&db, Store::Sagas).unwrap();
+/// let image = backend::to_bytes(&mut db).unwrap();
+/// let copy = backend::from_bytes(&image).unwrap();
+/// assert_eq!(read_version(&copy).unwrap(), Store::Sagas.version());
+/// assert!(matches!(backend::from_bytes(&image[..50]), Err(StoreError::NotADatabase { .. })));
+/// ```
 pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
     crate::header::check_image("database image", bytes, bytes.len() as u64)?;
     if bytes.is_empty() {
@@ -222,16 +277,23 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Db, StoreError> {
         // An in-memory database cannot be in WAL mode; open the copy as a rollback-mode image.
         let mut copy = bytes.to_vec();
         crate::header::set_wal_marker(&mut copy, false);
-        db.conn.deserialize_read_exact(MAIN_DB, copy.as_slice(), copy.len(), false)?;
+        db.conn.deserialize_read_exact(MAIN_DB, copy.as_slice(), copy.len(), false).or_store()?;
     } else {
-        db.conn.deserialize_read_exact(MAIN_DB, bytes, bytes.len(), false)?;
+        db.conn.deserialize_read_exact(MAIN_DB, bytes, bytes.len(), false).or_store()?;
     }
     Ok(db)
 }
 
 /// The database's current file image, in the journal mode its source image had.
+///
+/// ```
+/// let mut db = agentmux_schema::backend::memory().unwrap();
+/// agentmux_schema::migrate(&db, agentmux_schema::Store::Filestore).unwrap();
+/// let image = agentmux_schema::backend::to_bytes(&mut db).unwrap();
+/// assert_eq!(&image[..16], b"SQLite format 3\0");
+/// ```
 pub fn to_bytes(db: &mut Db) -> Result<Vec<u8>, StoreError> {
-    let mut out = db.conn.serialize(MAIN_DB)?.to_vec();
+    let mut out = db.conn.serialize(MAIN_DB).or_store()?.to_vec();
     if db.wal {
         crate::header::set_wal_marker(&mut out, true);
     }

@@ -7,7 +7,7 @@ use sqlite_wasm_rs::WasmOsCallback;
 use sqlite_wasm_vfs::sahpool::{install as sah_install, OpfsSAHPoolCfgBuilder};
 pub use sqlite_wasm_vfs::sahpool::{OpfsSAHError, OpfsSAHPoolUtil};
 
-use super::Db;
+use super::{Db, Sqlite as _};
 use crate::StoreError;
 
 /// An installed pool and the VFS name to open its files with.
@@ -29,7 +29,7 @@ impl Pool {
     /// Open (creating if needed) the database file `name` in the pool.
     pub fn open(&self, name: &str) -> Result<Db, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Db::new(Connection::open_with_flags_and_vfs(name, flags, self.vfs_name.as_str())?)
+        Db::new(Connection::open_with_flags_and_vfs(name, flags, self.vfs_name.as_str()).or_store()?)
     }
 
     /// Settle the journal a crash may have left beside `name` (which must be closed), so the file

@@ -24,7 +24,7 @@ use sqlite_wasm_rs::vfs::{
 };
 use sqlite_wasm_rs::WasmOsCallback;
 
-use super::Db;
+use super::{Db, Sqlite as _};
 use crate::StoreError;
 
 /// The VFS's registered name.
@@ -292,11 +292,11 @@ pub fn open(source: Rc<dyn ByteSource>) -> Result<(Db, Rc<RefCell<ReadStats>>), 
     let opened = Connection::open_with_flags_and_vfs(format!("file:{name}?immutable=1"), flags, VFS_NAME);
     // Dropped unopened if SQLite failed before its xOpen.
     PENDING.with(|p| p.borrow_mut().remove(&name));
-    let conn = opened?;
+    let conn = opened.or_store()?;
     // Of the settings every connection gets (`Db::new`), the read-only one needs foreign-key
     // enforcement only (it is part of what `foreign_key_check` and status report); `page_size`
     // and `cache_size` would load the schema here, so a damaged catalogue would fail at open
     // instead of at the first query, as it does for an image loaded into memory.
-    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    conn.execute_batch("PRAGMA foreign_keys = ON").or_store()?;
     Ok((Db { conn, wal: false }, stats))
 }

@@ -137,8 +137,14 @@ impl From<StoreError> for ErrorFields {
             StoreError::Unadoptable { db, table, missing_columns } => {
                 ErrorFields::Unadoptable { db, table, missing_columns }
             }
-            StoreError::VerifyFailed { db, missing } => ErrorFields::VerifyFailed { db, missing },
-            StoreError::ForeignKeyCheck { db, violations } => ErrorFields::ForeignKeyCheck { db, violations },
+            // JS keeps one list, as the message does (only one of the two is ever non-empty).
+            StoreError::VerifyFailed { db, missing, indexes } => {
+                let missing = missing.iter().map(ToString::to_string).chain(indexes).collect();
+                ErrorFields::VerifyFailed { db, missing }
+            }
+            StoreError::ForeignKeyCheck { db, violations } => {
+                ErrorFields::ForeignKeyCheck { db, violations: violations.iter().map(ToString::to_string).collect() }
+            }
             StoreError::UnknownStore(store) => ErrorFields::UnknownStore { store },
             StoreError::Closed => ErrorFields::Closed {},
             StoreError::Driver { sql, .. } => ErrorFields::Driver { sql },
@@ -147,6 +153,9 @@ impl From<StoreError> for ErrorFields {
             StoreError::InvalidSpec { .. } => ErrorFields::Other {},
             // Carried by the message (table, constraint, rowids); no field of its own yet.
             StoreError::RowsRefused { .. } => ErrorFields::Other {},
+            // A variant a later core adds (the enum is non-exhaustive) is a plain `SchemaError`
+            // until it gets a class; its message says what happened.
+            _ => ErrorFields::Other {},
         }
     }
 }

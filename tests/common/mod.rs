@@ -8,7 +8,7 @@ use std::cell::Cell;
 use agentmux_schema::backend::{self, Db};
 use agentmux_schema::conn::Row;
 use agentmux_schema::inspect::{self, Schema};
-use agentmux_schema::{SqlConn, Store, StoreError};
+use agentmux_schema::{migrate, MigrationReport, SqlConn, Store, StoreError};
 
 pub const LEGACY_V11: &str = include_str!("../fixtures/legacy_v11.sql");
 pub const FLAT_V1: &str = include_str!("../fixtures/flat_v1.sql");
@@ -188,7 +188,7 @@ impl<'a> FailAt<'a> {
     fn tick(&self, sql: &str) -> bool {
         let n = self.calls.get() + 1;
         self.calls.set(n);
-        self.log.borrow_mut().push(inspect::one_line(sql, 60));
+        self.log.borrow_mut().push(agentmux_schema::sqltext::one_line(sql, 60));
         n == self.fail_at
     }
 
@@ -275,29 +275,97 @@ pub fn split_statements<'s>(sql: &'s str) -> Vec<&'s str> {
     out
 }
 
-/// Run `migrate_fn` on a copy of `image` once to count its calls, then once per call with a
-/// failure injected there: every failure must leave the image byte-identical. (A migration that
-/// reports success must not have lost the failure, except the last restore of a caller's setting,
-/// which happens after the commit and is only logged.)
-pub fn every_failure_point_rolls_back<T>(image: &[u8], migrate_fn: impl Fn(&FailAt) -> Result<T, StoreError>) {
-    let total = {
+/// The one fault-injection harness. Fails each statement of a migration in turn (refused before
+/// it runs, [`FailAt::new`], or with `applied` run and then reported as failed, [`FailAt::after`])
+/// and checks what the caller is told against what the file holds: an error means the image is
+/// byte-identical and no transaction is left open; success is allowed only for a failure once the
+/// commit is on disk (the restore of the caller's busy timeout or foreign-key setting, which is
+/// only logged, or with `applied` a COMMIT that took effect), and then the report, `user_version`
+/// and catalogue are those of a clean run. Returns the statements of the clean run, in order.
+pub fn every_failure_point_is_reported_truthfully<T: PartialEq + std::fmt::Debug>(
+    image: &[u8],
+    applied: bool,
+    migrate_fn: impl Fn(&FailAt) -> Result<T, StoreError>,
+) -> Vec<String> {
+    let (statements, clean_report, clean_version, clean_catalogue) = {
         let db = backend::from_bytes(image).unwrap();
         let spy = FailAt::new(&db, usize::MAX);
-        migrate_fn(&spy).expect("the migration succeeds without faults");
-        spy.calls.get()
+        let report = migrate_fn(&spy).expect("the migration succeeds without faults");
+        let statements = spy.log.borrow().clone();
+        (statements, report, version(&db), catalogue(&db))
     };
+    let total = statements.len();
     assert!(total > 8, "a migration should take more than a handful of calls, took {total}");
     for k in 1..=total {
         let mut db = backend::from_bytes(image).unwrap();
-        let failing = FailAt::new(&db, k);
+        let failing = if applied { FailAt::after(&db, k) } else { FailAt::new(&db, k) };
         let result = migrate_fn(&failing);
         let step = failing.log.borrow().get(k - 1).cloned().unwrap_or_default();
+        // SQLite's BEGIN either starts a transaction or fails; it cannot half-succeed.
+        if applied && step.starts_with("BEGIN") {
+            continue;
+        }
         match result {
-            Err(_) => assert!(bytes_of(&mut db) == image, "failure at call {k} ({step}) left changes behind"),
-            Ok(_) => assert!(
-                step.starts_with("PRAGMA busy_timeout") || step.starts_with("PRAGMA foreign_keys = ON"),
-                "failure at call {k} ({step}) was swallowed"
-            ),
+            Err(e) => {
+                assert!(bytes_of(&mut db) == image, "failure at statement {k} ({step}) left changes behind: {e}");
+                // No transaction left open: a new one can begin (and is ended again).
+                let fresh = db.exec("BEGIN; ROLLBACK");
+                assert!(
+                    fresh.is_ok(),
+                    "after a failure at statement {k} ({step}) a transaction is still open: {fresh:?}"
+                );
+            }
+            Ok(report) => {
+                // Only failures once the commit is on disk may be absorbed: the restore of the
+                // caller's busy timeout or foreign-key setting, or a COMMIT that took effect and
+                // then reported an error.
+                let after_commit = step.starts_with("PRAGMA busy_timeout")
+                    || step.starts_with("PRAGMA foreign_keys =")
+                    || (applied && step == "COMMIT");
+                assert!(after_commit, "failure at statement {k} ({step}) was swallowed");
+                assert_eq!(report, clean_report, "failure at statement {k} ({step}): the report differs");
+                assert_eq!(version(&db), clean_version, "failure at statement {k} ({step})");
+                assert_eq!(catalogue(&db), clean_catalogue, "failure at statement {k} ({step})");
+            }
         }
     }
+    statements
+}
+
+/// The outcome of migrating `image` as `store`: success with the canonical schema (the dump
+/// agrees with the migration's own verification), or an error with the image left as it was.
+pub fn migrate_image(image: &[u8], store: Store) -> Result<MigrationReport, StoreError> {
+    let mut db = backend::from_bytes(image).expect("opens");
+    let before = bytes_of(&mut db);
+    let result = migrate(&db, store);
+    match &result {
+        Ok(report) => {
+            let drift = inspect::drift(&dump(&db), &store.spec().canonical(&db).unwrap().schema);
+            let missing =
+                [&drift.missing_tables, &drift.missing_columns, &drift.missing_indexes, &drift.missing_foreign_keys];
+            assert!(missing.iter().all(|m| m.is_empty()), "{drift:?}");
+            // Every index that differs is one the report owns up to.
+            assert_eq!(drift.changed_indexes, report.indexes_kept, "{drift:?}");
+        }
+        Err(e) => assert!(bytes_of(&mut db) == before, "a failed migration ({e}) changed the image"),
+    }
+    result
+}
+
+/// Whether every table and index row of `sqlite_master` names its object (and the object's
+/// table) exactly as SQLite holds them.
+pub fn catalogue_is_consistent(db: &Db) -> bool {
+    let mut held = Vec::new();
+    for table in db.query_strings("SELECT name FROM pragma_table_list WHERE schema = 'main'", &[]).unwrap() {
+        for index in db.query_strings("SELECT name FROM pragma_index_list(?1)", &[&table]).unwrap() {
+            held.push((index, table.clone()));
+        }
+        held.push((table.clone(), table));
+    }
+    db.query("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')", &[]).unwrap().iter().all(
+        |r| {
+            let pair = (r[0].as_str().unwrap_or_default().to_string(), r[1].as_str().unwrap_or_default().to_string());
+            held.contains(&pair)
+        },
+    )
 }

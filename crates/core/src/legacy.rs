@@ -40,7 +40,7 @@ pub const DEAD_TABLE_DROPS: &[&str] =
     &["db_workflow_definitions", "db_workflow_runs", "db_v10_migrated_legacy_defs", "db_v10_migrated_legacy_runs"];
 
 /// A legacy table name paired with its current one.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rename {
     pub from: String,
@@ -62,9 +62,10 @@ pub struct Adoption {
 /// Rename, drop and keep as described above. Reads the catalogue once and issues a statement
 /// only for what is actually there, so a current database costs one query.
 ///
-/// Names are matched without regard to ASCII case, as SQLite matches them (the original module's
-/// `DROP … IF EXISTS` and `ALTER TABLE` did); the migration has by then made the catalogue spell
-/// every object as SQLite holds it (`crate::spelling`), so the drops leave no row behind.
+/// Names are matched without regard to ASCII case, as SQLite's `DROP … IF EXISTS` and
+/// `ALTER TABLE` match them; the migration has by then made the catalogue spell every object as
+/// SQLite holds it (`crate::spelling`), so the drops leave no row behind (tests/catalogue_repair.rs
+/// `a_table_known_to_sqlite_by_another_spelling_is_repaired_then_dropped_cleanly`).
 pub fn adopt_legacy_tables<C: SqlConn + ?Sized>(conn: &C) -> Result<Adoption, StoreError> {
     let (mut tables, indexes) = object_names(conn)?;
     let mut out = Adoption::default();

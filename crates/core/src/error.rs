@@ -4,8 +4,11 @@
 //! shape is part of the public contract; everything else is added here rather than hidden in a
 //! string, so callers (and the JS wrapper) can branch on the kind.
 
+use std::fmt::Display;
 #[cfg(not(target_arch = "wasm32"))]
 use std::path::PathBuf;
+
+use crate::sqltext::one_line;
 
 /// Everything that can go wrong while checking or migrating a store.
 #[derive(Debug, thiserror::Error)]
@@ -34,22 +37,30 @@ pub enum StoreError {
     #[error("{db} is not a usable SQLite database: {reason}; nothing was written")]
     NotADatabase { db: String, reason: String },
 
-    /// An existing table lacks columns that a canonical index or the blank rows need (the
-    /// original module failed to start on such a file too): filling them would mean inventing
+    /// An existing table lacks columns that a canonical index or the blank rows need: filling them
+    /// would mean inventing
     /// values something depends on. Nothing was written. (A column nothing else names is added
     /// instead; see `MigrationReport::columns_nullable`.)
     #[error("{db}: table {table} cannot be adopted, it lacks column(s) {}; nothing was written", .missing_columns.join(", "))]
     Unadoptable { db: String, table: String, missing_columns: Vec<String> },
 
     /// After migrating, the schema still differs from the canonical one; the transaction was
-    /// rolled back.
-    #[error("{db}: schema after migration is missing {}; rolled back", .missing.join(", "))]
-    VerifyFailed { db: String, missing: Vec<String> },
+    /// rolled back. One of the two lists is non-empty: the check of tables, columns and foreign
+    /// keys comes first, and the one of index definitions runs only once it passes.
+    #[error("{db}: schema after migration is missing {}; rolled back", missing_list(.missing, .indexes))]
+    VerifyFailed {
+        db: String,
+        /// Canonical tables, columns, foreign keys and indexes the result lacks, and columns it
+        /// declares otherwise.
+        missing: Vec<SchemaGap>,
+        /// Canonical indexes, by name, that the result defines otherwise than the canonical DDL.
+        indexes: Vec<String>,
+    },
 
-    /// After a table rebuild, `PRAGMA foreign_key_check` found rows whose parent is missing
-    /// (`table(rowid) → parent`); the transaction was rolled back.
-    #[error("{db}: rebuilding tables would leave rows without their parent: {}; rolled back", .violations.join(", "))]
-    ForeignKeyCheck { db: String, violations: Vec<String> },
+    /// After a table rebuild, `PRAGMA foreign_key_check` found rows whose parent is missing (each
+    /// shown as `table(rowid) → parent`); the transaction was rolled back.
+    #[error("{db}: rebuilding tables would leave rows without their parent: {}; rolled back", joined(.violations))]
+    ForeignKeyCheck { db: String, violations: Vec<ForeignKeyViolation> },
 
     /// A table rebuild (an upgrade step's, or the repair of stale foreign keys) met rows that the
     /// new definition refuses under a constraint that cannot be left out for them (SQLite
@@ -106,6 +117,68 @@ pub enum StoreError {
     Closed,
 }
 
+/// One row `PRAGMA foreign_key_check` reports: a row of `table` whose key finds no row in
+/// `parent`. Shown as `table(rowid) → parent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeyViolation {
+    /// The child table holding the row.
+    pub table: String,
+    /// The row's rowid (`None` for a WITHOUT ROWID table).
+    pub rowid: Option<i64>,
+    /// The table the row's foreign key references.
+    pub parent: String,
+    /// Which foreign key of `table` the row breaks: the `id` column of
+    /// `PRAGMA foreign_key_list(table)`.
+    pub fkid: i64,
+}
+
+impl std::fmt::Display for ForeignKeyViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.rowid {
+            Some(rowid) => write!(f, "{}({rowid}) → {}", self.table, self.parent),
+            None => write!(f, "{}(?) → {}", self.table, self.parent),
+        }
+    }
+}
+
+/// One way the schema after a migration falls short of the canonical one
+/// ([`StoreError::VerifyFailed`]), shown as the message names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SchemaGap {
+    /// A canonical table the result lacks: shown as its name.
+    Table(String),
+    /// A canonical column the result lacks: shown as `table.column`.
+    Column { table: String, column: String },
+    /// A canonical foreign key of `table` the result lacks: shown as its declaration,
+    /// `table(columns) REFERENCES parent(columns)` with any `ON UPDATE`/`ON DELETE` action.
+    ForeignKey { table: String, declaration: String },
+    /// A canonical index the result lacks: shown as its name.
+    Index(String),
+    /// A canonical column the result declares otherwise: shown as `table.column declared …
+    /// (canonical: …)`, both declarations in `detail`'s words.
+    Declaration { table: String, column: String, detail: String },
+}
+
+impl std::fmt::Display for SchemaGap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaGap::Table(name) | SchemaGap::Index(name) => f.write_str(name),
+            SchemaGap::Column { table, column } => write!(f, "{table}.{column}"),
+            SchemaGap::ForeignKey { declaration, .. } => f.write_str(declaration),
+            SchemaGap::Declaration { table, column, detail } => write!(f, "{table}.{column} {detail}"),
+        }
+    }
+}
+
+fn joined<T: Display>(items: &[T]) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn missing_list(missing: &[SchemaGap], indexes: &[String]) -> String {
+    missing.iter().map(SchemaGap::to_string).chain(indexes.iter().cloned()).collect::<Vec<_>>().join(", ")
+}
+
 fn rowid_list(rowids: &[i64]) -> String {
     if rowids.is_empty() {
         return "(unknown)".to_string();
@@ -117,18 +190,6 @@ fn sql_suffix(sql: &Option<String>) -> String {
     match sql {
         Some(s) => format!(" (while running: {})", one_line(s, 200)),
         None => String::new(),
-    }
-}
-
-/// Collapse whitespace so SQL can be shown in one line (and compared regardless of layout), cut
-/// to `max_chars` with an ellipsis.
-pub fn one_line(sql: &str, max_chars: usize) -> String {
-    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max_chars {
-        flat
-    } else {
-        let cut: String = flat.chars().take(max_chars).collect();
-        format!("{cut}…")
     }
 }
 
@@ -163,7 +224,8 @@ impl StoreError {
     }
 
     /// Attach the statement that failed, unless one is already recorded.
-    pub(crate) fn with_sql(self, statement: &str) -> Self {
+    #[doc(hidden)]
+    pub fn with_sql(self, statement: &str) -> Self {
         match self {
             StoreError::Sqlite { code, message, sql: None } => {
                 StoreError::Sqlite { code, message, sql: Some(statement.to_string()) }

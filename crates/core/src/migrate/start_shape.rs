@@ -65,12 +65,12 @@ pub(super) fn run<C: SqlConn + ?Sized>(
     Ok(out)
 }
 
-/// The columns of `canonical` (the starting version's) that existing tables lack. The original
-/// module left such a table as it found it (`CREATE TABLE IF NOT EXISTS` skips it) and started,
-/// unless its DDL or seed rows needed the column; here the column is added instead (see
-/// [`add_missing_columns`]). Where a canonical index or the seed rows name the column, the
-/// original failed to start and nothing here can fill the column without inventing values that
-/// something depends on: refused with [`StoreError::Unadoptable`], before anything is written.
+/// The columns of `canonical` (the starting version's) that existing tables lack (`CREATE TABLE IF
+/// NOT EXISTS` skips such a table): each is added (see [`add_missing_columns`]; tests/rebuild.rs
+/// `a_stale_child_lacking_a_not_null_column_is_rebuilt_with_it_nullable`). Where a canonical index
+/// or the seed rows name the column, nothing here can fill it without inventing values that
+/// something depends on: refused with [`StoreError::Unadoptable`], before anything is written
+/// (tests/refusals.rs `pre_v11_shape_is_refused_naming_the_table_and_rolled_back`).
 fn missing_columns<'c>(
     spec: &Spec,
     before: &Columns,
@@ -92,9 +92,9 @@ fn missing_columns<'c>(
     Ok(out)
 }
 /// Whether a canonical `CREATE INDEX` on `table` (its key or a partial index's `WHERE`) or the
-/// seed rows name `column`: what the original module's start-up ran into. A PRIMARY KEY or UNIQUE
-/// column's automatic index does not count: it comes with `CREATE TABLE`, which the original
-/// skipped for an existing table (found by the `image` fuzz target against the original module).
+/// seed rows name `column`. A PRIMARY KEY or UNIQUE column's automatic index does not count: it
+/// comes with `CREATE TABLE`, which never re-runs for an existing table (tests/missing_columns.rs
+/// `a_table_without_its_oid_column_is_rebuilt_with_it`).
 fn is_needed(spec: &Spec, table: &str, want: &inspect::Table, column: &str) -> bool {
     let names = |text: &str| sqltext::names(text, column);
     let indexed = want.indexes.values().filter(|i| i.origin == "c").any(|i| {

@@ -303,10 +303,10 @@ pub(crate) fn reshape_version<C: SqlConn + ?Sized>(
                     &[table],
                 )? == Some(1);
                 if exists && !has_definition(conn, table, create)? {
-                    let before = foreign_keys::orphan_rows(conn)?;
+                    let orphans_before = foreign_keys::orphan_rows(conn)?;
                     let relaxed = rebuild_table(conn, db, table, create, Fill::Select(column_exprs))?;
                     out.constraints_relaxed.extend(relaxed);
-                    refuse_new_orphans(conn, db, &before)?;
+                    refuse_new_orphans(conn, db, &orphans_before)?;
                     out.tables_rebuilt.push(table.to_string());
                 }
             }
@@ -362,9 +362,10 @@ fn has_definition<C: SqlConn + ?Sized>(conn: &C, table: &str, create: &str) -> R
 /// After `ALTER TABLE … ADD COLUMN`, make every existing row read the column's default (or NULL),
 /// as `ALTER TABLE` promises. It does not rewrite rows: a row whose record holds more fields than
 /// the table declared (its `CREATE TABLE` text was edited to drop a column, the old way of
-/// dropping one, or damaged) shows its next field as the new column's value. Found by the `image`
-/// fuzz target: a stale integer surfaced in a TEXT column and `integrity_check`, ok before the
-/// migration, failed after it. Rows already reading the default are not written.
+/// dropping one, or damaged) shows its next field as the new column's value, and `integrity_check`
+/// then fails (tests/missing_columns.rs
+/// `a_column_added_to_rows_wider_than_their_table_reads_its_default`). Rows already reading the
+/// default are not written.
 pub(crate) fn clear_stale_fields<C: SqlConn + ?Sized>(conn: &C, table: &str, column: &str) -> Result<(), StoreError> {
     let info = conn.query(&format!("PRAGMA main.table_info({})", quote_name(table)), &[])?;
     let default = info

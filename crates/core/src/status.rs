@@ -1,8 +1,6 @@
 //! A strictly read-only account of one database: where it stands against this build and how
 //! its schema differs from the canonical one. Works on files this build refuses to migrate.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::conn::SqlConn;
@@ -13,7 +11,7 @@ use crate::tripwire::read_version;
 use crate::{Store, StoreError};
 
 /// Where a database stands relative to this build.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
@@ -35,7 +33,7 @@ pub enum State {
 }
 
 /// One table as seen by status.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TableSummary {
@@ -46,7 +44,7 @@ pub struct TableSummary {
 }
 
 /// The read-only status of one database.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify), tsify(missing_as_null))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreStatus {
@@ -64,20 +62,20 @@ pub struct StoreStatus {
     /// Rows whose parent row does not exist, per table (tables without any are left out).
     /// `migrate` keeps them as they are; they are worth a look, since with foreign keys enforced
     /// such a row can no longer be updated without first giving it a parent.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    #[cfg_attr(all(target_arch = "wasm32", feature = "js"), tsify(type = "Record<string, number>"))]
     pub orphan_rows: NameMap<i64>,
     /// Why the file is unreadable, when it is.
     pub error: Option<String>,
     /// SQLite's `quick_check` result, only when the caller asked for it (natively; the wasm
     /// SQLite build leaves the integrity checks out). Absent from JSON when not asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(target_arch = "wasm32", tsify(optional))]
+    #[cfg_attr(all(target_arch = "wasm32", feature = "js"), tsify(optional))]
     pub integrity: Option<Integrity>,
 }
 
 /// The outcome of `PRAGMA quick_check`: page-level consistency of the whole file, including
 /// tables the schema check never reads.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Integrity {
@@ -121,8 +119,8 @@ impl StoreStatus {
     }
 
     /// Row counts by table name.
-    pub fn row_counts(&self) -> BTreeMap<&str, i64> {
-        self.tables.iter().map(|t| (t.name.as_str(), t.row_count)).collect()
+    pub fn row_counts(&self) -> NameMap<i64> {
+        self.tables.iter().map(|t| (t.name.clone(), t.row_count)).collect()
     }
 }
 

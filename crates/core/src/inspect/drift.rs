@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::catalog::{foreign_keys, object_names, Column, ForeignKey, Schema};
 use crate::conn::SqlConn;
 use crate::names::NameMap;
-use crate::StoreError;
+use crate::{SchemaGap, StoreError};
 
 /// A table's foreign keys in a form that ignores SQLite's numbering of them (which follows
 /// declaration order): each constraint as `(parent, [(from, to)], on_update, on_delete)`, in
@@ -55,8 +55,8 @@ pub fn missing_foreign_keys(table: &str, have: &[ForeignKey], want: &[ForeignKey
         .collect()
 }
 
-/// Every canonical table, column and (named) index that `conn` lacks, as `table`,
-/// `table.column` or index names; used to verify a migration inside its transaction.
+/// Every canonical table, column, foreign key and (named) index that `conn` lacks; used to verify
+/// a migration inside its transaction.
 ///
 /// Columns are checked only for tables `check_columns` names. A migration passes the tables
 /// that existed before it: a table it created came from the canonical DDL itself, so its columns
@@ -70,31 +70,35 @@ pub fn missing_from_canonical<C: SqlConn + ?Sized>(
     canonical: &Schema,
     check_columns: impl Fn(&str) -> bool,
     declared: &NameMap<Vec<Column>>,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<SchemaGap>, StoreError> {
     let (tables, indexes) = object_names(conn)?;
     let existed = canonical.tables.keys().any(|t| check_columns(t));
     let fks = if existed { foreign_keys(conn)? } else { NameMap::new() };
     let mut missing = Vec::new();
     for (name, want) in &canonical.tables {
         if !tables.contains(name) {
-            missing.push(name.clone());
+            missing.push(SchemaGap::Table(name.clone()));
             continue;
         }
         if check_columns(name) {
             let have = declared.get(name);
             for c in &want.columns {
                 if !have.is_some_and(|h| h.iter().any(|h| h.hidden == 0 && h.name == c.name)) {
-                    missing.push(format!("{name}.{}", c.name));
+                    missing.push(SchemaGap::Column { table: name.clone(), column: c.name.clone() });
                 }
             }
             // An adopted table keeps the constraints it was created with; one whose foreign key
             // points elsewhere (or is gone) would silently stop cascading.
             let have_fks = fks.get(name).map(Vec::as_slice).unwrap_or_default();
-            missing.extend(missing_foreign_keys(name, have_fks, &want.foreign_keys));
+            missing.extend(
+                missing_foreign_keys(name, have_fks, &want.foreign_keys)
+                    .into_iter()
+                    .map(|declaration| SchemaGap::ForeignKey { table: name.clone(), declaration }),
+            );
         }
         for i in want.indexes.keys().filter(|i| !is_auto(i)) {
             if !indexes.contains(i) {
-                missing.push(i.clone());
+                missing.push(SchemaGap::Index(i.clone()));
             }
         }
     }
@@ -142,11 +146,10 @@ pub fn same_definition(have: &Column, want: &Column, relaxed: bool) -> bool {
 }
 
 /// The canonical columns of the tables `check(table)` names whose declaration differs from the
-/// canonical one, each as `table.column declared … (canonical: …)`. Two differences are not the
+/// canonical one, each shown as `table.column declared … (canonical: …)`. Two differences are not the
 /// migration's doing and pass:
 /// - `as_found(table, column)`: the file declared the column exactly so before the migration
-///   (a legacy or hand-made declaration the original module kept too; `status` shows it as a
-///   changed column);
+///   (a legacy or hand-made declaration, kept as found; `status` shows it as a changed column);
 /// - `relaxed(table, column)`: the migration reported declaring it without its NOT NULL, PRIMARY
 ///   KEY or default because existing rows have no value for it (`columns_nullable`); it may lack
 ///   exactly that, and nothing else.
@@ -162,7 +165,7 @@ pub fn columns_not_canonical(
     check: impl Fn(&str) -> bool,
     as_found: impl Fn(&str, &Column) -> bool,
     relaxed: impl Fn(&str, &str) -> bool,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<SchemaGap>, StoreError> {
     let mut out = Vec::new();
     for (table, want) in canonical.tables.iter().filter(|(t, _)| check(t)) {
         let have = declared.get(table).map(Vec::as_slice).unwrap_or_default();
@@ -170,12 +173,11 @@ pub fn columns_not_canonical(
             // A column that is missing altogether is reported by `missing_from_canonical`.
             let Some(h) = have.iter().find(|h| h.name.eq_ignore_ascii_case(&w.name)) else { continue };
             if !same_definition(h, w, relaxed(table, &w.name)) && !as_found(table, h) {
-                out.push(format!(
-                    "{table}.{} declared {} (canonical: {})",
-                    w.name,
-                    describe_column(h),
-                    describe_column(w)
-                ));
+                out.push(SchemaGap::Declaration {
+                    table: table.clone(),
+                    column: w.name.clone(),
+                    detail: format!("declared {} (canonical: {})", describe_column(h), describe_column(w)),
+                });
             }
         }
     }
@@ -183,7 +185,7 @@ pub fn columns_not_canonical(
 }
 
 /// How a schema differs from the canonical one. Names are `table`, `table.column` or `index`.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Drift {

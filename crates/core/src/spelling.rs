@@ -3,9 +3,9 @@
 //! SQLite takes a table's or index's name from its `CREATE` text (an automatic index's from its
 //! row), compares names without regard to ASCII case, and keeps a second copy in the
 //! `sqlite_master` row (`name`, `tbl_name`). Damage or a hand edit can make the two disagree, and
-//! a file can spell a canonical name in another case. The original server module migrated such
-//! files (`CREATE … IF NOT EXISTS` finds the object whatever its spelling), so this crate must
-//! too, but a plain migration would go wrong on them:
+//! a file can spell a canonical name in another case. Such files must migrate (`CREATE … IF NOT
+//! EXISTS` finds the object whatever its spelling; tests/catalogue_repair.rs, tests/spelling.rs),
+//! but a plain migration would go wrong on them:
 //! - `DROP TABLE`/`DROP INDEX` and renames delete or rewrite catalogue rows by SQLite's spelling,
 //!   compared exactly, so a row spelled otherwise survives them and points at freed pages (a
 //!   file that passed `integrity_check` comes out malformed);
@@ -131,11 +131,12 @@ pub fn repair_catalogue<C: SqlConn + ?Sized>(conn: &C, db: &str) -> Result<Vec<S
 }
 
 /// Give `sqlite_sequence` its own column names, `(name, seq)`, where its CREATE text names them
-/// otherwise (damage; SQLite reads and writes the table by position, so it works on). Every
-/// `ALTER TABLE … RENAME` makes SQLite update that table by the column `name`, and fails ("no such
-/// column: name") in such a file, where the original module, which renamed nothing there,
-/// migrated it (found by the `image` fuzz target). Only a table of two columns is rewritten (the
-/// two SQLite writes); the schema version is bumped so that SQLite re-reads the text at once.
+/// otherwise (damage; SQLite reads and writes the table by position, so it works on). Every `ALTER
+/// TABLE … RENAME` makes SQLite update that table by the column `name`, and fails ("no such column:
+/// name") in such a file (tests/catalogue_repair.rs
+/// `a_sequence_table_with_other_column_names_is_repaired_so_renames_work`). Only a table of two
+/// columns is rewritten (the two SQLite writes); the schema version is bumped so that SQLite
+/// re-reads the text at once.
 fn repair_sequence_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Vec<String>, StoreError> {
     const CANONICAL: &str = "CREATE TABLE sqlite_sequence(name,seq)";
     if conn

@@ -17,7 +17,7 @@ use crate::sqltext::{self, quote_name as quote};
 use crate::StoreError;
 
 /// A constraint a rebuilt table was declared without because existing rows break it.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RelaxedConstraint {

@@ -10,8 +10,8 @@
 //! - [`add_rowid_named_column`]: a canonical column named like the rowid (`oid`, `rowid`,
 //!   `_rowid_`) that a table lacks is added, although `ALTER TABLE` refuses that name;
 //! - [`only_desc_lost_to_schema_format`]: a canonical `DESC` index that the file's schema format
-//!   builds ascending is told apart from a misdefined index, so such a file is migrated (as the
-//!   original module migrated it) rather than refused;
+//!   builds ascending is told apart from a misdefined index, so such a file is migrated, every
+//!   row kept, rather than refused;
 //! - [`explain_damaged_encoding`]: a header whose text-encoding field is damaged is refused as
 //!   such, not as an SQL error.
 //!
@@ -53,9 +53,11 @@ pub(super) fn run<C: SqlConn + ?Sized>(conn: &C, db: &str, canonical: &Canonical
 /// change to the schema rewrites rows of that b-tree, which SQLite finds by rowid, and in a
 /// damaged one (rows out of order) a rewrite can miss its row without an error: a rename that
 /// never reached the catalogue, a repaired row left as it was, and a file that comes out with
-/// another schema than the one reported (found by the `image` fuzz target). Checked first, on
+/// another schema than the one reported (tests/refusals.rs
+/// `a_file_whose_catalogue_b_tree_is_damaged_is_refused_before_any_change`). Checked first, on
 /// the catalogue alone, which is a few pages. Damage elsewhere (a table's own pages) is not this
-/// crate's to judge: such files are migrated, as the original module migrated them.
+/// crate's to judge: such files are migrated (tests/files.rs
+/// `damage_inside_a_files_own_table_is_migrated_past_and_still_reported`).
 pub(super) fn check_catalogue<C: SqlConn + ?Sized>(conn: &C) -> Result<(), StoreError> {
     const CHECK: &str = "PRAGMA main.integrity_check(sqlite_master)";
     let found = conn.query_strings(CHECK, &[])?;
@@ -82,8 +84,8 @@ const ENCODING_MISMATCH: &str = "attached databases must use the same text encod
 /// it, but refuses the field when it re-reads the schema, as every `ALTER TABLE` does, with a
 /// message about attached databases. The file cannot be repaired through SQL (nothing rewrites
 /// that field), so such a migration is refused as what it is: a damaged header, nothing written.
-/// (The original module got through such a file only where it altered nothing; so does this
-/// crate, since a file that needs no work is never altered.)
+/// A file that needs no work is never altered, so it still starts (tests/refusals.rs
+/// `a_damaged_header_encoding_is_named_and_a_current_file_still_starts`).
 pub(super) fn explain_damaged_encoding(e: StoreError, db: &str) -> StoreError {
     match &e {
         StoreError::Sqlite { message, sql, .. } if message.contains(ENCODING_MISMATCH) => StoreError::NotADatabase {
@@ -111,12 +113,12 @@ pub(super) struct RowidRebuild {
     pub columns_nullable: Vec<String>,
 }
 
-/// The invariant: a table the file holds ends with every canonical column, even one named like
-/// the rowid, which `ALTER TABLE` cannot add (it names the rowid there; the original module left
-/// the table as it was). The table is rebuilt to its canonical definition instead, every row and
-/// every other column kept. A canonical NOT NULL column that rows would hold NULL in (the file
-/// was written without it, or declared it nullable) is declared without its constraints, as
-/// `ALTER TABLE` adds one, rather than refusing the rows.
+/// The invariant: a table the file holds ends with every canonical column, even one named like the
+/// rowid, which `ALTER TABLE` cannot add (it names the rowid there; tests/missing_columns.rs
+/// `a_table_without_its_oid_column_is_rebuilt_with_it`). The table is rebuilt to its canonical
+/// definition instead, every row and every other column kept. A canonical NOT NULL column that rows
+/// would hold NULL in (the file was written without it, or declared it nullable) is declared
+/// without its constraints, as `ALTER TABLE` adds one, rather than refusing the rows.
 pub(super) fn add_rowid_named_column<C: SqlConn + ?Sized>(
     conn: &C,
     db: &str,
@@ -134,13 +136,13 @@ pub(super) fn add_rowid_named_column<C: SqlConn + ?Sized>(
     Ok(RowidRebuild { constraints_relaxed, columns_nullable: nullable })
 }
 
-/// The invariant: a file is never refused for its schema format. SQLite honours `DESC` in
-/// `CREATE INDEX` only in a file whose schema format number (header offset 44) is 4. A file at
-/// format 0–3, or one whose format word SQLite reads as 4 when it opens the file (the low byte)
-/// but `ALTER TABLE ADD COLUMN` reads as negative and rewrites to 3, gets every canonical `DESC`
-/// index built ascending, rebuilt or not (found by the `image` fuzz target). Whether index `name`
-/// (as SQLite holds it, in `have`) differs from its canonical definition only so: then it is
-/// kept as built and reported in `indexes_kept`, as the original module left it.
+/// The invariant: a file is never refused for its schema format. SQLite honours `DESC` in `CREATE
+/// INDEX` only in a file whose schema format number (header offset 44) is 4. A file at format 0–3,
+/// or one whose format word SQLite reads as 4 when it opens the file (the low byte) but `ALTER
+/// TABLE ADD COLUMN` reads as negative and rewrites to 3, gets every canonical `DESC` index built
+/// ascending, rebuilt or not. Whether index `name` (as SQLite holds it, in `have`) differs from its
+/// canonical definition only so: then it is kept as built and reported in `indexes_kept`
+/// (tests/indexes.rs `a_file_whose_schema_format_ignores_desc_is_migrated_saying_so`).
 pub(super) fn only_desc_lost_to_schema_format(
     canonical: &Canonical,
     have: &NameMap<(String, Index)>,

@@ -1,8 +1,8 @@
 //! Schemas as SQLite reports them, and how a file's differs from the canonical one:
 //!
-//! - [`catalog`]: reading a file's schema back (the catalogue and the table pragmas);
-//! - [`canonical`]: the canonical schema of a store, built from its DDL on a scratch database;
-//! - [`drift`]: comparing the two.
+//! - `catalog`: reading a file's schema back (the catalogue and the table pragmas);
+//! - `canonical`: the canonical schema of a store, built from its DDL on a scratch database;
+//! - `drift`: comparing the two.
 
 pub mod canonical;
 pub mod catalog;
@@ -18,8 +18,5 @@ pub use drift::{
     columns_not_canonical, describe_column, drift, foreign_key_signature, missing_foreign_keys, missing_from_canonical,
     same_definition, Drift, ForeignKeyConstraint, ForeignKeySignature,
 };
-
-/// Collapse whitespace so SQL can be shown in one line.
-pub use crate::error::one_line;
 
 pub(crate) use catalog::USER_TABLES;

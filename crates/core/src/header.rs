@@ -2,8 +2,9 @@
 //! reported as such instead of surfacing later as an obscure error, or worse, being "migrated"
 //! (SQLite treats a truncated file as readable until it reaches a missing page).
 //!
-//! A 0-byte file is *not* refused: SQLite itself (and the server's original module) treats it as
-//! an empty database, and a server that crashed right after creating its file must still start.
+//! A 0-byte file is *not* refused: SQLite itself treats it as an empty database, and a server that
+//! crashed right after creating its file must still start (tests/refusals.rs
+//! `an_empty_image_is_an_empty_database`).
 
 use crate::StoreError;
 

@@ -1,15 +1,15 @@
 //! Foreign keys of adopted tables, and the rows whose parent row does not exist.
 //!
-//! Renaming a legacy parent table makes SQLite rewrite the references to it, but two shapes of
-//! old file escape that: the parent was kept under its legacy name beside its replacement (a
-//! downgrade round trip), or the file never had the parent at all. An adopted child then still
-//! names the legacy table, and with enforcement on every later insert into it fails. The original
-//! server left such files like that; refusing them would stop a server that started yesterday.
-//! Instead such a table is rebuilt to its canonical definition with every row, and rows left
-//! without a parent (orphans) are counted and reported, never deleted.
+//! Renaming a legacy parent table makes SQLite rewrite the references to it, but two shapes of old
+//! file escape that: the parent was kept under its legacy name beside its replacement (a downgrade
+//! round trip), or the file never had the parent at all. An adopted child then still names the
+//! legacy table, and with enforcement on every later insert into it fails. Refusing such files
+//! would stop a server that started yesterday (tests/foreign_keys.rs). Instead such a table is
+//! rebuilt to its canonical definition with every row, and rows left without a parent (orphans) are
+//! counted and reported, never deleted.
 
 use crate::conn::SqlConn;
-use crate::error::codes;
+use crate::error::{codes, ForeignKeyViolation};
 use crate::inspect::{self, Canonical, Columns, ForeignKey};
 use crate::names::NameMap;
 use crate::rebuild::{rebuild_table, relax_columns, unreadable, Fill};
@@ -24,15 +24,16 @@ pub fn differ(have: &[ForeignKey], want: &[ForeignKey]) -> bool {
     have.len() != want.len() || want.iter().any(|fk| !have.contains(fk))
 }
 
-/// Rebuild every canonical table in `existed` whose foreign keys differ from the canonical ones,
-/// to its canonical definition, keeping all rows (and any columns the definition lacks). Runs
-/// inside the migration's transaction with enforcement paused. `nullable` names the columns
-/// the migration had to add without their NOT NULL / UNIQUE: the rebuilt table
-/// keeps them that way, since its rows hold NULL there. Returns the tables rebuilt, and the
-/// tables left with the foreign keys they had, as the original module left them (the report says
-/// so): one with a column name that is not valid UTF-8 (every name in the SQL this crate writes is
-/// UTF-8 text, so such a column cannot be copied under its own name), and one whose rows the
-/// canonical definition refuses.
+/// Rebuild every canonical table in `existed` whose foreign keys differ from the canonical ones, to
+/// its canonical definition, keeping all rows (and any columns the definition lacks). Runs inside
+/// the migration's transaction with enforcement paused. `nullable` names the columns the migration
+/// had to add without their NOT NULL / UNIQUE: the rebuilt table keeps them that way, since its
+/// rows hold NULL there. Returns the tables rebuilt, and the tables left with the foreign keys they
+/// had (the report says so; tests/rebuild.rs
+/// `a_table_with_a_column_name_that_is_not_utf8_keeps_its_stale_foreign_key`): one with a column
+/// name that is not valid UTF-8 (every name in the SQL this crate writes is UTF-8 text, so such a
+/// column cannot be copied under its own name), and one whose rows the canonical definition
+/// refuses.
 pub(crate) fn repair<C: SqlConn + ?Sized>(
     conn: &C,
     db: &str,
@@ -57,7 +58,7 @@ pub(crate) fn repair<C: SqlConn + ?Sized>(
         let create = relax_columns(create, &relaxed).ok_or_else(|| unreadable(db, create))?;
         // A savepoint, so a table whose rows the canonical definition cannot take (a damaged
         // definition: TEXT where the canonical one has an INTEGER PRIMARY KEY, say) is put back
-        // as it was and kept, as the original module kept it, rather than refusing the file.
+        // as it was and kept (reported in `foreign_keys_kept`) rather than refusing the file.
         conn.exec("SAVEPOINT agentmux_foreign_keys")?;
         match rebuild_table(conn, db, name, &create, Fill::ByName) {
             Ok(relaxed) => {
@@ -127,16 +128,21 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
     Ok(out)
 }
 
-/// The orphans of one table as `table(rowid) → parent`, for messages.
-pub(crate) fn violations<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<String>, StoreError> {
+/// The orphans of one table, as `PRAGMA foreign_key_check` reports them.
+pub(crate) fn violations<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Vec<ForeignKeyViolation>, StoreError> {
     let sql = format!("PRAGMA main.foreign_key_check({})", quote_name(table));
     Ok(conn
         .query(&sql, &[])?
         .iter()
         .map(|r| {
             let text = |i: usize| r.get(i).and_then(|v| v.as_str()).unwrap_or("?").to_string();
-            let rowid = r.get(1).and_then(|v| v.as_i64()).map_or("?".into(), |n| n.to_string());
-            format!("{}({rowid}) → {}", text(0), text(2))
+            ForeignKeyViolation {
+                table: text(0),
+                rowid: r.get(1).and_then(|v| v.as_i64()),
+                parent: text(2),
+                // The pragma always reports it; -1 only if a driver handed back something else.
+                fkid: r.get(3).and_then(|v| v.as_i64()).unwrap_or(-1),
+            }
         })
         .collect())
 }

@@ -32,7 +32,7 @@ use start_shape::Shaped;
 
 use crate::column_ref::ColumnRef;
 use crate::conn::SqlConn;
-use crate::error::codes;
+use crate::error::{codes, SchemaGap};
 use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, Columns};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
@@ -47,7 +47,7 @@ use crate::tripwire::{read_version, refuse_if_newer, stamp_version};
 use crate::{Store, StoreError};
 
 /// What a migration found and did.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrationReport {
@@ -63,7 +63,7 @@ pub struct MigrationReport {
     pub tables_dropped: Vec<String>,
     /// Rows each dropped table held (one entry per name in `tables_dropped`); the operator's
     /// only record of data a dead legacy table took with it.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    #[cfg_attr(all(target_arch = "wasm32", feature = "js"), tsify(type = "Record<string, number>"))]
     pub rows_dropped: NameMap<i64>,
     pub tables_created: Vec<String>,
     pub columns_added: Vec<String>,
@@ -100,17 +100,16 @@ pub struct MigrationReport {
     /// (damage: a column name that is not valid UTF-8, which no SQL this crate writes can name,
     /// or rows under a constraint that cannot be left out for them, see
     /// [`StoreError::RowsRefused`]). They
-    /// keep the foreign keys they had, as the original module left them, every row in place;
-    /// `status` shows the difference.
+    /// keep the foreign keys they had, every row in place; `status` shows the difference.
     pub foreign_keys_kept: Vec<String>,
     /// Rows whose parent row does not exist, per table (tables without any are left out): kept
     /// as they are, never deleted. Counted when a file with tables was migrated.
-    #[cfg_attr(target_arch = "wasm32", tsify(type = "Record<string, number>"))]
+    #[cfg_attr(all(target_arch = "wasm32", feature = "js"), tsify(type = "Record<string, number>"))]
     pub orphan_rows: NameMap<i64>,
 }
 
 /// A table a migration rebuilt, and why.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RebuiltTable {
@@ -119,7 +118,7 @@ pub struct RebuiltTable {
 }
 
 /// Why a table was rebuilt.
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RebuildReason {
@@ -146,7 +145,7 @@ impl RebuildReason {
 }
 
 /// The short answer of a [`MigrationReport`].
-#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "js"), derive(tsify::Tsify))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
@@ -202,7 +201,7 @@ impl MigrationReport {
 /// - [`StoreError::SchemaTooNew`] when the file was stamped by a newer build: nothing is written,
 ///   not even a pragma.
 /// - [`StoreError::Unadoptable`] when a table lacks columns that a canonical index or the blank
-///   rows need (the original module failed on such files too), [`StoreError::VerifyFailed`] when
+///   rows need (filling them would mean inventing values), [`StoreError::VerifyFailed`] when
 ///   the result would not have the canonical tables, columns, indexes and foreign keys, and
 ///   [`StoreError::ForeignKeyCheck`] when an upgrade step's rebuild would leave rows without a
 ///   parent they had: the transaction is rolled back, the file is unchanged.
@@ -279,7 +278,7 @@ fn migrate_dyn(
     // children. Whether a rebuild is needed is known only under the lock, and enforcement can
     // only be switched outside a transaction, so every migration that does work runs with it
     // paused (orphans are then counted explicitly).
-    with_foreign_keys_paused(conn, true, || {
+    with_foreign_keys_paused(conn, || {
         with_busy_timeout(conn, || {
             conn.exec("BEGIN IMMEDIATE")?;
             let report = match migrate_locked(conn, spec, &canonical, mode) {
@@ -348,12 +347,14 @@ fn migrate_locked<C: SqlConn + ?Sized>(
     }
     let defended = defences::run(conn, db, canonical)?;
     // Verification accepts a column declared other than canonically only if the file declared it
-    // so before the schema stages (see `columns_not_canonical`): that needs the declarations as
-    // they were, a read of every table's columns. Most migrations never look at them, so the
-    // stages run first without, inside a savepoint; if verification did need them, the stages are
-    // rolled back, the declarations read, and the same stages run again on the same file. They
-    // are deterministic, so the second run does and reports exactly what one run with the
-    // declarations read up front would have.
+    // so before the schema stages (see `columns_not_canonical`; tests/contract.rs
+    // `a_declaration_the_file_already_had_is_kept_and_a_reported_relaxation_accepted`): that
+    // needs the declarations as they were, a read of every table's columns. Most migrations never
+    // look at them, so the stages run first without, inside a savepoint; if verification did need
+    // them, the stages are rolled back, the declarations read, and the same stages run again on
+    // the same file. They are deterministic, so the second run does and reports exactly what one
+    // run with the declarations read up front would have (tests/warnings.rs
+    // `a_kept_declaration_does_not_repeat_warnings`: and logs it once).
     conn.exec("SAVEPOINT agentmux_stages")?;
     let unread = DeclaredBefore::Unread(Cell::new(false));
     let first = run_stages(conn, spec, canonical, found, &defended, &unread);
@@ -464,11 +465,13 @@ fn apply<C: SqlConn + ?Sized>(conn: &C, spec: &Spec, canonical: &Canonical, foun
                 Some(names) => names.to_vec(),
                 None => at.iter().flat_map(|a| a.schema.tables.keys().cloned()).collect(),
             };
-            // A table this version introduces may already be in the file (made by the original
-            // module's `CREATE TABLE IF NOT EXISTS` before versions were stamped, or left by a
-            // newer build's downgrade). The starting shape could not cover it, since its
-            // version does not define it: it is brought to the shape it has in the version that
-            // introduced it, before that version's steps, like every other table.
+            // A table this version introduces may already be in the file (made by a build's `CREATE
+            // TABLE IF NOT EXISTS` before versions were stamped, or left by a newer build's
+            // downgrade; tests/evolution.rs
+            // `a_table_a_later_version_introduced_is_repaired_in_an_older_file`). The starting
+            // shape could not cover it, since its version does not define it: it is brought to the
+            // shape it has in the version that introduced it, before that version's steps, like
+            // every other table.
             let mut introduced = Columns::new();
             for (table, columns) in existed.iter() {
                 if names.iter().any(|n| n == table) && !defined.iter().any(|d| d == table) {
@@ -534,14 +537,14 @@ fn verify<C: SqlConn + ?Sized>(
     };
     let mut missing = inspect::missing_from_canonical(conn, &canonical.schema, existed, &declared)?;
     let kept = &work.shaped.foreign_keys_kept;
-    missing.retain(|m| !kept.iter().any(|t| m.starts_with(&format!("{t}("))));
+    missing.retain(|m| !matches!(m, SchemaGap::ForeignKey { table, .. } if kept.contains(table)));
     missing.extend(columns_not_canonical(&declared, canonical, work, defended, declared_before)?);
     if !missing.is_empty() {
-        return Err(StoreError::VerifyFailed { db: db.to_string(), missing });
+        return Err(StoreError::VerifyFailed { db: db.to_string(), missing, indexes: vec![] });
     }
     let (not_canonical, ascending) = indexes::not_canonical(conn, canonical, &indexes.kept)?;
     if !not_canonical.is_empty() {
-        return Err(StoreError::VerifyFailed { db: db.to_string(), missing: not_canonical });
+        return Err(StoreError::VerifyFailed { db: db.to_string(), missing: vec![], indexes: not_canonical });
     }
     // A file that held no table holds no row without a parent.
     let orphan_rows = if work.existed.is_empty() { NameMap::new() } else { foreign_keys::orphan_rows(conn)? };
@@ -551,8 +554,8 @@ fn verify<C: SqlConn + ?Sized>(
 /// Every canonical column of a table the file held is declared as the DDL declares it (type,
 /// NOT NULL, default, key, collation, generated kind), so one version never has two shapes.
 /// Three differences pass, each one a stage chose and the report names:
-/// - the file declared the column exactly so before the migration (a legacy declaration the
-///   original module kept too; `status` shows it as changed);
+/// - the file declared the column exactly so before the migration (a legacy declaration
+///   kept as found; `status` shows it as changed);
 /// - `columns_nullable` and the NOT NULL / PRIMARY KEY entries of `constraints_relaxed`: the
 ///   column lacks exactly that constraint, because rows hold no value that satisfies it;
 /// - an `INTEGER PRIMARY KEY` of `constraints_relaxed`: declared `INT`, because rows hold keys
@@ -563,7 +566,7 @@ fn columns_not_canonical(
     work: &Work,
     defended: &Defended,
     declared_before: &DeclaredBefore,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<SchemaGap>, StoreError> {
     let renamed: Vec<&Rename> = defended.tables_respelled.iter().chain(&work.adoption.renamed).collect();
     let relaxed_constraints =
         work.shaped.constraints_relaxed.iter().chain(&work.stepped.constraints_relaxed).collect::<Vec<_>>();
@@ -654,8 +657,9 @@ fn assemble(
     report.indexes_rebuilt = defended.indexes_respelled;
     report.indexes_rebuilt.extend(indexes.rebuilt);
     // The file's format cannot hold a descending column (see
-    // `defences::only_desc_lost_to_schema_format`): the original module migrated such a file with
-    // the index built ascending, and so does this, saying so, rather than refuse it.
+    // `defences::only_desc_lost_to_schema_format`): such a file is migrated with the index built
+    // ascending, saying so, rather than refused (tests/indexes.rs
+    // `a_file_whose_schema_format_ignores_desc_is_migrated_saying_so`).
     report.indexes_rebuilt.retain(|i| !verified.ascending.contains(i));
     report.indexes_kept = indexes.kept;
     report.indexes_kept.extend(verified.ascending);
@@ -677,7 +681,7 @@ fn run_unstamped(conn: &dyn SqlConn, store: Store) -> Result<(), StoreError> {
     let from = read_version(conn)?;
     // As in `migrate`: a foreign-key repair must not cascade. (Inside a caller's transaction the
     // pragma has no effect; the tables repaired are children, whose drop cascades nowhere.)
-    with_foreign_keys_paused(conn, true, || apply(conn, spec, &canonical, from).map(drop))
+    with_foreign_keys_paused(conn, || apply(conn, spec, &canonical, from).map(drop))
 }
 
 /// Lay down or complete the `objects.db` schema (legacy adoption, tables, additive columns,

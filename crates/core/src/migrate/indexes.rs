@@ -29,8 +29,9 @@ pub(super) fn rebuild_misdefined<C: SqlConn + ?Sized>(conn: &C, canonical: &Cano
         let rebuilt = conn.exec(&format!("DROP INDEX {}", quote_name(&name))).and_then(|()| conn.exec(create));
         match rebuilt {
             Ok(()) => out.rebuilt.push(name),
-            // The rows break the canonical definition (duplicates under a UNIQUE index): the
-            // original module kept the index it found, and so does this, rather than touch rows.
+            // The rows break the canonical definition (duplicates under a UNIQUE index): no row is
+            // touched; the index stays as found and is reported (tests/indexes.rs
+            // `an_index_the_rows_cannot_satisfy_is_kept_as_it_was_and_reported`).
             Err(e) if e.sqlite_code() == Some(codes::CONSTRAINT) => {
                 conn.exec("ROLLBACK TO agentmux_index")?;
                 out.kept.push(name);
@@ -44,7 +45,8 @@ pub(super) fn rebuild_misdefined<C: SqlConn + ?Sized>(conn: &C, canonical: &Cano
 
 /// The canonical indexes SQLite does not hold as defined once the migration has run (`kept`
 /// aside): checked on every file, fresh ones included, because the file can make SQLite build a
-/// canonical index other than as written (found by the `image` fuzz target): a `sqlite_master`
+/// canonical index other than as written (tests/catalogue_repair.rs
+/// `an_index_known_to_sqlite_by_another_spelling_is_repaired_and_rebuilt`): a `sqlite_master`
 /// row whose name differs in case from the name in its `CREATE INDEX` text is found by
 /// `CREATE INDEX IF NOT EXISTS` (names are case-insensitive) and by a look at `sqlite_master`,
 /// but SQLite (and [`inspect::dump`]) know the index under the other name. That is not the

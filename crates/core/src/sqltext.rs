@@ -254,7 +254,7 @@ pub fn where_clause(create_index: &str) -> Option<String> {
         end -= 1;
     }
     let (first, last) = (toks.get(at + 1)?, toks[end - 1]);
-    Some(crate::error::one_line(&create_index[first.start..last.end()], usize::MAX))
+    Some(one_line(&create_index[first.start..last.end()], usize::MAX))
 }
 
 /// One column of a `CREATE TABLE` statement, as written.
@@ -322,6 +322,18 @@ pub fn table_columns(create_table: &str) -> Option<Vec<ColumnText>> {
 /// comment), compared as SQLite compares names, without regard to ASCII case.
 pub fn names(text: &str, word: &str) -> bool {
     tokens(text).iter().any(|t| t.name().is_some_and(|n| n.eq_ignore_ascii_case(word)))
+}
+
+/// Collapse whitespace so SQL can be shown in one line (and compared regardless of layout), cut
+/// to `max_chars` with an ellipsis.
+pub fn one_line(sql: &str, max_chars: usize) -> String {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max_chars).collect();
+        format!("{cut}…")
+    }
 }
 
 #[cfg(test)]

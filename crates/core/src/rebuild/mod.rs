@@ -205,8 +205,9 @@ fn rename_over_dropped<C: SqlConn + ?Sized>(conn: &C, from: &str, to: &str) -> R
 /// rewriting its `sqlite_master` rows and re-reading them; where that b-tree is damaged (rows out
 /// of order, which `integrity_check` reports) the rewrite can miss the row without an error, so
 /// the table keeps its old name, and the next step would create an empty table under the new one
-/// beside the rows (found by the `image` fuzz target). That is reported as the damage it is,
-/// `SQLITE_CORRUPT`, so the migration is rolled back.
+/// beside the rows. That is reported as the damage it is, `SQLITE_CORRUPT`, so the migration is
+/// rolled back (behind `defences::check_catalogue`; tests/refusals.rs
+/// `a_file_whose_catalogue_b_tree_is_damaged_is_refused_before_any_change`).
 pub(crate) fn rename_table<C: SqlConn + ?Sized>(conn: &C, from: &str, to: &str) -> Result<(), StoreError> {
     let statement = format!("ALTER TABLE {} RENAME TO {}", quote(from), quote(to));
     conn.exec(&statement)?;
@@ -235,11 +236,12 @@ fn autoincrement_counter<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<O
     conn.query_i64(&format!("SELECT {s} FROM sqlite_sequence WHERE {n} = ?1"), &[table])
 }
 
-/// The names of `sqlite_sequence`'s two columns (table name, counter), quoted, or `None` when
-/// the file has no such table. SQLite reads and writes that table by column position, so its
-/// CREATE text can name them otherwise (damage, found by the `image` fuzz target against the
-/// original module: `sqlite_sequence(name,suq)`); this reads them by position too. A name that
-/// is not UTF-8 cannot be written in SQL: then the counter is left as SQLite keeps it.
+/// The names of `sqlite_sequence`'s two columns (table name, counter), quoted, or `None` when the
+/// file has no such table. SQLite reads and writes that table by column position, so its CREATE
+/// text can name them otherwise (damage: `sqlite_sequence(name,suq)`; tests/rebuild.rs
+/// `a_sqlite_sequence_with_other_column_names_keeps_the_counters`); this reads them by position
+/// too. A name that is not UTF-8 cannot be written in SQL: then the counter is left as SQLite keeps
+/// it.
 fn sequence_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Option<(String, String)>, StoreError> {
     if conn.query_i64("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'", &[])? != Some(1) {
         return Ok(None);

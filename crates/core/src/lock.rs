@@ -25,14 +25,13 @@ pub(crate) fn with_busy_timeout<C: SqlConn + ?Sized, T>(
     out
 }
 
-/// Run `f` with foreign-key enforcement off when `pause` is set and it was on. Only table
-/// rebuilds need this, and the setting cannot change inside a transaction, so it wraps one.
+/// Run `f` with foreign-key enforcement off if it was on. Only table rebuilds need this, and the
+/// setting cannot change inside a transaction, so it wraps one.
 pub(crate) fn with_foreign_keys_paused<C: SqlConn + ?Sized, T>(
     conn: &C,
-    pause: bool,
     f: impl FnOnce() -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    if !pause || conn.query_i64("PRAGMA foreign_keys", &[])? != Some(1) {
+    if conn.query_i64("PRAGMA foreign_keys", &[])? != Some(1) {
         return f();
     }
     conn.exec("PRAGMA foreign_keys = OFF")?;
