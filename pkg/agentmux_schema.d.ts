@@ -248,8 +248,7 @@ export interface MigrationReport {
      * (damage: a column name that is not valid UTF-8, which no SQL this crate writes can name,
      * or rows under a constraint that cannot be left out for them, see
      * [`StoreError::RowsRefused`]). They
-     * keep the foreign keys they had, as the original module left them, every row in place;
-     * `status` shows the difference.
+     * keep the foreign keys they had, every row in place; `status` shows the difference.
      */
     foreignKeysKept: string[];
     /**
@@ -473,7 +472,7 @@ export interface InitOutput {
     readonly stores: () => [number, number, number];
     readonly wasm_bindgen__convert__closures_____invoke__h60702a48838d1764: (a: number, b: number, c: any) => [number, number];
     readonly wasm_bindgen__convert__closures_____invoke__hb98d63cc49481475: (a: number, b: number, c: any, d: any) => void;
-    readonly wasm_bindgen__convert__closures_____invoke__hda522b1b9e9e03bd: (a: number, b: number, c: any) => void;
+    readonly wasm_bindgen__convert__closures_____invoke__hc9d98a4cdd92fa2f: (a: number, b: number, c: any) => void;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
