@@ -14,7 +14,8 @@
 // * Chromium: statusOfFile(File) in a Worker, and migrate through OPFS: importStream of the File,
 //   migrate in place, exportStream into an OPFS file. Peak memory: the largest rise, over its
 //   value just before the operation, of the summed RSS of every Chromium process (sampled every
-//   50 ms from /proc); for status also the growth of the module's wasm memory over the call.
+//   50 ms from /proc); also the growth of the module's wasm memory over the call, and (Chromium,
+//   run with --expose-gc) the rise still there after a full GC in the Worker.
 // * Firefox (firefox-esr under geckodriver, driven over WebDriver: www/tests/firefox.mjs): the
 //   same page, worker and measures. BENCH_BROWSERS=chromium (or firefox) runs one browser.
 // Times are one run each (a 3 GiB file is not rerun); the JSON and a Markdown table are printed.
@@ -142,7 +143,8 @@ async function openBrowser(kind, profile, pageUrl) {
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+      // --expose-gc: the "gc" op (a full collection after each operation) for the retained figure.
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--js-flags=--expose-gc"],
     });
     const page = await context.newPage();
     await page.goto(pageUrl);
@@ -181,12 +183,16 @@ async function browserRun(kind, dirs) {
           const r = await browser.op(op, store);
           clearInterval(timer);
           peak = Math.max(peak, browserRss(profile));
+          // What stays after a full garbage collection (Chromium only: Firefox exposes no gc()).
+          const gc = await browser.op("gc", store);
+          const retained = gc.collected ? (browserRss(profile) - base) / 1024 : undefined;
           results[size][op][store] = {
             s: r.ms !== undefined ? r.ms / 1000 : null,
             parts: r.importMs !== undefined ? { importS: r.importMs / 1000, migrateS: r.migrateMs / 1000, exportS: r.exportMs / 1000 } : undefined,
             rssRiseMiB: (peak - base) / 1024,
             baseMiB: base / 1024,
             wasmGrowthMiB: r.wasmGrowth !== undefined ? r.wasmGrowth / 2 ** 20 : undefined,
+            retainedAfterGcMiB: retained,
             error: r.error,
           };
         }
@@ -230,6 +236,16 @@ console.log(lines.join("\n"));
 for (const b of BROWSERS) {
   const g = dirs.map(([size]) => `${size} MiB ${KINDS.map(([s]) => `${s} +${f(all[size][b].status[s].wasmGrowthMiB)}`).join(", ")}`);
   console.log(`${NAMES[b]}: wasm memory growth over statusOfFile (MiB): ${g.join("; ")}`);
+  // Migrate (import, migrate, export): the module's heap growth, and the browser's RSS rise that
+  // is still there after a full GC (Chromium), beside the peak rise in the table.
+  const m = dirs.map(
+    ([size]) =>
+      `${size} MiB ${KINDS.map(([s]) => {
+        const r = all[size][b].migrate[s];
+        return `${s} wasm +${f(r.wasmGrowthMiB)}, peak +${f(r.rssRiseMiB)}, after GC +${f(r.retainedAfterGcMiB)}`;
+      }).join("; ")}`,
+  );
+  console.log(`${NAMES[b]}: migrate memory (MiB): ${m.join(" | ")}`);
 }
 
 // Every operation must have worked, but one: Node's migrate reads the whole file into a Buffer,

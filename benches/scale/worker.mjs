@@ -22,7 +22,14 @@ async function run(op, store, file) {
     if (s.state === "unreadable") throw new Error(`unreadable: ${s.error}`);
     return { ms: performance.now() - t0, wasmGrowth: wasm.memory.buffer.byteLength - before };
   }
+  if (op === "gc") {
+    // Only with Chromium's --js-flags=--expose-gc (run.mjs passes it): a full collection, so the
+    // RSS read after it is what the previous operation left behind, not garbage yet to collect.
+    self.gc?.();
+    return { collected: typeof self.gc === "function" };
+  }
   if (op === "migrate") {
+    const before = wasm.memory.buffer.byteLength;
     pool.wipe();
     const root = await navigator.storage.getDirectory();
     await root.removeEntry(OUT).catch(() => {});
@@ -37,7 +44,13 @@ async function run(op, store, file) {
     const t3 = performance.now();
     pool.wipe();
     await root.removeEntry(OUT);
-    return { ms: t3 - t0, importMs: t1 - t0, migrateMs: t2 - t1, exportMs: t3 - t2 };
+    return {
+      ms: t3 - t0,
+      importMs: t1 - t0,
+      migrateMs: t2 - t1,
+      exportMs: t3 - t2,
+      wasmGrowth: wasm.memory.buffer.byteLength - before,
+    };
   }
   throw new Error(`unknown op ${op}`);
 }
