@@ -342,7 +342,12 @@ async fn import_stream(
                 ));
             }
         }
-        import(&util, &name, &source, size as u64, &options.on_progress).await
+        import(&util, &name, &source, size as u64, &options.on_progress).await?;
+        // The file took a slot: keep room for a migration's temporary files beside it. The file
+        // is stored by now, so a pool that cannot grow does not fail the import (opening then
+        // keeps temporary files in memory, `Pool::open`).
+        let _ = crate::backend::opfs::keep_spare(&util).await;
+        Ok(())
     }
     .await;
     if result.is_err() {
