@@ -21,6 +21,9 @@ if (!file || !store || !oldPkg || !newPkg) {
 const RUNS = Number(runsArg ?? 3);
 const BROWSERS = (process.env.BENCH_BROWSERS ?? "chromium,firefox").split(",");
 const builds = { old: resolve(oldPkg), new: resolve(newPkg) };
+// BENCH_OPS=import,export measures the migrate's two copies apart (each its own row); the
+// default is the whole migrate.
+const OPS = (process.env.BENCH_OPS ?? "migrate").split(",");
 
 const median = (xs) => {
   const v = xs.filter((x) => x !== undefined).sort((a, b) => a - b);
@@ -35,7 +38,7 @@ for (const kind of BROWSERS) {
   const servers = Object.fromEntries(await Promise.all(Object.entries(builds).map(async ([k, dir]) => [k, await serve(dir)])));
   const url = (k) => `http://127.0.0.1:${servers[k].address().port}/benches/scale/page.html`;
   const profile = mkdtempSync(join(tmpdir(), "amux-compare-"));
-  const rows = { old: [], new: [] };
+  const rows = Object.fromEntries(OPS.map((op) => [op, { old: [], new: [] }]));
   let browser;
   try {
     browser = await openBrowser(kind, profile, url("old"));
@@ -44,24 +47,26 @@ for (const kind of BROWSERS) {
       for (const k of i % 2 ? ["new", "old"] : ["old", "new"]) {
         await browser.goto(url(k));
         await browser.setFile(resolve(file));
-        const base = browserRss(profile);
-        let peak = base;
-        const timer = setInterval(() => (peak = Math.max(peak, browserRss(profile))), 50);
-        const r = await browser.op("migrate", store);
-        clearInterval(timer);
-        peak = Math.max(peak, browserRss(profile));
-        const gc = await browser.op("gc", store);
-        const row = {
-          s: r.ms / 1000,
-          migrateS: r.migrateMs / 1000,
-          wasmMiB: r.wasmGrowth / 2 ** 20,
-          peakMiB: (peak - base) / 1024,
-          afterGcMiB: gc.collected ? (browserRss(profile) - base) / 1024 : undefined,
-          error: r.error,
-        };
-        if (r.error) failed = true;
-        rows[k].push(row);
-        console.error(`${kind} ${k} run ${i + 1}: ${JSON.stringify(row)}`);
+        for (const op of OPS) {
+          const base = browserRss(profile);
+          let peak = base;
+          const timer = setInterval(() => (peak = Math.max(peak, browserRss(profile))), 50);
+          const r = await browser.op(op, store);
+          clearInterval(timer);
+          peak = Math.max(peak, browserRss(profile));
+          const gc = await browser.op("gc", store);
+          const row = {
+            s: r.ms / 1000,
+            migrateS: r.migrateMs !== undefined ? r.migrateMs / 1000 : undefined,
+            wasmMiB: r.wasmGrowth / 2 ** 20,
+            peakMiB: (peak - base) / 1024,
+            afterGcMiB: gc.collected ? (browserRss(profile) - base) / 1024 : undefined,
+            error: r.error,
+          };
+          if (r.error) failed = true;
+          rows[op][k].push(row);
+          console.error(`${kind} ${k} ${op} run ${i + 1}: ${JSON.stringify(row)}`);
+        }
       }
     }
   } finally {
@@ -69,12 +74,14 @@ for (const kind of BROWSERS) {
     for (const s of Object.values(servers)) s.close();
     rmSync(profile, { recursive: true, force: true });
   }
-  console.log(`\n${kind}: migrate of ${file} as ${store}, medians of ${RUNS} runs per build`);
-  console.log("| build | total s | migrate s | wasm growth MiB | peak RSS rise MiB | after GC MiB |");
-  console.log("|---|---|---|---|---|---|");
-  for (const k of ["old", "new"]) {
-    const col = (key) => f(median(rows[k].map((r) => r[key])));
-    console.log(`| ${k} (${builds[k]}) | ${col("s")} | ${col("migrateS")} | ${col("wasmMiB")} | ${col("peakMiB")} | ${col("afterGcMiB")} |`);
+  for (const op of OPS) {
+    console.log(`\n${kind}: ${op} of ${file} as ${store}, medians of ${RUNS} runs per build`);
+    console.log("| build | total s | migrate s | wasm growth MiB | peak RSS rise MiB | after GC MiB |");
+    console.log("|---|---|---|---|---|---|");
+    for (const k of ["old", "new"]) {
+      const col = (key) => f(median(rows[op][k].map((r) => r[key])));
+      console.log(`| ${k} (${builds[k]}) | ${col("s")} | ${col("migrateS")} | ${col("wasmMiB")} | ${col("peakMiB")} | ${col("afterGcMiB")} |`);
+    }
   }
 }
 process.exit(failed ? 1 : 0);
