@@ -84,11 +84,9 @@ async fn adopting_a_large_legacy_file_in_the_pool_does_not_grow_the_heap_with_it
     pool.wipe().unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn a_pool_without_spare_slots_still_migrates() {
-    let pool = pool("amux-test-full").await;
-    pool.wipe().unwrap();
-    // Synchronous imports cannot grow the pool: fill every free slot but the journal's.
+/// Fill every free slot of `pool` with small files, then free `leave` of them again. (Synchronous
+/// imports cannot grow the pool.)
+fn fill(pool: &OpfsPool, leave: usize) {
     let small = Database::memory().unwrap();
     small.exec("CREATE TABLE t(x)".into()).unwrap();
     let small: JsValue = js_sys::Uint8Array::from(&small.to_bytes().unwrap()[..]).into();
@@ -96,13 +94,40 @@ async fn a_pool_without_spare_slots_still_migrates() {
     while pool.import_file(format!("filler-{n}.db").into(), small.clone()).is_ok() {
         n += 1;
     }
-    assert!(n > 2, "the pool took {n} files");
-    pool.delete_file(format!("filler-{}.db", n - 1).into()).unwrap();
-    pool.delete_file(format!("filler-{}.db", n - 2).into()).unwrap();
+    assert!(n >= leave, "the pool took {n} files");
+    for i in n - leave..n {
+        pool.delete_file(format!("filler-{i}.db").into()).unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_pool_without_spare_slots_still_migrates() {
+    let pool = pool("amux-test-full").await;
+    pool.wipe().unwrap();
+    // Room for the file and its journal only: temporary files stay in memory.
+    fill(&pool, 2);
     large_legacy_file(&pool, "objects.db");
     let db = pool.open("objects.db".into()).unwrap();
+    assert_eq!(temp_store(&db), 0.0);
     let report = db.migrate("objects".into()).unwrap();
     assert_eq!(Reflect::get(&report, &"outcome".into()).unwrap().as_string().as_deref(), Some("migrated"));
+    db.close().unwrap();
+    pool.wipe().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_pool_filled_after_the_file_was_opened_still_migrates() {
+    let pool = pool("amux-test-filled").await;
+    pool.wipe().unwrap();
+    large_legacy_file(&pool, "objects.db");
+    let db = pool.open("objects.db".into()).unwrap();
+    assert_eq!(temp_store(&db), 1.0);
+    // Now only the journal's slot is left: the sort's spill file cannot be opened.
+    fill(&pool, 1);
+    let report = db.migrate("objects".into()).unwrap();
+    assert_eq!(Reflect::get(&report, &"outcome".into()).unwrap().as_string().as_deref(), Some("migrated"));
+    let rows = db.query("SELECT count(*) AS n FROM db_agent_history".into(), None).unwrap();
+    assert_eq!(Reflect::get(&rows.get(0), &"n".into()).unwrap().as_f64(), Some(ROWS as f64 + 1.0));
     db.close().unwrap();
     pool.wipe().unwrap();
 }
@@ -120,11 +145,7 @@ async fn a_streamed_import_makes_room_for_temporary_files() {
     let legacy = Database::memory().unwrap();
     legacy.exec(include_str!("fixtures/legacy_v11.sql").into()).unwrap();
     let image = js_sys::Uint8Array::from(&legacy.to_bytes().unwrap()[..]);
-    let mut n = 0;
-    while pool.import_file(format!("filler-{n}.db").into(), image.clone().into()).is_ok() {
-        n += 1;
-    }
-    pool.delete_file(format!("filler-{}.db", n - 1).into()).unwrap();
+    fill(&pool, 1);
     let full = pool.open("filler-0.db".into()).unwrap();
     assert_eq!(temp_store(&full), 0.0, "a full pool keeps temporary files in memory");
     full.close().unwrap();
