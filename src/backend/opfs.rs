@@ -15,9 +15,6 @@ use crate::StoreError;
 /// millions of rows), a statement journal and the temp database at once.
 pub const SPARE_SLOTS: usize = 5;
 
-/// The slots a new pool starts with: room for the three stores and [`SPARE_SLOTS`].
-const INITIAL_SLOTS: usize = 3 + SPARE_SLOTS;
-
 /// An installed pool and the VFS name to open its files with.
 #[derive(Clone)]
 pub struct Pool {
@@ -28,10 +25,11 @@ pub struct Pool {
 /// Install (or reuse) the sahpool VFS named `vfs_name` over OPFS directory `directory`.
 /// It is not made the default VFS: in-memory databases stay in memory.
 pub async fn install(vfs_name: &str, directory: &str) -> Result<Pool, OpfsSAHError> {
-    let cfg =
-        OpfsSAHPoolCfgBuilder::new().vfs_name(vfs_name).directory(directory).initial_capacity(INITIAL_SLOTS).build();
+    let cfg = OpfsSAHPoolCfgBuilder::new().vfs_name(vfs_name).directory(directory).build();
     let util = sah_install::<WasmOsCallback>(&cfg, false).await?;
-    keep_spare(&util).await?;
+    // Best effort: a pool that cannot grow (its origin's quota is full) still installs, so its
+    // files can be read and exported; its databases then keep temporary files in memory.
+    let _ = keep_spare(&util).await;
     Ok(Pool { util, vfs_name: vfs_name.to_string() })
 }
 
