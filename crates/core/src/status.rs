@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use crate::conn::SqlConn;
-use crate::foreign_keys;
 use crate::inspect::{self, Drift};
 use crate::names::NameMap;
+use crate::orphans;
 use crate::tripwire::read_version;
 use crate::{Store, StoreError};
 
@@ -165,7 +165,7 @@ fn read_status(conn: &dyn SqlConn, store: Store) -> Result<StoreStatus, StoreErr
             _ => Some(inspect::drift(&schema, &store.spec().canonical(conn)?.schema)),
         },
         tables,
-        orphan_rows: foreign_keys::orphan_rows(conn)?,
+        orphan_rows: orphans::orphan_rows(conn)?,
         ..StoreStatus::bare(store, true, state, None)
     })
 }
