@@ -108,7 +108,7 @@ fn the_history_is_counted_on_its_index_and_the_others_by_the_pragma() {
         .statements
         .borrow()
         .iter()
-        .filter(|s| s.starts_with("-- The rows of") && s.contains("\"db_agent_history\""))
+        .filter(|s| s.starts_with("-- Two numbers from one scan") && s.contains("\"db_agent_history\""))
         .cloned()
         .collect();
     assert_eq!(counted.len(), 1, "one counting query for the history");
@@ -134,6 +134,24 @@ fn a_legacy_history_is_counted_on_its_index() {
     assert_eq!(counts(&recording), owned(&[("db_forge_history", 3)]));
     assert_eq!(recording.pragma_checks(), Vec::<String>::new());
     assert_eq!(counts_by_pragma(&db), owned(&[("db_forge_history", 3)]));
+    // A status reads the history's row count in that same scan, and scans it once.
+    let recording = Recording::new(&db);
+    let s = status(&recording, Store::Objects);
+    assert_eq!(s.error, None);
+    assert_eq!(s.orphan_rows.get("db_forge_history"), Some(&3));
+    assert_eq!(s.tables.iter().find(|t| t.name == "db_forge_history").map(|t| t.row_count), Some(5));
+    assert_eq!(s.tables.iter().find(|t| t.name == "db_forge_agents").map(|t| t.row_count), Some(2));
+    let scans: Vec<String> = recording
+        .statements
+        .borrow()
+        .iter()
+        .filter(|s| {
+            !s.starts_with("EXPLAIN")
+                && (s.contains("FROM \"db_forge_history\"") || s.contains("FROM main.\"db_forge_history\""))
+        })
+        .cloned()
+        .collect();
+    assert_eq!(scans.len(), 1, "{scans:?}");
 }
 
 /// A parent that does not exist: the pragma reports every row with a key, and so does the count
@@ -180,22 +198,22 @@ fn the_parent_affinity_and_collation_decide() {
          CREATE TABLE p_int (id INTEGER PRIMARY KEY);
          CREATE TABLE p_nocase (k TEXT COLLATE NOCASE UNIQUE);
          CREATE TABLE p_text (k TEXT UNIQUE);
-         CREATE TABLE c_int (v TEXT REFERENCES p_int(id));
+         CREATE TABLE c_int (v TEXT REFERENCES p_int(id), note TEXT);
          CREATE INDEX c_int_v ON c_int(v);
-         CREATE TABLE c_nocase (v TEXT COLLATE BINARY REFERENCES p_nocase(k));
+         CREATE TABLE c_nocase (v TEXT COLLATE BINARY REFERENCES p_nocase(k), note TEXT);
          CREATE INDEX c_nocase_v ON c_nocase(v);
-         CREATE TABLE c_text (v INTEGER COLLATE NOCASE REFERENCES p_text(k));
+         CREATE TABLE c_text (v INTEGER COLLATE NOCASE REFERENCES p_text(k), note TEXT);
          CREATE INDEX c_text_v ON c_text(v);
          INSERT INTO p_int VALUES (1), (2);
          INSERT INTO p_nocase VALUES ('Abc');
          INSERT INTO p_text VALUES ('10'), ('abc');
          -- '1' and '2.0' become 1 and 2 under INTEGER affinity; '1.5' and 'x' do not.
-         INSERT INTO c_int VALUES ('1'), ('2.0'), ('1.5'), ('x'), (x'31');
+         INSERT INTO c_int (v) VALUES ('1'), ('2.0'), ('1.5'), ('x'), (x'31');
          -- NOCASE (the parent's) matches 'ABC', not 'ABC ' .
-         INSERT INTO c_nocase VALUES ('ABC'), ('abc'), ('ABC ');
+         INSERT INTO c_nocase (v) VALUES ('ABC'), ('abc'), ('ABC ');
          -- TEXT affinity (the parent's) turns 10 (and 10.0, stored as 10) into '10', and 10.5
          -- into '10.5'; 'ABC' is not 'abc' under BINARY (the parent's).
-         INSERT INTO c_text VALUES (10), ('ABC'), (10.0), (10.5);",
+         INSERT INTO c_text (v) VALUES (10), ('ABC'), (10.0), (10.5);",
     );
     let expected = owned(&[("c_int", 3), ("c_nocase", 1), ("c_text", 2)]);
     assert_eq!(counts_by_pragma(&db), expected);
@@ -334,7 +352,7 @@ mod property {
             let reference =
                 if self.references_column { format!("REFERENCES {target}(k)") } else { format!("REFERENCES {target}") };
             out.push(format!(
-                "CREATE TABLE c (id INTEGER PRIMARY KEY, f {}{} {reference}, g {}){}",
+                "CREATE TABLE c (id INTEGER PRIMARY KEY, f {}{} {reference}, g {}, note TEXT, body BLOB){}",
                 TYPES[self.child_type],
                 COLLATIONS[self.child_collation],
                 if self.second_key { reference.as_str() } else { "" },

@@ -45,6 +45,21 @@ const NO_PARENT: &str = include_str!("sql/orphans/no_parent.sql");
 /// mismatch") is skipped rather than failing the count; any other error, such as an I/O
 /// failure, is returned.
 pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreError> {
+    Ok(orphans_and_rows(conn)?.orphans)
+}
+
+/// What [`orphans_and_rows`] counted.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// As [`orphan_rows`].
+    pub orphans: NameMap<i64>,
+    /// The row counts (`count(*)`) of the tables whose orphans were counted by a query: it reads
+    /// them in the same scan, so a status need not scan those tables again.
+    pub rows: NameMap<i64>,
+}
+
+/// [`orphan_rows`], and the row counts its queries read on the way.
+pub fn orphans_and_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<Counts, StoreError> {
     let tables: Vec<(String, bool)> = conn
         .query(ORDINARY_TABLES, &[])?
         .into_iter()
@@ -53,9 +68,9 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
     // The driver hands back a name that is not UTF-8 with U+FFFD in place of its bytes, and no
     // statement can name such a table; the whole-file pragma still checks it, so it answers.
     if tables.iter().any(|(t, _)| unaddressable(t)) {
-        return orphan_rows_by_pragma(conn);
+        return Ok(Counts { orphans: orphan_rows_by_pragma(conn)?, rows: NameMap::new() });
     }
-    let mut out = NameMap::new();
+    let mut out = Counts::default();
     let mut refused = false;
     for (table, without_rowid) in tables {
         let fks = inspect::foreign_key_list(conn, &table)?;
@@ -63,8 +78,12 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
             continue;
         }
         let counted = match plan(conn, &table, without_rowid, &fks) {
-            Ok(Plan::Count(sql)) => match conn.query_i64(&sql, &[]) {
-                Ok(n) => Some(n.unwrap_or(0)),
+            Ok(Plan::Count(sql)) => match conn.query(&sql, &[]) {
+                Ok(found) => {
+                    let (rows, orphans) = found.first().map_or((None, None), |r| (int(r, 0), int(r, 1)));
+                    out.rows.insert(table.clone(), rows.unwrap_or(0));
+                    Some(orphans.unwrap_or(0))
+                }
                 Err(e) if e.sqlite_code() == Some(codes::ERROR) => table_by_pragma(conn, &table)?,
                 Err(e) => return Err(e),
             },
@@ -77,7 +96,7 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
         match counted {
             Some(0) => {}
             Some(n) => {
-                out.insert(table, n);
+                out.orphans.insert(table, n);
             }
             None => refused = true,
         }
@@ -85,7 +104,7 @@ pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreE
     // When one table cannot be checked the whole-file pragma fails, and [`orphan_rows_by_pragma`]
     // then checks the tables of `inspect::USER_TABLES`, which leaves out `sqlite_`-named ones.
     if refused {
-        out = out.iter().filter(|(t, _)| !is_sqlite_name(t)).map(|(t, n)| (t.clone(), *n)).collect();
+        out.orphans = out.orphans.iter().filter(|(t, _)| !is_sqlite_name(t)).map(|(t, n)| (t.clone(), *n)).collect();
     }
     Ok(out)
 }
@@ -231,9 +250,7 @@ fn parent_key<C: SqlConn + ?Sized>(conn: &C, fk: &ForeignKey) -> Result<Option<P
 fn plan_is_seek<C: SqlConn + ?Sized>(conn: &C, sql: &str, no_parent: bool) -> Result<bool, StoreError> {
     let plan = conn.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[])?;
     let details: Vec<&str> = plan.iter().filter_map(|r| text(r, 3)).collect();
-    let covering = details
-        .iter()
-        .any(|d| d.starts_with("SCAN c USING COVERING INDEX ") || d.starts_with("SEARCH c USING COVERING INDEX "));
+    let covering = details.iter().any(|d| d.starts_with("SCAN c USING COVERING INDEX "));
     let seek = details.iter().any(|d| d.starts_with("SEARCH p USING ") && !d.contains("AUTOMATIC"));
     let scan = details.iter().any(|d| d.starts_with("SCAN p") || d.contains("BLOOM"));
     Ok(covering && (no_parent || (seek && !scan)))

@@ -1,6 +1,7 @@
--- The rows of {child} whose key {fk} names no row of {parent}, as PRAGMA foreign_key_check
--- counts them for a table with this one single-column constraint (crates/core/src/orphans.rs
--- says when that holds). Why the two agree, clause by clause:
+-- Two numbers from one scan of {child} (on an index that holds {fk}): its rows, and those whose key
+-- {fk} names no row of {parent}, as PRAGMA foreign_key_check counts them for a table with this one
+-- single-column constraint (crates/core/src/orphans.rs says when that holds). Why the second
+-- agrees with the pragma, clause by clause:
 --   * `IS NOT NULL`: the pragma skips a row whose key is NULL.
 --   * `+c.{fk}`: the unary plus strips the child column's affinity, so the comparison applies
 --     exactly the parent column's affinity to the child's value (TEXT, NUMERIC or none), which is
@@ -8,7 +9,8 @@
 --   * `COLLATE {collation}`: the collation of the parent index the pragma searches.
 --   * The lookup is the pragma's own kind: a seek in that index, or OP_SeekRowid when the key is
 --     the parent's INTEGER PRIMARY KEY (the caller checks the plan says `SEARCH p`).
--- `count(*)` counts rows, and a row breaks the one constraint once at most.
-SELECT count(*) FROM main.{child} AS c
-WHERE c.{fk} IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM main.{parent} AS p WHERE p.{key} COLLATE {collation} = +c.{fk})
+-- It counts rows, and a row breaks the one constraint once at most.
+SELECT count(*),
+       count(*) FILTER (WHERE c.{fk} IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM main.{parent} AS p WHERE p.{key} COLLATE {collation} = +c.{fk}))
+FROM main.{child} AS c
