@@ -10,7 +10,7 @@ mod common;
 use std::cell::RefCell;
 
 use agentmux_schema::backend::Db;
-use agentmux_schema::orphans::{orphan_rows, orphan_rows_by_pragma};
+use agentmux_schema::orphans::{orphan_rows, orphan_rows_by_pragma, orphans_and_rows_per_table};
 use agentmux_schema::{migrate, status, Row, SqlConn, Store, StoreError};
 use common::*;
 #[cfg(target_arch = "wasm32")]
@@ -47,8 +47,10 @@ impl SqlConn for Recording<'_> {
     }
 }
 
+/// The per-table counts (queries where proven, the pragma elsewhere), whatever the file's size:
+/// these fixtures are smaller than the size below which `orphan_rows` runs the whole-file pragma.
 fn counts(db: &impl SqlConn) -> Vec<(String, i64)> {
-    orphan_rows(db).unwrap().iter().map(|(t, n)| (t.clone(), *n)).collect()
+    orphans_and_rows_per_table(db).unwrap().orphans.iter().map(|(t, n)| (t.clone(), *n)).collect()
 }
 
 fn counts_by_pragma(db: &impl SqlConn) -> Vec<(String, i64)> {
@@ -87,6 +89,7 @@ fn the_canonical_schema_counts_as_the_pragma_does() {
     let expected = owned(&[("db_agent_history", 4), ("db_agent_identity_links", 3), ("db_agent_skills", 1)]);
     assert_eq!(counts_by_pragma(&db), expected);
     assert_eq!(counts(&db), expected);
+    assert_eq!(orphan_rows(&db).unwrap().iter().map(|(t, n)| (t.clone(), *n)).collect::<Vec<_>>(), expected);
     let s = status(&db, Store::Objects);
     assert_eq!(s.error, None);
     assert_eq!(s.orphan_rows.iter().map(|(t, n)| (t.clone(), *n)).collect::<Vec<_>>(), expected);
@@ -96,7 +99,7 @@ fn the_canonical_schema_counts_as_the_pragma_does() {
 fn the_history_is_counted_on_its_index_and_the_others_by_the_pragma() {
     let db = canonical_with_orphans();
     let recording = Recording::new(&db);
-    orphan_rows(&recording).unwrap();
+    orphans_and_rows_per_table(&recording).unwrap();
     let checks = recording.pragma_checks();
     assert!(!checks.iter().any(|s| s.contains("db_agent_history")), "{checks:?}");
     assert!(!checks.iter().any(|s| s == "PRAGMA main.foreign_key_check"), "no whole-file scan: {checks:?}");
@@ -115,7 +118,8 @@ fn the_history_is_counted_on_its_index_and_the_others_by_the_pragma() {
 }
 
 /// The legacy shape the scale benchmark generates: forge-era names, the parent keyed by a TEXT
-/// PRIMARY KEY (its autoindex), the history's index on (agent_id, session_date).
+/// PRIMARY KEY (its autoindex), the history's index on (agent_id, session_date). Large enough
+/// (over 1 MiB) that `orphan_rows` and a status plan per table.
 #[test]
 fn a_legacy_history_is_counted_on_its_index() {
     let db = db_with(
@@ -128,10 +132,14 @@ fn a_legacy_history_is_counted_on_its_index() {
          CREATE INDEX idx_forge_history_agent_date ON db_forge_history(agent_id, session_date);
          INSERT INTO db_forge_agents VALUES ('a1', 'Coder'), ('a2', 'Reviewer');
          INSERT INTO db_forge_history (agent_id, session_date, entry) VALUES
-             ('a1', 'd', 'e'), ('a2', 'd', 'e'), ('a3', 'd', 'e'), ('a3', 'd', 'e'), ('', 'd', 'e');",
+             ('a1', 'd', 'e'), ('a2', 'd', 'e'), ('a3', 'd', 'e'), ('a3', 'd', 'e'), ('', 'd', 'e');
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+         INSERT INTO db_forge_history (agent_id, session_date, entry)
+             SELECT 'a' || (1 + i % 2), 'd', printf('%.*c', 400, 'x') FROM n;",
     );
+    assert!(count(&db, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size") > 1 << 20);
     let recording = Recording::new(&db);
-    assert_eq!(counts(&recording), owned(&[("db_forge_history", 3)]));
+    assert_eq!(orphan_rows(&recording).unwrap().get("db_forge_history"), Some(&3));
     assert_eq!(recording.pragma_checks(), Vec::<String>::new());
     assert_eq!(counts_by_pragma(&db), owned(&[("db_forge_history", 3)]));
     // A status reads the history's row count in that same scan, and scans it once.
@@ -139,7 +147,7 @@ fn a_legacy_history_is_counted_on_its_index() {
     let s = status(&recording, Store::Objects);
     assert_eq!(s.error, None);
     assert_eq!(s.orphan_rows.get("db_forge_history"), Some(&3));
-    assert_eq!(s.tables.iter().find(|t| t.name == "db_forge_history").map(|t| t.row_count), Some(5));
+    assert_eq!(s.tables.iter().find(|t| t.name == "db_forge_history").map(|t| t.row_count), Some(4005));
     assert_eq!(s.tables.iter().find(|t| t.name == "db_forge_agents").map(|t| t.row_count), Some(2));
     let scans: Vec<String> = recording
         .statements
@@ -152,6 +160,17 @@ fn a_legacy_history_is_counted_on_its_index() {
         .cloned()
         .collect();
     assert_eq!(scans.len(), 1, "{scans:?}");
+}
+
+/// A file of at most 1 MiB is checked by the whole-file pragma (one statement, cheaper there than
+/// planning), with the same numbers.
+#[test]
+fn a_small_file_is_checked_by_the_whole_file_pragma() {
+    let db = canonical_with_orphans();
+    let recording = Recording::new(&db);
+    let found = orphan_rows(&recording).unwrap();
+    assert_eq!(recording.pragma_checks(), ["PRAGMA main.foreign_key_check"]);
+    assert_eq!(found.iter().map(|(t, n)| (t.clone(), *n)).collect::<Vec<_>>(), counts(&db));
 }
 
 /// A parent that does not exist: the pragma reports every row with a key, and so does the count
@@ -220,6 +239,36 @@ fn the_parent_affinity_and_collation_decide() {
     let recording = Recording::new(&db);
     assert_eq!(counts(&recording), expected);
     assert_eq!(recording.pragma_checks(), Vec::<String>::new(), "all three are counted on their index");
+}
+
+/// A child table whose name is not UTF-8 (a damaged CREATE text): the driver hands the name back
+/// with U+FFFD, so no statement can name the table, but the whole-file pragma checks it; the
+/// counts are the pragma's, that table's included.
+#[test]
+fn a_table_whose_name_is_not_utf8_is_still_counted() {
+    let db = db_with(
+        "PRAGMA foreign_keys = OFF;
+         CREATE TABLE parent (id TEXT PRIMARY KEY);
+         CREATE TABLE kid (id INTEGER PRIMARY KEY, ref TEXT REFERENCES parent(id), note TEXT);
+         CREATE INDEX kid_ref ON kid(ref);
+         CREATE TABLE other (id INTEGER PRIMARY KEY, ref TEXT REFERENCES parent(id), note TEXT);
+         CREATE INDEX other_ref ON other(ref);
+         INSERT INTO parent VALUES ('p');
+         INSERT INTO kid (ref) VALUES ('p'), ('gone'), ('gone');
+         INSERT INTO other (ref) VALUES ('p'), ('gone');
+         PRAGMA writable_schema = ON;
+         UPDATE sqlite_master SET sql = replace(sql, 'kid', CAST(X'81' AS TEXT) || 'kid'),
+             name = replace(name, 'kid', CAST(X'81' AS TEXT) || 'kid'),
+             tbl_name = CAST(X'81' AS TEXT) || 'kid'
+         WHERE tbl_name = 'kid';
+         PRAGMA writable_schema = OFF;",
+    );
+    let db = agentmux_schema::backend::from_bytes(&bytes_of(&mut { db })).unwrap();
+    let names = db.query_strings("SELECT hex(name) FROM pragma_table_list WHERE name LIKE '%kid'", &[]).unwrap();
+    assert_eq!(names, ["816B6964"], "the table is named by a byte that is not UTF-8");
+    let expected = owned(&[("other", 1), ("\u{FFFD}kid", 2)]);
+    assert_eq!(counts_by_pragma(&db), expected);
+    assert_eq!(counts(&db), expected);
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -457,8 +506,13 @@ mod property {
                 }
                 let expected = counts_by_pragma(&db);
                 let recording = Recording::new(&db);
-                let got = counts(&recording);
+                let counted = orphans_and_rows_per_table(&recording).unwrap();
+                let got: Vec<(String, i64)> = counted.orphans.iter().map(|(t, n)| (t.clone(), *n)).collect();
                 prop_assert_eq!(&got, &expected, "{}", case.sql().join(";\n"));
+                // The row counts read in the same scan are the tables' row counts.
+                for (table, rows) in counted.rows.iter() {
+                    prop_assert_eq!(*rows, count(&db, &format!("SELECT count(*) FROM \"{table}\"")), "{}", table);
+                }
                 if recording.pragma_checks().is_empty() && !case.child_values.is_empty() {
                     queried.fetch_add(1, Ordering::Relaxed);
                     if !expected.is_empty() {

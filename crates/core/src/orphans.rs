@@ -58,8 +58,24 @@ pub struct Counts {
     pub rows: NameMap<i64>,
 }
 
+/// Files up to this size are checked by the whole-file pragma: reading all of it costs less than
+/// planning the queries (some ten catalogue statements per child table; about 0.5 ms natively
+/// for the objects schema, where the pragma reads a 1 MiB file from memory in about as long).
+const SMALL_FILE: i64 = 1 << 20;
+
 /// [`orphan_rows`], and the row counts its queries read on the way.
 pub fn orphans_and_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<Counts, StoreError> {
+    let pages = conn.query_i64("PRAGMA main.page_count", &[])?.unwrap_or(0);
+    let page_size = conn.query_i64("PRAGMA main.page_size", &[])?.unwrap_or(0);
+    if pages.saturating_mul(page_size) <= SMALL_FILE {
+        return Ok(Counts { orphans: orphan_rows_by_pragma(conn)?, rows: NameMap::new() });
+    }
+    orphans_and_rows_per_table(conn)
+}
+
+/// [`orphans_and_rows`] whatever the file's size: each child table counted by a query where
+/// that is proven to give the pragma's number, by the pragma otherwise.
+pub fn orphans_and_rows_per_table<C: SqlConn + ?Sized>(conn: &C) -> Result<Counts, StoreError> {
     let tables: Vec<(String, bool)> = conn
         .query(ORDINARY_TABLES, &[])?
         .into_iter()
