@@ -66,17 +66,23 @@ const SMALL_FILE: i64 = 1 << 20;
 
 /// [`orphan_rows`], and the row counts its queries read on the way.
 pub fn orphans_and_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<Counts, StoreError> {
+    // One compiled copy whatever the connection type (the module is shipped as wasm).
+    let conn: &dyn SqlConn = &conn;
     let pages = conn.query_i64("PRAGMA main.page_count", &[])?.unwrap_or(0);
     let page_size = conn.query_i64("PRAGMA main.page_size", &[])?.unwrap_or(0);
     if pages.saturating_mul(page_size) <= SMALL_FILE {
         return Ok(Counts { orphans: orphan_rows_by_pragma(conn)?, rows: NameMap::new() });
     }
-    orphans_and_rows_per_table(conn)
+    per_table(conn)
 }
 
 /// [`orphans_and_rows`] whatever the file's size: each child table counted by a query where
 /// that is proven to give the pragma's number, by the pragma otherwise.
 pub fn orphans_and_rows_per_table<C: SqlConn + ?Sized>(conn: &C) -> Result<Counts, StoreError> {
+    per_table(&conn)
+}
+
+fn per_table(conn: &dyn SqlConn) -> Result<Counts, StoreError> {
     let tables: Vec<(String, bool)> = conn
         .query(ORDINARY_TABLES, &[])?
         .into_iter()
@@ -145,12 +151,7 @@ enum ParentKey {
     Column { table: String, column: String, collation: &'static str },
 }
 
-fn plan<C: SqlConn + ?Sized>(
-    conn: &C,
-    child: &str,
-    without_rowid: bool,
-    fks: &[ForeignKey],
-) -> Result<Plan, StoreError> {
+fn plan(conn: &dyn SqlConn, child: &str, without_rowid: bool, fks: &[ForeignKey]) -> Result<Plan, StoreError> {
     // One constraint of one column (one row of foreign_key_list), on a table with a rowid: each
     // row is then reported at most once, and the count of reports is a count of rows.
     let [fk] = fks else { return Ok(Plan::Pragma) };
@@ -187,7 +188,7 @@ fn plan<C: SqlConn + ?Sized>(
 /// The parent key the pragma uses for `fk` (one column), found from the catalogue as SQLite's
 /// `sqlite3FkLocateIndex` finds it; `None` when the shape is not one the count query is proven
 /// for.
-fn parent_key<C: SqlConn + ?Sized>(conn: &C, fk: &ForeignKey) -> Result<Option<ParentKey>, StoreError> {
+fn parent_key(conn: &dyn SqlConn, fk: &ForeignKey) -> Result<Option<ParentKey>, StoreError> {
     let found = conn.query(PARENT_TABLE, &[&fk.table])?;
     let [row] = found.as_slice() else {
         return Ok(found.is_empty().then_some(ParentKey::Missing));
@@ -264,7 +265,7 @@ fn parent_key<C: SqlConn + ?Sized>(conn: &C, fk: &ForeignKey) -> Result<Option<P
 /// scan that compares every row (a comparison applies the affinity to both sides; a seek, as the
 /// pragma's, to the child's value only). And the child (`c`) read from a covering index; without
 /// one the query reads the whole table as the pragma does, so the pragma is kept.
-fn plan_is_seek<C: SqlConn + ?Sized>(conn: &C, sql: &str, no_parent: bool) -> Result<bool, StoreError> {
+fn plan_is_seek(conn: &dyn SqlConn, sql: &str, no_parent: bool) -> Result<bool, StoreError> {
     let plan = conn.query(&format!("EXPLAIN QUERY PLAN {sql}"), &[])?;
     let details: Vec<&str> = plan.iter().filter_map(|r| text(r, 3)).collect();
     let covering = details.iter().any(|d| d.starts_with("SCAN c USING COVERING INDEX "));
@@ -316,7 +317,7 @@ fn is_sqlite_name(name: &str) -> bool {
 }
 
 /// The orphans of one table as the pragma reports them, or `None` when SQLite cannot check it.
-fn table_by_pragma<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Option<i64>, StoreError> {
+fn table_by_pragma(conn: &dyn SqlConn, table: &str) -> Result<Option<i64>, StoreError> {
     match conn.query(&format!("PRAGMA main.foreign_key_check({})", quote_name(table)), &[]) {
         Ok(rows) => Ok(Some(count_reports(&rows).get(table).copied().unwrap_or(0))),
         Err(e) if e.sqlite_code() == Some(codes::ERROR) => Ok(None),
@@ -328,6 +329,10 @@ fn table_by_pragma<C: SqlConn + ?Sized>(conn: &C, table: &str) -> Result<Option<
 /// when one table cannot be checked), each row counted once. [`orphan_rows`] gives the same
 /// numbers; this stays for the tests that prove it.
 pub fn orphan_rows_by_pragma<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreError> {
+    by_pragma(&conn)
+}
+
+fn by_pragma(conn: &dyn SqlConn) -> Result<NameMap<i64>, StoreError> {
     let rows = match conn.query("PRAGMA main.foreign_key_check", &[]) {
         Ok(rows) => rows,
         // One unusable constraint fails the whole-file form; check table by table instead.
