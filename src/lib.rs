@@ -16,7 +16,7 @@
 // reachable here for this crate's front-ends, examples and tests, and hidden from the
 // documentation: the API is the items re-exported at this root.
 #[doc(hidden)]
-pub use agentmux_schema_core::{conn, foreign_keys, header, inspect, legacy, names, snapshot, sqltext, steps};
+pub use agentmux_schema_core::{conn, foreign_keys, header, inspect, legacy, names, orphans, snapshot, sqltext, steps};
 #[doc(hidden)]
 pub mod status {
     pub use agentmux_schema_core::status::*;

@@ -11,7 +11,6 @@
 use crate::conn::SqlConn;
 use crate::error::{codes, ForeignKeyViolation};
 use crate::inspect::{self, Canonical, Columns, ForeignKey};
-use crate::names::NameMap;
 use crate::rebuild::{rebuild_table, relax_columns, unreadable, Fill};
 use crate::sqltext::quote_name;
 use crate::StoreError;
@@ -89,43 +88,6 @@ pub(crate) struct Repaired {
     pub kept: Vec<String>,
     /// Constraints a rebuilt table was declared without because its rows break them.
     pub relaxed: Vec<crate::rebuild::RelaxedConstraint>,
-}
-
-/// Rows whose parent row does not exist, per table (tables without any are left out). A row that
-/// breaks two constraints counts once. A table SQLite cannot check (its parent key has no unique
-/// index: "foreign key mismatch") is skipped rather than failing the count; any other error, such
-/// as an I/O failure, is returned.
-pub fn orphan_rows<C: SqlConn + ?Sized>(conn: &C) -> Result<NameMap<i64>, StoreError> {
-    let rows = match conn.query("PRAGMA main.foreign_key_check", &[]) {
-        Ok(rows) => rows,
-        // One unusable constraint fails the whole-file form; check table by table instead.
-        Err(e) if e.sqlite_code() == Some(codes::ERROR) => {
-            let mut rows = Vec::new();
-            for table in conn.query_strings(inspect::USER_TABLES, &[])? {
-                let sql = format!("PRAGMA main.foreign_key_check({})", quote_name(&table));
-                match conn.query(&sql, &[]) {
-                    Ok(found) => rows.extend(found),
-                    Err(e) if e.sqlite_code() == Some(codes::ERROR) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            rows
-        }
-        Err(e) => return Err(e),
-    };
-    let mut seen: Vec<(String, Option<i64>)> = rows
-        .iter()
-        .filter_map(|r| Some((r.first()?.as_str()?.to_string(), r.get(1).and_then(|v| v.as_i64()))))
-        .collect();
-    seen.sort();
-    // WITHOUT ROWID tables report no rowid: each of their reports is counted.
-    seen.dedup_by(|a, b| a.1.is_some() && a == b);
-    let mut out = NameMap::new();
-    for (table, _) in seen {
-        let n = out.get(&table).copied().unwrap_or(0);
-        out.insert(table, n + 1);
-    }
-    Ok(out)
 }
 
 /// The orphans of one table, as `PRAGMA foreign_key_check` reports them.

@@ -31,6 +31,8 @@ pub mod migrate;
 #[doc(hidden)]
 pub mod names;
 #[doc(hidden)]
+pub mod orphans;
+#[doc(hidden)]
 pub mod rebuild;
 #[doc(hidden)]
 pub mod snapshot;

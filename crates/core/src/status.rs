@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use crate::conn::SqlConn;
-use crate::foreign_keys;
 use crate::inspect::{self, Drift};
 use crate::names::NameMap;
+use crate::orphans;
 use crate::tripwire::read_version;
 use crate::{Store, StoreError};
 
@@ -138,7 +138,9 @@ fn read_status(conn: &dyn SqlConn, store: Store) -> Result<StoreStatus, StoreErr
     // A negative version is damage, which `migrate` refuses: the file is unreadable as a store.
     crate::tripwire::refuse_negative(version, store.file_name())?;
     let schema = inspect::dump(conn)?;
-    let counts = inspect::row_counts(conn, &schema)?;
+    // One scan of a large child table gives its orphans and its row count.
+    let counted = orphans::orphans_and_rows(conn)?;
+    let counts = inspect::row_counts(conn, &schema, &counted.rows)?;
     let expected = store.version();
     let state = match version {
         v if v > expected => State::TooNew,
@@ -165,7 +167,7 @@ fn read_status(conn: &dyn SqlConn, store: Store) -> Result<StoreStatus, StoreErr
             _ => Some(inspect::drift(&schema, &store.spec().canonical(conn)?.schema)),
         },
         tables,
-        orphan_rows: foreign_keys::orphan_rows(conn)?,
+        orphan_rows: counted.orphans,
         ..StoreStatus::bare(store, true, state, None)
     })
 }

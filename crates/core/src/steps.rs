@@ -19,6 +19,7 @@ use crate::conn::SqlConn;
 use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, ForeignKey};
 use crate::names::NameMap;
+use crate::orphans;
 use crate::rebuild::{rebuild_table, Fill};
 use crate::sqltext::{self, quote_name};
 use crate::StoreError;
@@ -303,7 +304,7 @@ pub(crate) fn reshape_version<C: SqlConn + ?Sized>(
                     &[table],
                 )? == Some(1);
                 if exists && !has_definition(conn, table, create)? {
-                    let orphans_before = foreign_keys::orphan_rows(conn)?;
+                    let orphans_before = orphans::orphan_rows(conn)?;
                     let relaxed = rebuild_table(conn, db, table, create, Fill::Select(column_exprs))?;
                     out.constraints_relaxed.extend(relaxed);
                     refuse_new_orphans(conn, db, &orphans_before)?;
@@ -336,7 +337,7 @@ pub(crate) fn run_data<C: SqlConn + ?Sized>(
 /// A rebuild's copy may keep the orphans it found, never make new ones (e.g. a copy expression
 /// that changes the key its children reference): compare with the count taken before it.
 fn refuse_new_orphans<C: SqlConn + ?Sized>(conn: &C, db: &str, before: &NameMap<i64>) -> Result<(), StoreError> {
-    let after = foreign_keys::orphan_rows(conn)?;
+    let after = orphans::orphan_rows(conn)?;
     let mut violations = Vec::new();
     for (table, n) in after.iter() {
         if *n > before.get(table).copied().unwrap_or(0) {

@@ -319,10 +319,19 @@ pub fn table_columns<C: SqlConn + ?Sized>(conn: &C) -> Result<Columns, StoreErro
     Ok(out)
 }
 
-/// Row count of every user table, by name.
-pub fn row_counts<C: SqlConn + ?Sized>(conn: &C, schema: &Schema) -> Result<NameMap<i64>, StoreError> {
+/// Row count of every user table, by name; a table in `known` (counted already) is not scanned
+/// again.
+pub fn row_counts<C: SqlConn + ?Sized>(
+    conn: &C,
+    schema: &Schema,
+    known: &NameMap<i64>,
+) -> Result<NameMap<i64>, StoreError> {
     let mut out = NameMap::new();
     for name in schema.tables.keys() {
+        if let Some(n) = known.get(name) {
+            out.insert(name.clone(), *n);
+            continue;
+        }
         let n = conn.query_i64(&format!("SELECT count(*) FROM {}", quote_name(name)), &[])?;
         out.insert(name.clone(), n.unwrap_or(0));
     }

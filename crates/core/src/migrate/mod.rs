@@ -33,11 +33,11 @@ use start_shape::Shaped;
 use crate::column_ref::ColumnRef;
 use crate::conn::SqlConn;
 use crate::error::{codes, SchemaGap};
-use crate::foreign_keys;
 use crate::inspect::{self, Canonical, Column, Columns};
 use crate::legacy::{adopt_legacy_tables, Adoption, Rename};
 use crate::lock::{with_busy_timeout, with_foreign_keys_paused};
 use crate::names::NameMap;
+use crate::orphans;
 use crate::rebuild::RelaxedConstraint;
 use crate::snapshot;
 use crate::spec::Spec;
@@ -547,7 +547,7 @@ fn verify<C: SqlConn + ?Sized>(
         return Err(StoreError::VerifyFailed { db: db.to_string(), missing: vec![], indexes: not_canonical });
     }
     // A file that held no table holds no row without a parent.
-    let orphan_rows = if work.existed.is_empty() { NameMap::new() } else { foreign_keys::orphan_rows(conn)? };
+    let orphan_rows = if work.existed.is_empty() { NameMap::new() } else { orphans::orphan_rows(conn)? };
     Ok(Verified { ascending, orphan_rows })
 }
 
