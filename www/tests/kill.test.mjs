@@ -196,7 +196,7 @@ const KINDS = [
   },
   {
     what: "tab closed",
-    at: [0.1, 0.3, 0.5],
+    at: [0.2, 0.4, 0.6],
     midway: () => true,
     async run(s, delay, stream) {
       const tab = await s.browser.openTab();
@@ -214,7 +214,7 @@ const KINDS = [
   },
   {
     what: "browser closed normally",
-    at: [0.1, 0.3, 0.5],
+    at: [0.2, 0.4, 0.6],
     midway: () => true,
     run: (s, delay, stream) => restartAfter(s, delay, stream, () => s.browser.close()),
   },
