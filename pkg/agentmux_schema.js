@@ -699,6 +699,10 @@ function __wbg_get_imports() {
             const ret = new Map();
             return ret;
         },
+        __wbg_new_c8fd0b1feb557739: function(arg0) {
+            const ret = new ArrayBuffer(arg0 >>> 0);
+            return ret;
+        },
         __wbg_new_cd4348290afae586: function() {
             const ret = new Object();
             return ret;

@@ -21,6 +21,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 start=$SECONDS
+# Everything the run puts in the temporary directory (browser profiles and the directories Chromium
+# leaves behind when a test kills it, scratch files of the Node tests) goes in one directory that
+# is removed at the end, pass or fail.
+scratch_root=$(mktemp -d "${TMPDIR:-/tmp}/agentmux-test.XXXXXX")
+trap 'rm -rf "$scratch_root"' EXIT
+export TMPDIR=$scratch_root
 stage() { printf '\n== %s (%ss) ==\n' "$1" "$((SECONDS - start))"; }
 
 # Run one wasm test command, showing its output, and fail unless it really ran the suites: the

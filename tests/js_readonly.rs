@@ -39,14 +39,29 @@ fn temp_dir(fs: &JsValue) -> String {
 /// Node: `open` writes each image to a file and gives its path; `read_back` reads the file.
 type OnDisk = (Box<dyn Fn(&[u8]) -> JsValue>, Box<dyn Fn(&JsValue) -> Vec<u8>>);
 
+/// A directory removed with everything in it when dropped (the test is done with its files).
+struct TempDir {
+    fs: JsValue,
+    path: String,
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let options = js_sys::Object::new();
+        let _ = Reflect::set(&options, &s("recursive"), &JsValue::TRUE);
+        let _ = Reflect::set(&options, &s("force"), &JsValue::TRUE);
+        call(&self.fs, "rmSync", &[s(&self.path), options.into()]);
+    }
+}
+
 fn on_disk() -> Option<OnDisk> {
     let fs = node("node:fs")?;
-    let dir = temp_dir(&fs);
+    let dir = TempDir { path: temp_dir(&fs), fs: fs.clone() };
     let counter = std::cell::Cell::new(0);
     let fs2 = fs.clone();
     let open = move |bytes: &[u8]| {
         counter.set(counter.get() + 1);
-        let path = format!("{dir}/{}.db", counter.get());
+        let path = format!("{}/{}.db", dir.path, counter.get());
         call(&fs, "writeFileSync", &[s(&path), Uint8Array::from(bytes).into()]);
         s(&path)
     };
@@ -94,7 +109,8 @@ fn file_error(e: JsValue, kind: &str) -> JsValue {
 #[wasm_bindgen_test]
 fn a_missing_path_or_a_directory_is_a_file_error() {
     let Some(fs) = node("node:fs") else { return };
-    let dir = temp_dir(&fs);
+    let temp = TempDir { path: temp_dir(&fs), fs };
+    let dir = temp.path.clone();
     let missing = format!("{dir}/nothing-here.db");
     let e = file_error(status_of_file(s(&missing), s("objects")).unwrap_err(), "not-found");
     assert_eq!(get(&e, "file").as_string(), Some(missing.clone()));

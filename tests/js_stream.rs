@@ -31,6 +31,29 @@ export function chunked(bytes, cuts, failAt, log) {
     cancel() { log.cancelled = true; },
   }, { highWaterMark: 0 });
 }
+// A byte stream (what a Blob's stream() is) of `bytes` that serves only reads into the reader's
+// own buffer (BYOB), at most 50,001 bytes a time; a read without one errors the stream.
+// `log.reads` counts the reads, `log.buffers` the distinct buffer sizes it was given.
+export function byteStream(bytes, log) {
+  let at = 0;
+  log.reads = 0;
+  log.sizes = [];
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest;
+      if (!request) { controller.error(new Error("read without a buffer of the reader's")); return; }
+      if (at >= bytes.length) { controller.close(); request.respond(0); return; }
+      const view = request.view;
+      if (!log.sizes.includes(view.buffer.byteLength)) log.sizes.push(view.buffer.byteLength);
+      const n = Math.min(view.byteLength, bytes.length - at, 50001);
+      view.set(bytes.subarray(at, at + n));
+      request.respond(n);
+      at += n;
+      log.reads += 1;
+    },
+  });
+}
 // An async iterable (what a Node stream is) of `bytes` in 100,000-byte chunks.
 export function iterable(bytes) {
   return (async function* () {
@@ -58,6 +81,8 @@ export async function quota() {
 extern "C" {
     fn chunked(bytes: &Uint8Array, cuts: Vec<u32>, fail_at: i32, log: &Object) -> JsValue;
     fn iterable(bytes: &Uint8Array) -> JsValue;
+    #[wasm_bindgen(js_name = byteStream)]
+    fn byte_stream(bytes: &Uint8Array, log: &Object) -> JsValue;
     #[wasm_bindgen(js_name = readAll)]
     async fn read_all(stream: JsValue) -> JsValue;
     async fn quota() -> JsValue;
@@ -173,6 +198,23 @@ async fn streamed_import_then_export_is_byte_identical() {
     let (out, _) = export_all(&pool, "a.db").await;
     assert_eq!(out, pool.export_file("a.db".into()).unwrap());
     assert_ne!(sha(&out), sha(&image));
+    pool.wipe().unwrap();
+}
+
+/// A byte stream (a `Blob`'s is one) is read into one buffer that each read hands back, so an
+/// import allocates no chunk per read: the source here refuses any other kind of read.
+#[wasm_bindgen_test]
+async fn a_byte_stream_is_read_into_one_reused_buffer() {
+    let pool = pool("amux-stream-byob").await;
+    let image = image();
+    let log = Object::new();
+    let stream = byte_stream(&Uint8Array::from(&image[..]), &log);
+    settle(pool.import_stream("e.db".into(), stream, options(image.len() as f64, None))).await.unwrap();
+    assert_eq!(pool.export_file("e.db".into()).unwrap(), image);
+    let reads = field(&log, "reads").as_f64().unwrap();
+    assert!(reads >= (image.len() / 50_001) as f64, "{reads} reads");
+    // Every read got a buffer of the same size: the importer's one buffer, passed round.
+    assert_eq!(js_sys::Array::from(&field(&log, "sizes")).length(), 1, "{:?}", field(&log, "sizes"));
     pool.wipe().unwrap();
 }
 

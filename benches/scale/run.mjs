@@ -20,11 +20,9 @@
 //   same page, worker and measures. BENCH_BROWSERS=chromium (or firefox) runs one browser.
 // Times are one run each (a 3 GiB file is not rerun); the JSON and a Markdown table are printed.
 import { execFileSync, spawnSync } from "node:child_process";
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, copyFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -35,8 +33,7 @@ const CLI = join(ROOT, `target/${PROFILE}/agentmux-schema`);
 const GEN = join(ROOT, `target/${PROFILE}/examples/scale-gen`);
 const sizes = process.argv.slice(2).map(Number);
 if (!sizes.length || sizes.some((s) => !(s > 0))) throw new Error("usage: node benches/scale/run.mjs <MiB>...");
-const { chromium } = await import(join(ROOT, "www/node_modules/playwright-core/index.mjs"));
-const { launchFirefox } = await import(join(ROOT, "www/tests/firefox.mjs"));
+const { serve, browserRss, openBrowser } = await import(join(ROOT, "benches/scale/browser.mjs"));
 const BROWSERS = (process.env.BENCH_BROWSERS ?? "chromium,firefox").split(",");
 const KINDS = [
   ["objects", "objects.db"],
@@ -88,83 +85,7 @@ function node(dir) {
   return out;
 }
 
-// ---- Chromium
-function serve() {
-  const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    const allowed = path.startsWith("/pkg/") || path.startsWith("/benches/scale/");
-    const file = join(ROOT, path);
-    if (!allowed || path.includes("..") || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((r) => server.listen(0, "127.0.0.1", () => r(server)));
-}
-
-/** Summed RSS (KiB) of the browser started with `profile` and all its descendants (other
- * Chromiums on the machine are not counted). */
-function browserRss(profile) {
-  const parent = new Map();
-  const roots = [];
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      parent.set(pid, stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(profile)) roots.push(pid);
-    } catch {
-      // gone
-    }
-  }
-  const inTree = (pid) => {
-    for (let p = pid, n = 0; p && p !== "0" && n < 64; p = parent.get(p), n++) if (roots.includes(p)) return true;
-    return false;
-  };
-  let total = 0;
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (m) total += Number(m[1]);
-    } catch {
-      // gone
-    }
-  }
-  return total;
-}
-
-/** The benchmark page in a browser on `profile`: setFile(path) and op(op, store). */
-async function openBrowser(kind, profile, pageUrl) {
-  if (kind === "chromium") {
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-      headless: true,
-      // --expose-gc: the "gc" op (a full collection after each operation) for the retained figure.
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--js-flags=--expose-gc"],
-    });
-    const page = await context.newPage();
-    await page.goto(pageUrl);
-    await page.waitForSelector("body[data-ready]", { state: "attached", timeout: 60_000 });
-    return {
-      setFile: (path) => page.setInputFiles("#file", path),
-      op: (op, store) => page.evaluate(([op, store]) => window.op(op, store), [op, store]),
-      close: () => context.close(),
-    };
-  }
-  const ff = await launchFirefox({ profile });
-  await ff.goto(pageUrl);
-  await ff.waitFor(() => document.body.dataset.ready === "1", { timeout: 60_000 });
-  return {
-    setFile: (path) => ff.setInputFiles("#file", path),
-    op: (op, store) => ff.evaluate((op, store) => window.op(op, store), op, store),
-    close: () => ff.close(),
-  };
-}
-
+// ---- browsers (benches/scale/browser.mjs)
 async function browserRun(kind, dirs) {
   const server = await serve();
   const profile = mkdtempSync(join(tmpdir(), "amux-scale-"));

@@ -94,6 +94,29 @@ impl Database {
     }
 }
 
+/// Whether `db` keeps SQLite's temporary files in files (an OPFS pool database: `Pool::open`).
+fn temp_in_files(db: &Db) -> bool {
+    crate::SqlConn::query(db, "PRAGMA temp_store", &[])
+        .is_ok_and(|rows| rows.first().and_then(|r| r.first()).and_then(Value::as_i64) == Some(1))
+}
+
+/// Run a migration on `dbs`. When one whose temporary files go to OPFS pool slots could not open
+/// one (`SQLITE_CANTOPEN`: synchronous imports filled the pool since it was opened), the work runs
+/// once more with temporary files in memory, as the browser build keeps them by default: a full
+/// pool must not refuse a file that memory can migrate. Every migration is one transaction, rolled
+/// back on failure, so the second run starts from the files as they were.
+fn with_temp_fallback<T>(dbs: &[&Db], work: impl Fn() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    match work() {
+        Err(e) if e.sqlite_code() == Some(crate::codes::CANTOPEN) && dbs.iter().any(|db| temp_in_files(db)) => {
+            for db in dbs {
+                crate::SqlConn::exec(*db, "PRAGMA temp_store = DEFAULT")?;
+            }
+            work()
+        }
+        result => result,
+    }
+}
+
 #[wasm_bindgen]
 impl Database {
     /// An empty in-memory database.
@@ -151,7 +174,8 @@ impl Database {
         #[wasm_bindgen(unchecked_param_type = "StoreName")] store: JsValue,
     ) -> Result<JsValue, JsValue> {
         let store = parse_store(&store)?;
-        let report = crate::migrate(&*self.open()?, store).map_err(to_js_error)?;
+        let db = self.open()?;
+        let report = with_temp_fallback(&[&db], || crate::migrate(&*db, store)).map_err(to_js_error)?;
         serialize(&report)
     }
 
@@ -164,7 +188,8 @@ impl Database {
         #[wasm_bindgen(unchecked_param_type = "StoreName")] store: JsValue,
     ) -> Result<JsValue, JsValue> {
         let store = parse_store(&store)?;
-        let report = crate::repair(&*self.open()?, store).map_err(to_js_error)?;
+        let db = self.open()?;
+        let report = with_temp_fallback(&[&db], || crate::repair(&*db, store)).map_err(to_js_error)?;
         serialize(&report)
     }
 
@@ -222,7 +247,7 @@ pub fn migrate_all(objects: &Database, filestore: &Database, sagas: &Database) -
     let (o, f, s) = (objects.open()?, filestore.open()?, sagas.open()?);
     let pairs: [(&dyn crate::SqlConn, Store); 3] =
         [(&*o, Store::Objects), (&*f, Store::Filestore), (&*s, Store::Sagas)];
-    let reports = crate::migrate_all(&pairs).map_err(to_js_error)?;
+    let reports = with_temp_fallback(&[&o, &f, &s], || crate::migrate_all(&pairs)).map_err(to_js_error)?;
     serialize(&reports)
 }
 
