@@ -180,6 +180,28 @@ async fn a_hot_journal_is_rolled_back_on_open() {
     pool.wipe().unwrap();
 }
 
+/// Put an empty `{name}-journal` beside `name` in the pool on `dir`: what a crash leaves just after
+/// SQLite created the journal, before its first write reached it.
+async fn empty_journal(dir: &str, name: &str) {
+    use sqlite_wasm_rs::vfs::transfer::DbTransfer;
+    let raw = agentmux_schema::backend::opfs::install(&format!("opfs-{dir}"), dir).await.unwrap();
+    raw.util.import_db_unchecked(&format!("{name}-journal"), &[]).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_journal_is_not_left_beside_an_export() {
+    let pool = pool("amux-test-empty").await.unwrap();
+    pool.wipe().unwrap();
+    let old = legacy_image();
+    pool.import_file("objects.db".into(), bytes(&old)).unwrap();
+    empty_journal("amux-test-empty", "objects.db").await;
+    assert!(pool.file_names().unwrap().contains(&"objects.db-journal".to_string()));
+    let exported = pool.export_file("objects.db".into()).unwrap();
+    assert_eq!(sha(&exported), sha(&old), "the export is exactly the file");
+    assert_eq!(pool.file_names().unwrap(), vec!["objects.db".to_string()], "the empty journal is gone");
+    pool.wipe().unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn a_journal_sqlite_ignores_does_not_trap_the_file() {
     let pool = pool("amux-test-cold").await.unwrap();

@@ -399,3 +399,19 @@ async fn a_journal_left_by_a_crash_does_not_trap_the_streamed_export() {
     assert_eq!(pool.file_names().unwrap(), vec!["j.db".to_string()]);
     pool.wipe().unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn an_empty_journal_is_not_left_beside_a_streamed_export() {
+    let pool = pool("amux-stream-g").await;
+    let image = image();
+    pool.import_file("k.db".into(), Uint8Array::from(&image[..]).into()).unwrap();
+    // What a crash leaves just after SQLite created the journal, before its first write reached it.
+    use sqlite_wasm_rs::vfs::transfer::DbTransfer;
+    let raw = agentmux_schema::backend::opfs::install("opfs-amux-stream-g", "amux-stream-g").await.unwrap();
+    raw.util.import_db_unchecked("k.db-journal", &[]).unwrap();
+    assert!(pool.file_names().unwrap().contains(&"k.db-journal".to_string()));
+    let (out, _) = export_all(&pool, "k.db").await;
+    assert_eq!(sha(&out), sha(&image), "the streamed export is exactly the file");
+    assert_eq!(pool.file_names().unwrap(), vec!["k.db".to_string()], "the empty journal is gone");
+    pool.wipe().unwrap();
+}

@@ -97,14 +97,18 @@ impl OpfsPool {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
     ) -> Result<Vec<u8>, JsValue> {
         let name = file_name(&name, "exportFile: name")?;
-        match self.pool.util.export_db(&name) {
+        let bytes = match self.pool.util.export_db(&name) {
             // A journal beside the file, left by a crash: settle it as SQLite would, then export.
             Err(OpfsSAHError::RecoveryRequired(_)) => {
                 self.pool.settle_journal(&name).map_err(settle_failure)?;
-                self.pool.util.export_db(&name).map_err(failure)
+                return self.pool.util.export_db(&name).map_err(failure);
             }
-            other => other.map_err(failure),
-        }
+            other => other.map_err(failure)?,
+        };
+        // The pool exports past an empty journal (a crash just after SQLite created it leaves
+        // one, and SQLite ignores it); it is settled too, so an export leaves nothing beside the file.
+        self.pool.settle_journal(&name).map_err(settle_failure)?;
+        Ok(bytes)
     }
 
     /// Store `bytes` as file `name`. Garbage or truncated bytes throw `NotADatabaseError`; the

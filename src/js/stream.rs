@@ -463,10 +463,13 @@ impl OpfsPool {
         let options = options_of(options, "exportStream")?;
         let util = self.pool.util.clone();
         // Refuse at once what the export would refuse (the pump opens it again, below). A journal
-        // left by a crash is settled first, as `exportFile` does.
+        // left by a crash is settled first, as `exportFile` does, an empty one too.
         let what = format!("exportStream(\"{name}\")");
         match util.begin_export(&name) {
-            Ok(export) => drop(export),
+            Ok(export) => {
+                drop(export);
+                self.pool.settle_journal(&name).map_err(settle_failure)?;
+            }
             Err(OpfsSAHError::RecoveryRequired(_)) => {
                 self.pool.settle_journal(&name).map_err(settle_failure)?;
                 drop(util.begin_export(&name).map_err(|e| pool_error(&what, e))?);

@@ -2,7 +2,7 @@
 // playwright cannot drive an unpatched Firefox, and selenium-webdriver would add a dependency
 // whose driver lookup (selenium-manager) goes to the network; the handful of WebDriver commands
 // the tests and the scale benchmark need (new session, navigate, run a script, set a file
-// input, end the session) are a few lines of JSON.
+// input, open, switch and close tabs, end the session) are a few lines of JSON.
 //
 //   const ff = await launchFirefox();               // a fresh profile, deleted by close()
 //   await ff.goto(url);
@@ -122,6 +122,12 @@ export async function launchFirefox({ profile } = {}) {
         await new Promise((r) => setTimeout(r, interval));
       }
     },
+    /** The current tab's handle; a new tab (not switched to); switching; closing the current tab
+     * (the session lives on while another tab is open, and the next command needs a switch). */
+    windowHandle: () => call("GET", s("/window")),
+    newTab: async () => (await call("POST", s("/window/new"), { type: "tab" })).handle,
+    switchTo: (handle) => call("POST", s("/window"), { handle }),
+    closeTab: () => call("DELETE", s("/window")),
     /** Choose the file at `path` in the `<input type=file>` matching `selector`. */
     async setInputFiles(selector, path) {
       const el = await call("POST", s("/element"), { using: "css selector", value: selector });
