@@ -25,6 +25,8 @@ start=$SECONDS
 # leaves behind when a test kills it, scratch files of the Node tests) goes in one directory that
 # is removed at the end, pass or fail.
 scratch_root=$(mktemp -d "${TMPDIR:-/tmp}/agentmux-test.XXXXXX")
+# Searchable by all, as /tmp is: tests/cli.rs runs the CLI as an unprivileged user on files here.
+chmod 755 "$scratch_root"
 trap 'rm -rf "$scratch_root"' EXIT
 export TMPDIR=$scratch_root
 stage() { printf '\n== %s (%ss) ==\n' "$1" "$((SECONDS - start))"; }
