@@ -52,6 +52,17 @@ fn large_legacy_file(pool: &OpfsPool, name: &str) {
     db.close().unwrap();
 }
 
+/// `db` was migrated from the legacy file (`report`), with every history row and its new index.
+fn assert_adopted_whole(db: &Database, report: &JsValue) {
+    assert_eq!(Reflect::get(report, &"outcome".into()).unwrap().as_string().as_deref(), Some("migrated"));
+    let rows = db.query("SELECT count(*) AS n FROM db_agent_history".into(), None).unwrap();
+    assert_eq!(Reflect::get(&rows.get(0), &"n".into()).unwrap().as_f64(), Some(ROWS as f64 + 1.0));
+    let index = db
+        .query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'idx_agent_history_agent_date'".into(), None)
+        .unwrap();
+    assert_eq!(Reflect::get(&index.get(0), &"n".into()).unwrap().as_f64(), Some(1.0));
+}
+
 #[wasm_bindgen_test]
 async fn adopting_a_large_legacy_file_in_the_pool_does_not_grow_the_heap_with_it() {
     let pool = pool("amux-test-memory").await;
@@ -62,13 +73,7 @@ async fn adopting_a_large_legacy_file_in_the_pool_does_not_grow_the_heap_with_it
     let before = heap();
     let report = db.migrate("objects".into()).unwrap();
     let grown = heap() - before;
-    assert_eq!(Reflect::get(&report, &"outcome".into()).unwrap().as_string().as_deref(), Some("migrated"));
-    let rows = db.query("SELECT count(*) AS n FROM db_agent_history".into(), None).unwrap();
-    assert_eq!(Reflect::get(&rows.get(0), &"n".into()).unwrap().as_f64(), Some(ROWS as f64 + 1.0));
-    let index = db
-        .query("SELECT count(*) AS n FROM sqlite_master WHERE name = 'idx_agent_history_agent_date'".into(), None)
-        .unwrap();
-    assert_eq!(Reflect::get(&index.get(0), &"n".into()).unwrap().as_f64(), Some(1.0));
+    assert_adopted_whole(&db, &report);
     db.close().unwrap();
 
     // Holding the sort in the heap would grow it by about SORTED_BYTES; spilled, it takes the
@@ -110,7 +115,7 @@ async fn a_pool_without_spare_slots_still_migrates() {
     let db = pool.open("objects.db".into()).unwrap();
     assert_eq!(temp_store(&db), 0.0);
     let report = db.migrate("objects".into()).unwrap();
-    assert_eq!(Reflect::get(&report, &"outcome".into()).unwrap().as_string().as_deref(), Some("migrated"));
+    assert_adopted_whole(&db, &report);
     db.close().unwrap();
     pool.wipe().unwrap();
 }
@@ -125,9 +130,7 @@ async fn a_pool_filled_after_the_file_was_opened_still_migrates() {
     // Now only the journal's slot is left: the sort's spill file cannot be opened.
     fill(&pool, 1);
     let report = db.migrate("objects".into()).unwrap();
-    assert_eq!(Reflect::get(&report, &"outcome".into()).unwrap().as_string().as_deref(), Some("migrated"));
-    let rows = db.query("SELECT count(*) AS n FROM db_agent_history".into(), None).unwrap();
-    assert_eq!(Reflect::get(&rows.get(0), &"n".into()).unwrap().as_f64(), Some(ROWS as f64 + 1.0));
+    assert_adopted_whole(&db, &report);
     db.close().unwrap();
     pool.wipe().unwrap();
 }

@@ -101,3 +101,21 @@ export async function openBrowser(kind, profile, pageUrl) {
     close: () => ff.close(),
   };
 }
+
+/** Run `op` on `store` in the page, with what it cost: the browser's peak RSS rise over its
+ * value just before (KiB, sampled every 50 ms), and the rise still there after a full GC in the
+ * Worker (KiB; Chromium only, started with --expose-gc: Firefox exposes no gc()). */
+export async function measured(browser, profile, op, store) {
+  const base = browserRss(profile);
+  let peak = base;
+  const timer = setInterval(() => (peak = Math.max(peak, browserRss(profile))), 50);
+  let r;
+  try {
+    r = await browser.op(op, store);
+  } finally {
+    clearInterval(timer);
+  }
+  peak = Math.max(peak, browserRss(profile));
+  const gc = await browser.op("gc", store);
+  return { r, base, riseKiB: peak - base, afterGcKiB: gc.collected ? browserRss(profile) - base : undefined };
+}

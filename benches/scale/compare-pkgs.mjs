@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { serve, browserRss, openBrowser } from "./browser.mjs";
+import { serve, measured, openBrowser } from "./browser.mjs";
 
 const [file, store, oldPkg, newPkg, runsArg] = process.argv.slice(2);
 if (!file || !store || !oldPkg || !newPkg) {
@@ -48,19 +48,13 @@ for (const kind of BROWSERS) {
         await browser.goto(url(k));
         await browser.setFile(resolve(file));
         for (const op of OPS) {
-          const base = browserRss(profile);
-          let peak = base;
-          const timer = setInterval(() => (peak = Math.max(peak, browserRss(profile))), 50);
-          const r = await browser.op(op, store);
-          clearInterval(timer);
-          peak = Math.max(peak, browserRss(profile));
-          const gc = await browser.op("gc", store);
+          const { r, riseKiB, afterGcKiB } = await measured(browser, profile, op, store);
           const row = {
             s: r.ms / 1000,
             migrateS: r.migrateMs !== undefined ? r.migrateMs / 1000 : undefined,
             wasmMiB: r.wasmGrowth / 2 ** 20,
-            peakMiB: (peak - base) / 1024,
-            afterGcMiB: gc.collected ? (browserRss(profile) - base) / 1024 : undefined,
+            peakMiB: riseKiB / 1024,
+            afterGcMiB: afterGcKiB !== undefined ? afterGcKiB / 1024 : undefined,
             error: r.error,
           };
           if (r.error) failed = true;

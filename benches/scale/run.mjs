@@ -33,7 +33,7 @@ const CLI = join(ROOT, `target/${PROFILE}/agentmux-schema`);
 const GEN = join(ROOT, `target/${PROFILE}/examples/scale-gen`);
 const sizes = process.argv.slice(2).map(Number);
 if (!sizes.length || sizes.some((s) => !(s > 0))) throw new Error("usage: node benches/scale/run.mjs <MiB>...");
-const { serve, browserRss, openBrowser } = await import(join(ROOT, "benches/scale/browser.mjs"));
+const { serve, measured, openBrowser } = await import(join(ROOT, "benches/scale/browser.mjs"));
 const BROWSERS = (process.env.BENCH_BROWSERS ?? "chromium,firefox").split(",");
 const KINDS = [
   ["objects", "objects.db"],
@@ -98,22 +98,14 @@ async function browserRun(kind, dirs) {
       for (const [store, name] of KINDS) {
         await browser.setFile(join(dir, name));
         for (const op of ["status", "migrate"]) {
-          const base = browserRss(profile);
-          let peak = base;
-          const timer = setInterval(() => (peak = Math.max(peak, browserRss(profile))), 50);
-          const r = await browser.op(op, store);
-          clearInterval(timer);
-          peak = Math.max(peak, browserRss(profile));
-          // What stays after a full garbage collection (Chromium only: Firefox exposes no gc()).
-          const gc = await browser.op("gc", store);
-          const retained = gc.collected ? (browserRss(profile) - base) / 1024 : undefined;
+          const { r, base, riseKiB, afterGcKiB } = await measured(browser, profile, op, store);
           results[size][op][store] = {
             s: r.ms !== undefined ? r.ms / 1000 : null,
             parts: r.importMs !== undefined ? { importS: r.importMs / 1000, migrateS: r.migrateMs / 1000, exportS: r.exportMs / 1000 } : undefined,
-            rssRiseMiB: (peak - base) / 1024,
+            rssRiseMiB: riseKiB / 1024,
             baseMiB: base / 1024,
             wasmGrowthMiB: r.wasmGrowth !== undefined ? r.wasmGrowth / 2 ** 20 : undefined,
-            retainedAfterGcMiB: retained,
+            retainedAfterGcMiB: afterGcKiB !== undefined ? afterGcKiB / 1024 : undefined,
             error: r.error,
           };
         }
